@@ -1,0 +1,50 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "text4seg",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "Text4SegCore", targets: ["Text4SegCore"]),
+        .library(name: "Text4SegEngines", targets: ["Text4SegEngines"]),
+        .executable(name: "text4seg", targets: ["text4seg"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       
+                       providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
+                       providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .target(
+            name: "CImageCodecs",
+            dependencies: ["CPNG", "CJPEG"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+        ),
+        .target(
+            name: "Text4SegCore",
+            dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")]
+        ),
+        .target(name: "Text4SegEngines", dependencies: ["Text4SegCore"]),
+        .executableTarget(
+            name: "text4seg",
+            dependencies: [
+                "Text4SegCore", "Text4SegEngines",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "Text4SegCoreTests",
+            dependencies: ["Text4SegCore", "Text4SegEngines"]
+        ),
+        .testTarget(
+            name: "Text4SegEndToEndTests",
+            dependencies: ["Text4SegCore"]
+        ),
+    ]
+)

@@ -1,0 +1,57 @@
+// Thin C layer over libpng and libjpeg-turbo. Both libraries report fatal
+// errors by longjmp, which Swift cannot host; these functions catch them
+// and return a status code plus a message instead.
+#ifndef T4S_CODECS_H
+#define T4S_CODECS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define T4S_MESSAGE_SIZE 256
+
+/// A decoded PNG: samples as stored (palette indices stay indices).
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    int color_type;     // PNG colour type of the file (0, 2, 3, 4, 6)
+    int bit_depth;      // bit depth of the file
+    int channels;       // samples per pixel in `pixels`
+    int sample_bytes;   // 1, or 2 for 16-bit files (host byte order)
+    uint8_t *pixels;    // malloc'ed; free with t4s_free
+    int palette_count;
+    uint8_t palette[256 * 3];
+    char message[T4S_MESSAGE_SIZE];
+} t4s_png_image;
+
+/// Returns 0 on success; otherwise fills `message`.
+int t4s_png_decode(const uint8_t *data, size_t size, t4s_png_image *out);
+
+/// Encodes 8-bit (or 16-bit, host order) samples. `color_type` is a PNG
+/// colour type; for type 3 a palette of `palette_count` RGB triples is written.
+/// On success `*out` is malloc'ed and holds `*out_size` bytes.
+int t4s_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
+                   int color_type, int bit_depth,
+                   const uint8_t *palette, int palette_count,
+                   int compression_level,
+                   uint8_t **out, size_t *out_size, char *message);
+
+/// A decoded JPEG as RGB8, with the raw APP1 (Exif) payload if any.
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    uint8_t *pixels;     // width*height*3, malloc'ed
+    uint8_t *exif;       // malloc'ed copy of the first APP1 "Exif" payload, or NULL
+    size_t exif_size;
+    int truncated;       // libjpeg reported premature end of data
+    int warnings;
+    char message[T4S_MESSAGE_SIZE];
+} t4s_jpeg_image;
+
+int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out);
+
+/// Reads only the header: size, without decoding pixels.
+int t4s_jpeg_read_size(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *message);
+
+void t4s_free(void *pointer);
+
+#endif

@@ -1,0 +1,6 @@
+// jpeglib.h needs FILE and size_t declared before it.
+#include <stdio.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <jpeglib.h>
+#include <jerror.h>

@@ -1,0 +1,74 @@
+import Foundation
+
+/// One image of an evaluation set and its ground truth.
+public struct DatasetItem: Sendable, Hashable {
+    public var id: String
+    public var imagePath: String
+    public var labelPath: String
+}
+
+/// Finds the items of an evaluation set on disk.
+///
+/// Two layouts are understood:
+/// - VOCdevkit: `JPEGImages/`, `SegmentationClass/`, `ImageSets/Segmentation/<split>.txt`
+///   (the folder itself, or `VOC2012/` / `VOCdevkit/VOC2012/` below it);
+/// - a folder pair `images/` + `labels/`, matched by file stem, in the order of
+///   `ids.txt` when present, else sorted.
+public enum Dataset {
+    public static func items(at root: String, split: String = "val") throws -> [DatasetItem] {
+        let fm = FileManager.default
+        for candidate in [root, root + "/VOC2012", root + "/VOCdevkit/VOC2012"] {
+            let list = candidate + "/ImageSets/Segmentation/\(split).txt"
+            if fm.fileExists(atPath: candidate + "/JPEGImages"), fm.fileExists(atPath: candidate + "/SegmentationClass") {
+                guard fm.fileExists(atPath: list) else {
+                    throw DatasetError.missing(path: list, layout: "VOCdevkit")
+                }
+                return try readIDs(list).map {
+                    DatasetItem(id: $0, imagePath: candidate + "/JPEGImages/\($0).jpg", labelPath: candidate + "/SegmentationClass/\($0).png")
+                }
+            }
+        }
+        let images = root + "/images", labels = root + "/labels"
+        guard fm.fileExists(atPath: images), fm.fileExists(atPath: labels) else {
+            throw DatasetError.unknownLayout(root)
+        }
+        var imageByStem: [String: String] = [:]
+        for name in try fm.contentsOfDirectory(atPath: images) where !name.hasPrefix(".") {
+            let stem = (name as NSString).deletingPathExtension
+            let ext = (name as NSString).pathExtension.lowercased()
+            if ["jpg", "jpeg", "png"].contains(ext) { imageByStem[stem] = images + "/" + name }
+        }
+        var ids: [String]
+        if fm.fileExists(atPath: root + "/ids.txt") {
+            ids = try readIDs(root + "/ids.txt")
+        } else {
+            ids = imageByStem.keys.sorted()
+        }
+        return ids.map { id in
+            // A missing image or label stays in the list; reading it later fails that item with a clear message.
+            DatasetItem(id: id, imagePath: imageByStem[id] ?? images + "/\(id).jpg", labelPath: labels + "/\(id).png")
+        }
+    }
+
+    static func readIDs(_ path: String) throws -> [String] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw DatasetError.missing(path: path, layout: "id list")
+        }
+        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+}
+
+/// Why a dataset could not be listed.
+public enum DatasetError: Error, CustomStringConvertible, Sendable {
+    case unknownLayout(String)
+    case missing(path: String, layout: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownLayout(root):
+            return "\(root): not a dataset folder; expected VOCdevkit (JPEGImages/, SegmentationClass/, ImageSets/Segmentation/) or images/ + labels/"
+        case let .missing(path, layout):
+            return "\(path): missing (\(layout) layout)"
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+
+/// An append-only record of finished evaluation items (JSON lines), so an
+/// interrupted evaluation resumes without redoing them.
+///
+/// The first line holds the settings; resuming with other settings is refused.
+/// Each further line is one finished item with its sparse confusion counts. A
+/// torn last line (the process died mid-write) is ignored.
+public actor EvaluationJournal {
+    public struct Entry: Codable, Sendable {
+        public var id: String
+        /// Non-zero `[index, count]` pairs of the item's confusion matrix.
+        public var counts: [[UInt64]]?
+        public var failed: String?
+        public var repairs: Int?
+    }
+
+    struct Header: Codable {
+        var journal: Int
+        var settings: String
+    }
+
+    let path: String
+    let handle: FileHandle
+
+    /// Opens (or creates) a journal. Returns the entries already finished when resuming.
+    public static func open(path: String, settings: String, resume: Bool) throws -> (EvaluationJournal, [String: Entry]) {
+        let fm = FileManager.default
+        var finished: [String: Entry] = [:]
+        if resume, fm.fileExists(atPath: path) {
+            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            let lines = text.split(separator: "\n")
+            let decoder = JSONDecoder()
+            if let first = lines.first {
+                guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)) else {
+                    throw JournalError.unreadable(path)
+                }
+                guard header.settings == settings else {
+                    throw JournalError.settingsChanged(path: path, was: header.settings, now: settings)
+                }
+            }
+            for line in lines.dropFirst() {
+                if let entry = try? decoder.decode(Entry.self, from: Data(line.utf8)), entry.failed == nil {
+                    finished[entry.id] = entry
+                }
+            }
+            // Rewrite without failed or torn lines, so the file stays valid to append to.
+            var rewritten = try jsonLine(Header(journal: 1, settings: settings))
+            for entry in finished.values.sorted(by: { $0.id < $1.id }) { rewritten += try jsonLine(entry) }
+            try AtomicFile.write(rewritten, to: path)
+        } else {
+            try AtomicFile.write(try jsonLine(Header(journal: 1, settings: settings)), to: path)
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw JournalError.unreadable(path) }
+        handle.seekToEndOfFile()
+        return (EvaluationJournal(path: path, handle: handle), finished)
+    }
+
+    init(path: String, handle: FileHandle) {
+        self.path = path
+        self.handle = handle
+    }
+
+    public func record(_ entry: Entry) throws {
+        handle.write(Data(try EvaluationJournal.jsonLine(entry).utf8))
+    }
+
+    public func close() {
+        try? handle.synchronize()
+        try? handle.close()
+    }
+
+    static func jsonLine<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
+    }
+
+    static func sparse(_ matrix: ConfusionMatrix) -> [[UInt64]] {
+        matrix.counts.enumerated().compactMap { $0.element == 0 ? nil : [UInt64($0.offset), $0.element] }
+    }
+}
+
+/// Why a journal could not be used.
+public enum JournalError: Error, CustomStringConvertible, Sendable {
+    case unreadable(String)
+    case settingsChanged(path: String, was: String, now: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path): return "\(path): not an evaluation journal"
+        case let .settingsChanged(path, was, now):
+            return "\(path) was written with other settings (\(was)); now \(now). Remove it or run without --resume."
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+
+/// The JSON report `text4seg eval --report` writes. Scores are percentages.
+public struct EvaluationReport: Sendable, Encodable {
+    public struct ClassEntry: Sendable, Encodable {
+        public var id: Int
+        public var name: String
+        /// `nil` (JSON `null`) for a skipped class.
+        public var iou: Double?
+        public var acc: Double?
+        public var intersection: UInt64
+        public var union: UInt64
+
+        public func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(name, forKey: .name)
+            if let iou { try c.encode(iou, forKey: .iou) } else { try c.encodeNil(forKey: .iou) }
+            if let acc { try c.encode(acc, forKey: .acc) } else { try c.encodeNil(forKey: .acc) }
+            try c.encode(intersection, forKey: .intersection)
+            try c.encode(union, forKey: .union)
+        }
+
+        enum CodingKeys: String, CodingKey { case id, name, iou, acc, intersection, union }
+    }
+
+    public struct Failure: Sendable, Codable, Equatable {
+        public var id: String
+        public var reason: String
+    }
+
+    public var mIoU: Double
+    public var aAcc: Double
+    public var mAcc: Double
+    public var fwIoU: Double
+    public var `protocol`: String
+    public var reduceZeroLabel: Bool
+    /// Images that were evaluated (failed ones excluded).
+    public var images: Int
+    public var failed: [Failure]
+    public var classes: [ClassEntry]
+    public var vocabulary: String
+    public var engine: String
+    public var grid: Int
+    public var refiner: String
+    /// Items whose descriptors needed repairs, and the repairs in all.
+    public var repairedItems: Int
+    public var repairs: Int
+    public var seconds: Double
+    /// The `(K + 1)²` confusion counts the scores come from (row/column K: ignore / out of range).
+    public var confusion: [UInt64]
+
+    public init(metrics: Metrics, matrix: ConfusionMatrix, vocabulary: Vocabulary, images: Int, failed: [Failure],
+                engine: String, grid: Int, refiner: String, repairedItems: Int, repairs: Int, seconds: Double) {
+        mIoU = metrics.meanIoU * 100
+        aAcc = metrics.pixelAccuracy * 100
+        mAcc = metrics.meanAccuracy * 100
+        fwIoU = metrics.frequencyWeightedIoU * 100
+        self.protocol = metrics.evaluationProtocol.rawValue
+        reduceZeroLabel = metrics.reduceZeroLabel
+        self.images = images
+        self.failed = failed
+        classes = metrics.classes.map {
+            ClassEntry(id: $0.id, name: vocabulary.class(id: $0.id)?.name ?? "class \($0.id)",
+                       iou: $0.iou.map { $0 * 100 }, acc: $0.accuracy.map { $0 * 100 },
+                       intersection: $0.intersection, union: $0.union)
+        }
+        self.vocabulary = vocabulary.name
+        self.engine = engine
+        self.grid = grid
+        self.refiner = refiner
+        self.repairedItems = repairedItems
+        self.repairs = repairs
+        self.seconds = seconds
+        confusion = matrix.counts
+    }
+
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// The per-class table and summary a person reads.
+    public func table() -> String {
+        var lines: [String] = []
+        let width = max(12, classes.map(\.name.count).max() ?? 12)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        func num(_ v: Double?) -> String { v.map { String(format: "%6.2f", $0) } ?? "     -" }
+        lines.append(pad("class", width) + "    IoU    Acc")
+        for c in classes { lines.append(pad(c.name, width) + " " + num(c.iou) + " " + num(c.acc)) }
+        lines.append(String(repeating: "-", count: width + 14))
+        lines.append(String(format: "mIoU %.2f  aAcc %.2f  mAcc %.2f  fwIoU %.2f", mIoU, aAcc, mAcc, fwIoU))
+        var summary = "protocol \(self.protocol)\(reduceZeroLabel ? " (reduce zero label)" : ""), \(images) images"
+        if !failed.isEmpty { summary += ", \(failed.count) failed" }
+        if repairs > 0 { summary += ", \(repairs) descriptor repairs in \(repairedItems) images" }
+        lines.append(summary)
+        return lines.joined(separator: "\n")
+    }
+}

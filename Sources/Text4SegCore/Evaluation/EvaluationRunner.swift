@@ -1,0 +1,120 @@
+import Foundation
+
+/// Evaluates a segmenter over a dataset: each item is segmented, compared with
+/// its ground truth and added to one confusion matrix. An item that fails
+/// (corrupt image, wrong-size label map, engine error) is recorded with its
+/// reason and the run goes on.
+public struct EvaluationRunner: Sendable {
+    public struct Outcome: Sendable {
+        public var matrix: ConfusionMatrix
+        public var evaluated: Int
+        public var failed: [EvaluationReport.Failure]
+        public var repairedItems: Int
+        public var repairs: Int
+        /// Items taken from the journal instead of being run again.
+        public var resumed: Int
+        public var seconds: Double
+    }
+
+    public var segmenter: Segmenter
+    /// Items processed at once.
+    public var jobs: Int
+    /// Where to write each item's label map (and descriptors), if anywhere.
+    public var outputFolder: String?
+    public var writeDescriptors: Bool
+    /// Called once per finished item, in completion order.
+    public var progress: (@Sendable (String, String?) -> Void)?
+
+    public init(segmenter: Segmenter, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, outputFolder: String? = nil, writeDescriptors: Bool = false, progress: (@Sendable (String, String?) -> Void)? = nil) {
+        self.segmenter = segmenter
+        self.jobs = max(1, jobs)
+        self.outputFolder = outputFolder
+        self.writeDescriptors = writeDescriptors
+        self.progress = progress
+    }
+
+    enum ItemResult: Sendable {
+        case done(ConfusionMatrix, repairs: Int)
+        case failed(String)
+    }
+
+    public func run(_ items: [DatasetItem], journal: EvaluationJournal? = nil, finished: [String: EvaluationJournal.Entry] = [:]) async throws -> Outcome {
+        let start = Date()
+        let vocabulary = segmenter.vocabulary
+        let k = vocabulary.labelCount
+        var results: [String: ItemResult] = [:]
+        var resumed = 0
+        for item in items {
+            if let entry = finished[item.id], let sparse = entry.counts {
+                var counts = [UInt64](repeating: 0, count: (k + 1) * (k + 1))
+                for pair in sparse where pair.count == 2 && Int(pair[0]) < counts.count { counts[Int(pair[0])] = pair[1] }
+                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0)
+                resumed += 1
+            }
+        }
+        let pending = items.filter { results[$0.id] == nil }
+        try await withThrowingTaskGroup(of: (String, ItemResult).self) { group in
+            var next = 0
+            func launch() {
+                let item = pending[next]
+                next += 1
+                group.addTask { (item.id, await self.evaluate(item)) }
+            }
+            while next < pending.count && next < jobs { launch() }
+            while let (id, result) = try await group.next() {
+                results[id] = result
+                switch result {
+                case let .done(matrix, repairs):
+                    try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs))
+                    progress?(id, nil)
+                case let .failed(reason):
+                    try await journal?.record(.init(id: id, counts: nil, failed: reason, repairs: nil))
+                    progress?(id, reason)
+                }
+                if next < pending.count { launch() }
+            }
+        }
+        var total = ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue)
+        var outcome = Outcome(matrix: total, evaluated: 0, failed: [], repairedItems: 0, repairs: 0, resumed: resumed, seconds: 0)
+        for item in items {
+            switch results[item.id] {
+            case let .done(matrix, repairs):
+                total += matrix
+                outcome.evaluated += 1
+                if repairs > 0 {
+                    outcome.repairedItems += 1
+                    outcome.repairs += repairs
+                }
+            case let .failed(reason):
+                outcome.failed.append(.init(id: item.id, reason: reason))
+            case nil:
+                outcome.failed.append(.init(id: item.id, reason: "not run"))
+            }
+        }
+        outcome.matrix = total
+        outcome.seconds = Date().timeIntervalSince(start)
+        return outcome
+    }
+
+    func evaluate(_ item: DatasetItem) async -> ItemResult {
+        do {
+            let image = try ImageIO.readImage(item.imagePath)
+            let truth = try ImageIO.readLabelMap(item.labelPath)
+            guard truth.width == image.width, truth.height == image.height else {
+                throw ImageError.sizeMismatch(path: item.labelPath, expected: "\(image.width)×\(image.height)", found: "\(truth.width)×\(truth.height)")
+            }
+            let result = try await segmenter.segment(itemID: item.id, image: image, groundTruth: truth)
+            if let folder = outputFolder {
+                try LabelMapWriter(vocabulary: segmenter.vocabulary).writeLabelMap(result.labelMap, to: "\(folder)/\(item.id).png")
+                if writeDescriptors, let answer = result.answer {
+                    try AtomicFile.write(answer, to: "\(folder)/\(item.id).txt")
+                }
+            }
+            var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)
+            try matrix.add(prediction: result.labelMap, groundTruth: truth)
+            return .done(matrix, repairs: result.repairs.count)
+        } catch {
+            return .failed("\(error)")
+        }
+    }
+}

@@ -1,0 +1,22 @@
+/// Why an image or label map could not be read or written.
+public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
+    case unreadable(path: String, reason: String)
+    case unsupportedFormat(path: String)
+    case corrupt(path: String, reason: String)
+    case truncated(path: String)
+    case notALabelMap(path: String, reason: String)
+    case encodingFailed(path: String, reason: String)
+    case sizeMismatch(path: String, expected: String, found: String)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
+        case let .unsupportedFormat(path): return "\(path): not a JPEG or PNG file"
+        case let .corrupt(path, reason): return "\(path): corrupt image: \(reason)"
+        case let .truncated(path): return "\(path): truncated image (premature end of data)"
+        case let .notALabelMap(path, reason): return "\(path): not a label map: \(reason)"
+        case let .encodingFailed(path, reason): return "\(path): cannot encode: \(reason)"
+        case let .sizeMismatch(path, expected, found): return "\(path): label map is \(found), image is \(expected)"
+        }
+    }
+}

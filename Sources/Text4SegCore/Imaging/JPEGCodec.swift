@@ -1,0 +1,29 @@
+import CImageCodecs
+import Foundation
+
+/// JPEG decoding through libjpeg-turbo, with EXIF orientation applied.
+public enum JPEGCodec {
+    public static func decode(_ data: Data, path: String = "<memory>", applyOrientation: Bool = true) throws -> RGBImage {
+        var image = t4s_jpeg_image()
+        let status = data.withUnsafeBytes { raw -> Int32 in
+            t4s_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &image)
+        }
+        defer {
+            t4s_free(image.pixels)
+            t4s_free(image.exif)
+        }
+        let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        guard status == 0 else { throw ImageError.corrupt(path: path, reason: message) }
+        if image.truncated != 0 { throw ImageError.truncated(path: path) }
+        let width = Int(image.width), height = Int(image.height)
+        let pixels = [UInt8](UnsafeBufferPointer(start: image.pixels, count: width * height * 3))
+        var result = RGBImage(width: width, height: height, pixels: pixels)
+        if applyOrientation, let exif = image.exif, image.exif_size > 0 {
+            let bytes = [UInt8](UnsafeBufferPointer(start: exif, count: image.exif_size))
+            if let orientation = ExifOrientation(tiff: bytes), orientation != .up {
+                result = orientation.apply(to: result)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+/// The result of segmenting one image.
+public struct Segmentation: Sendable {
+    public var labelMap: LabelMap
+    public var grid: DescriptorGrid
+    /// The engine's answer text, when it answered in text.
+    public var answer: String?
+    public var repairs: [DescriptorRepair]
+    public var engineOutput: EngineOutput
+}
+
+/// Runs the whole flow for one image: prompt → engine → descriptors → refined label map.
+///
+///     let segmenter = Segmenter(engine: engine, vocabulary: voc)
+///     let result = try await segmenter.segment(itemID: "cat", image: image)
+///     try LabelMapWriter(vocabulary: voc).writeLabelMap(result.labelMap, to: "cat.png")
+public struct Segmenter: Sendable {
+    public var engine: any Engine
+    public var vocabulary: Vocabulary
+    public var prompt: Prompt
+    public var refiner: any Refiner
+    /// Turn descriptor repairs into errors.
+    public var strict: Bool
+
+    public init(engine: any Engine, vocabulary: Vocabulary, prompt: Prompt? = nil, refiner: (any Refiner)? = nil, strict: Bool = false) {
+        self.engine = engine
+        self.vocabulary = vocabulary
+        let prompt = prompt ?? PromptBuilder(vocabulary: vocabulary).build(.condition)
+        self.prompt = prompt
+        self.refiner = refiner ?? NearestRefiner(viewSize: prompt.viewSize)
+        self.strict = strict
+    }
+
+    public func segment(itemID: String, image: RGBImage, groundTruth: LabelMap? = nil) async throws -> Segmentation {
+        let request = DescriptorRequest(itemID: itemID, image: image, prompt: prompt, vocabulary: vocabulary, groundTruth: groundTruth)
+        let output = try await engine.describe(request)
+        let grid: DescriptorGrid
+        var repairs: [DescriptorRepair] = []
+        if let text = output.text {
+            let decoded = try DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: prompt.grid, cols: prompt.grid, strict: strict)
+            grid = decoded.grid
+            repairs = decoded.repairs
+        } else if let given = output.grid {
+            grid = given
+        } else {
+            throw EngineError.emptyOutput(engine: engine.name, item: itemID)
+        }
+        let map = try refiner.refine(RefinementInput(grid: grid, scores: output.scores, image: image))
+        return Segmentation(labelMap: map, grid: grid, answer: output.text, repairs: repairs, engineOutput: output)
+    }
+}
+
+/// Why an engine could not describe an image.
+public enum EngineError: Error, CustomStringConvertible, Sendable {
+    case emptyOutput(engine: String, item: String)
+    case missingInput(engine: String, item: String, reason: String)
+    case unknownEngine(String, available: [String])
+
+    public var description: String {
+        switch self {
+        case let .emptyOutput(engine, item): return "engine \(engine) returned neither text nor a grid for \(item)"
+        case let .missingInput(engine, item, reason): return "engine \(engine) cannot describe \(item): \(reason)"
+        case let .unknownEngine(name, available): return "unknown engine '\(name)'; available: \(available.joined(separator: ", "))"
+        }
+    }
+}

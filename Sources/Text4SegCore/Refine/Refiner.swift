@@ -1,0 +1,58 @@
+/// What a refiner gets: the engine's grid (and per-class scores, when the
+/// engine has them) plus the image, whose size the output must have.
+public struct RefinementInput: Sendable {
+    public var grid: DescriptorGrid
+    /// Per-class score maps over the grid, `[class id: rows × cols scores]`, when the engine gives them.
+    public var scores: [Int: [Float]]?
+    /// The full-resolution image, for edge-aware smoothers.
+    public var image: RGBImage
+
+    public init(grid: DescriptorGrid, scores: [Int: [Float]]? = nil, image: RGBImage) {
+        self.grid = grid
+        self.scores = scores
+        self.image = image
+    }
+
+    public var width: Int { image.width }
+    public var height: Int { image.height }
+}
+
+/// Turns patch labels into a full-resolution label map.
+///
+/// ``NearestRefiner`` reproduces Text4Seg's reference upsampling. Smoothing
+/// refiners (guided filter, DenseCRF, mode filter) implement the same protocol.
+public protocol Refiner: Sendable {
+    /// A short name, as given to `--refine`.
+    var name: String { get }
+    func refine(_ input: RefinementInput) throws -> LabelMap
+}
+
+/// Nearest-neighbour upsampling exactly as Text4Seg's evaluation does it:
+/// the grid goes to `viewSize × viewSize` first, then to the image size, each
+/// step taking source index floor(dst · in / out).
+public struct NearestRefiner: Refiner {
+    public var viewSize: Int
+
+    public init(viewSize: Int = 336) { self.viewSize = viewSize }
+
+    public var name: String { "nearest" }
+
+    public func refine(_ input: RefinementInput) throws -> LabelMap {
+        let grid = input.grid
+        let viewX = Resampling.floorIndices(input: grid.cols, output: viewSize)
+        let viewY = Resampling.floorIndices(input: grid.rows, output: viewSize)
+        let xs = Resampling.floorIndices(input: viewSize, output: input.width).map { viewX[$0] }
+        let ys = Resampling.floorIndices(input: viewSize, output: input.height).map { viewY[$0] }
+        var values = [UInt16](repeating: 0, count: input.width * input.height)
+        values.withUnsafeMutableBufferPointer { out in
+            grid.values.withUnsafeBufferPointer { cells in
+                for y in 0..<input.height {
+                    let rowStart = ys[y] * grid.cols
+                    let base = y * input.width
+                    for x in 0..<input.width { out[base + x] = cells[rowStart + xs[x]] }
+                }
+            }
+        }
+        return LabelMap(width: input.width, height: input.height, values: values)
+    }
+}

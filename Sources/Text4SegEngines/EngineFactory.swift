@@ -1,0 +1,33 @@
+import Text4SegCore
+
+/// Settings an engine may need, gathered from config and flags.
+public struct EngineSettings: Sendable {
+    public var sampling: GridSampling = .nearest
+    public var groundTruthFolder: String?
+    public var replayFolder: String?
+
+    public init(sampling: GridSampling = .nearest, groundTruthFolder: String? = nil, replayFolder: String? = nil) {
+        self.sampling = sampling
+        self.groundTruthFolder = groundTruthFolder
+        self.replayFolder = replayFolder
+    }
+}
+
+/// Makes engines by name.
+public enum EngineFactory {
+    public static let available = ["oracle", "replay"]
+
+    public static func make(_ name: String, settings: EngineSettings) throws -> any Engine {
+        switch name {
+        case "oracle":
+            return OracleEngine(sampling: settings.sampling, labelsFolder: settings.groundTruthFolder)
+        case "replay":
+            guard let folder = settings.replayFolder else {
+                throw EngineError.missingInput(engine: name, item: "-", reason: "pass --replay DIR, a folder of <id>.txt answers")
+            }
+            return ReplayEngine(folder: folder)
+        default:
+            throw EngineError.unknownEngine(name, available: available)
+        }
+    }
+}

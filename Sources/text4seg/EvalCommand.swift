@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+
+struct Eval: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure mIoU on a dataset (VOCdevkit layout, or images/ + labels/).",
+        discussion: """
+        Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
+        and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
+        An item that fails (corrupt image, label map of the wrong size, engine error) is listed in the report \
+        and the run goes on. With --report, finished items are journalled to REPORT.journal; --resume \
+        continues an interrupted run without redoing them.
+        """)
+
+    @Option(help: "Dataset folder.")
+    var dataset: String
+
+    @Option(help: "Image list name for the VOCdevkit layout (ImageSets/Segmentation/<split>.txt).")
+    var split: String = "val"
+
+    @OptionGroup var pipeline: PipelineOptions
+
+    @Option(name: .customLong("protocol"), help: "mmseg or text4seg.")
+    var evaluationProtocol: EvaluationProtocol = .mmseg
+
+    @Flag(help: "mmseg only: drop class 0 (VOC-20 / Context-59 convention).")
+    var reduceZeroLabel = false
+
+    @Option(help: "Write a JSON report here.")
+    var report: String?
+
+    @Flag(help: "Continue an interrupted evaluation from REPORT.journal.")
+    var resume = false
+
+    @Option(help: "Also write each prediction as a palette PNG into this folder.")
+    var out: String?
+
+    @Option(help: "Evaluate only the first N items.")
+    var limit: Int?
+
+    @Option(help: "Items processed at once.")
+    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    @Flag(help: "Print each item as it finishes.")
+    var verbose = false
+
+    func validate() throws {
+        if reduceZeroLabel && evaluationProtocol == .text4seg {
+            throw ValidationError("--reduce-zero-label applies to the mmseg protocol only")
+        }
+        if resume && report == nil {
+            throw ValidationError("--resume needs --report (the journal lives beside the report)")
+        }
+    }
+
+    func run() async throws {
+        let resolved = try pipeline.resolved()
+        let segmenter = try resolved.segmenter(groundTruth: nil)
+        var items = try Dataset.items(at: dataset, split: split)
+        if let limit { items = Array(items.prefix(max(0, limit))) }
+        let verbose = self.verbose
+        let runner = EvaluationRunner(segmenter: segmenter, jobs: jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
+            if let failure { warn("failed: \(id): \(failure)") } else if verbose { warn("done: \(id)") }
+        }
+        var journal: EvaluationJournal?
+        var finished: [String: EvaluationJournal.Entry] = [:]
+        if let report {
+            let settings = "vocab=\(resolved.vocabulary.name) engine=\(segmenter.engine.name) grid=\(resolved.prompt.grid) view=\(resolved.prompt.viewSize) sampling=\(resolved.sampling.rawValue) refine=\(segmenter.refiner.name) question=\(resolved.prompt.question.hashValueStable)"
+            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", settings: settings, resume: resume)
+        }
+        let outcome = try await runner.run(items, journal: journal, finished: finished)
+        await journal?.close()
+        if outcome.resumed > 0 { warn("resumed: \(outcome.resumed) items taken from the journal") }
+        let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
+        let result = EvaluationReport(
+            metrics: metrics, matrix: outcome.matrix, vocabulary: resolved.vocabulary, images: outcome.evaluated,
+            failed: outcome.failed, engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name,
+            repairedItems: outcome.repairedItems, repairs: outcome.repairs, seconds: outcome.seconds)
+        print(result.table())
+        if let report { try AtomicFile.write(try result.json(), to: report) }
+        if outcome.evaluated == 0 { throw ExitCode(1) }
+    }
+}
+
+extension String {
+    /// FNV-1a of the UTF-8 bytes: stable across runs, unlike `hashValue`.
+    var hashValueStable: String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+}
