@@ -56,13 +56,17 @@ struct Bench: AsyncParsableCommand {
             }
             let n = Double(items.count)
             print("oracle evaluation, \(items.count) images, grid \(grid), \(cores) cores")
-            print(String(format: "%-34@ %9@ %10@ %8@", "implementation" as NSString, "total s" as NSString, "ms/image" as NSString, "mIoU" as NSString))
-            print(String(format: "%-34@ %9.3f %10.2f %8.4f", "python numpy+Pillow (1 thread)" as NSString, pythonBest, pythonBest / n * 1000, pythonMIoU))
+            func row(_ name: String, _ seconds: Double, _ miou: Double) -> String {
+                name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                    + String(format: "%9.3f %10.2f %9.4f", seconds, seconds / n * 1000, miou)
+            }
+            print("implementation".padding(toLength: 32, withPad: " ", startingAt: 0) + "  total s   ms/image      mIoU")
+            print(row("python numpy+Pillow (1 thread)", pythonBest, pythonMIoU))
             for (jobs, time) in swiftTimes.sorted(by: { $0.key < $1.key }) {
-                print(String(format: "%-34@ %9.3f %10.2f %8.4f", "text4seg (\(jobs) job\(jobs == 1 ? "" : "s"))" as NSString, time, time / n * 1000, swiftMIoU))
+                print(row("text4seg (\(jobs) job\(jobs == 1 ? "" : "s"))", time, swiftMIoU))
             }
             for (jobs, time) in swiftTimes.sorted(by: { $0.key < $1.key }) {
-                print(String(format: "speed-up, text4seg %d job%@ vs python: %.2fx", jobs, jobs == 1 ? "" : "s", pythonBest / time))
+                print("speed-up, text4seg \(jobs) job\(jobs == 1 ? "" : "s") vs python: " + String(format: "%.2fx", pythonBest / time))
             }
             print(String(format: "mIoU difference: %.2e", abs(swiftMIoU - pythonMIoU)))
         }

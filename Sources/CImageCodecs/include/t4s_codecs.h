@@ -54,4 +54,8 @@ int t4s_jpeg_read_size(const uint8_t *data, size_t size, uint32_t *width, uint32
 
 void t4s_free(void *pointer);
 
+/// Keeps glibc from handing large image buffers back to the kernel after each
+/// image (and faulting them in again for the next): raises the mmap and trim thresholds.
+void t4s_tune_allocator(void);
+
 #endif

@@ -39,19 +39,16 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
             throw EvaluationError.sizeMismatch(prediction: "\(prediction.width)×\(prediction.height)", groundTruth: "\(groundTruth.width)×\(groundTruth.height)")
         }
         let k = classCount
-        // Values at or above K (the ignore value included) all land in the extra bin.
-        var bin = [Int](repeating: k, count: 65536)
-        for v in 0..<k { bin[v] = v }
         let stride = k + 1
         // Count in 32 bits per image (an image has far fewer than 2³² pixels), then widen.
         var small = [UInt32](repeating: 0, count: counts.count)
-        bin.withUnsafeBufferPointer { bin in
-            prediction.values.withUnsafeBufferPointer { p in
-                groundTruth.values.withUnsafeBufferPointer { g in
-                    small.withUnsafeMutableBufferPointer { c in
-                        for i in 0..<p.count {
-                            c[bin[Int(g[i])] &* stride &+ bin[Int(p[i])]] &+= 1
-                        }
+        prediction.values.withUnsafeBufferPointer { p in
+            groundTruth.values.withUnsafeBufferPointer { g in
+                small.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<p.count {
+                        // Values at or above K (the ignore value included) land in the extra bin.
+                        let row = min(Int(g[i]), k), col = min(Int(p[i]), k)
+                        c[row &* stride &+ col] &+= 1
                     }
                 }
             }

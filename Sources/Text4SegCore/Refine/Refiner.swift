@@ -46,10 +46,16 @@ public struct NearestRefiner: Refiner {
         var values = [UInt16](repeating: 0, count: input.width * input.height)
         values.withUnsafeMutableBufferPointer { out in
             grid.values.withUnsafeBufferPointer { cells in
+                let width = input.width
                 for y in 0..<input.height {
+                    let base = y * width
+                    if y > 0 && ys[y] == ys[y - 1] {
+                        // Same source row as the line above: copy it.
+                        (out.baseAddress! + base).update(from: out.baseAddress! + base - width, count: width)
+                        continue
+                    }
                     let rowStart = ys[y] * grid.cols
-                    let base = y * input.width
-                    for x in 0..<input.width { out[base + x] = cells[rowStart + xs[x]] }
+                    for x in 0..<width { out[base + x] = cells[rowStart + xs[x]] }
                 }
             }
         }
