@@ -50,10 +50,10 @@ public struct Vocabulary: Sendable {
                 if folded[key] == nil { folded[key] = item.id }
             }
         }
-        if let othersID, byID[othersID] != nil {
-            folded[Vocabulary.fold("others")] = folded[Vocabulary.fold("others")] ?? othersID
-            exact["others"] = exact["others"] ?? othersID
-        }
+        // `others` always decodes, to the others class or, without one, to the ignore value.
+        let othersValue = othersID ?? ignoreValue
+        folded[Vocabulary.fold("others")] = folded[Vocabulary.fold("others")] ?? othersValue
+        exact["others"] = exact["others"] ?? othersValue
         self.byID = byID
         self.exactNames = exact
         self.foldedNames = folded
