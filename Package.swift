@@ -40,7 +40,8 @@ let package = Package(
         ),
         .testTarget(
             name: "Text4SegCoreTests",
-            dependencies: ["Text4SegCore", "Text4SegEngines"]
+            dependencies: ["Text4SegCore", "Text4SegEngines"],
+            exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "Text4SegEndToEndTests",

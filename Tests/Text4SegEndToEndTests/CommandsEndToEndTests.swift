@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+
+final class CommandsEndToEndTests: XCTestCase {
+    func testDescriptorsEncodeThenDecodeReproducesTheOracleLabelMap() throws {
+        let folder = try CLI.temporaryFolder()
+        let label = CLI.samples + "/labels/2007_000033.png"
+        let encode = try CLI.run(["descriptors", "encode", label, "--vocab", "pascal-voc", "--grid", "24", "--answer", "--out", folder + "/d.txt"])
+        XCTAssertEqual(encode.status, 0, encode.stderr)
+        let text = try String(contentsOfFile: folder + "/d.txt", encoding: .utf8)
+        XCTAssertTrue(text.contains("aeroplane *"), text)
+        let decode = try CLI.run(["descriptors", "decode", folder + "/d.txt", "--grid", "24", "--size", "500x366", "--out", folder + "/d.png", "--strict"])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        XCTAssertEqual(decode.stderr, "")
+        let label2 = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", folder + "/labels"])
+        XCTAssertEqual(label2.status, 0, label2.stderr)
+        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/d.png"), FileManager.default.contents(atPath: folder + "/labels/2007_000033.png"))
+        // Plain descriptor text on standard output, Text4Seg's format (checked against Pillow's 4×4 NEAREST resize).
+        let plain = try CLI.run(["descriptors", "encode", label, "--grid", "4"])
+        XCTAssertEqual(plain.stdout, "others *4\n aeroplane *1| others *3\n others *2| aeroplane *1| others *1\n others *4\n")
+    }
+
+    func testStrictDecodingRefusesRepairs() throws {
+        let folder = try CLI.temporaryFolder()
+        let cut = "Sure, the segmentation mask is:\n<seg>others *24\n others *12| cat *1"
+        let tolerant = try CLI.run(["descriptors", "decode", "-", "--size", "10x10", "--out", folder + "/t.png"], input: cut)
+        XCTAssertEqual(tolerant.status, 0, tolerant.stderr)
+        XCTAssertTrue(tolerant.stderr.contains("cut off"), tolerant.stderr)
+        let strict = try CLI.run(["descriptors", "decode", "-", "--size", "10x10", "--out", folder + "/s.png", "--strict"], input: cut)
+        XCTAssertNotEqual(strict.status, 0)
+        XCTAssertTrue(strict.stderr.contains("strict"), strict.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/s.png"))
+    }
+
+    func testVocabCommands() throws {
+        let list = try CLI.run(["vocab", "list"])
+        XCTAssertEqual(list.status, 0)
+        XCTAssertEqual(list.stdout.split(separator: "\n").count, 4)
+        let show = try CLI.run(["vocab", "show", "pascal-voc"])
+        XCTAssertTrue(show.stdout.contains("20\ttvmonitor\tTV\t#004080"), show.stdout)
+        let good = try CLI.run(["vocab", "check", "pascal-voc", CLI.packageRoot + "/Vocabularies/coco-stuff-171.yaml"])
+        XCTAssertEqual(good.status, 0, good.stdout)
+        let folder = try CLI.temporaryFolder()
+        try "name: x\nclasses:\n  - id: 1\n    name: cat\n    colour: red\n  - id: 1\n    name: dog\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["vocab", "check", folder + "/bad.yaml"])
+        XCTAssertEqual(bad.status, 1)
+        XCTAssertTrue(bad.stdout.contains("bad.yaml:5:5: error: unknown key 'colour'"), bad.stdout)
+        XCTAssertTrue(bad.stdout.contains("bad.yaml:6:9: error: duplicate id 1"), bad.stdout)
+    }
+
+    func testPromptCommand() throws {
+        let question = try CLI.run(["prompt", "--vocab", "pascal-voc"])
+        XCTAssertEqual(question.stdout, "Please segment the image based on the category: others|aeroplane|bicycle|bird|ship|bottle|bus|car|cat|chair|cow|table|dog|horse|motorbike|person|potted plant|sheep|sofa|train|TV.\n")
+        let vicuna = try CLI.run(["prompt", "--task", "all", "--format", "vicuna_v1"])
+        XCTAssertTrue(vicuna.stdout.hasSuffix(" USER: <image>\nSegment the entire image and classify each category separately. ASSISTANT:\n"), vicuna.stdout)
+        let openai = try CLI.run(["prompt", "--format", "openai"])
+        XCTAssertTrue(openai.stdout.contains("\"image_url\""), openai.stdout)
+    }
+
+    func testConfigFileAndItsErrors() throws {
+        let folder = try CLI.temporaryFolder()
+        try "engine: oracle\ngrid: 16\n".write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/c.yaml", "--report", folder + "/r.json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try CLI.json(folder + "/r.json")["grid"] as? Int, 16)
+        try "engine: oracle\ngird: 16\n".write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)
+        let typo = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/typo.yaml"])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.stderr.contains("typo.yaml:2:1: unknown key 'gird'"), typo.stderr)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import XCTest
+
+final class LabelEndToEndTests: XCTestCase {
+    func testLabelsSampleImagesWithPalettePNGsThatPillowReads() throws {
+        let out = try CLI.temporaryFolder()
+        let images = ["2007_000033", "2007_000452", "2007_001321"].map { CLI.samples + "/images/\($0).jpg" }
+        let result = try CLI.run(["label"] + images + ["--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", out, "--overlay", "--descriptors"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        for id in ["2007_000033", "2007_000452", "2007_001321"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(id).png"))
+            XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(id).overlay.png"))
+            let text = try String(contentsOfFile: "\(out)/\(id).txt", encoding: .utf8)
+            XCTAssertTrue(text.hasPrefix("Sure, the segmentation mask is:\n<seg>"), text)
+        }
+        // No temporary files are left behind by the atomic writes.
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out).filter { $0.hasSuffix(".tmp") }, [])
+
+        // Pillow sees mode P, the VOC palette, and indices that are class ids mostly matching the ground truth.
+        let check = """
+        import sys
+        import numpy as np
+        from PIL import Image
+        def voc(i):
+            r = g = b = 0
+            for s in range(7, -1, -1):
+                r |= (i & 1) << s; g |= ((i >> 1) & 1) << s; b |= ((i >> 2) & 1) << s; i >>= 3
+            return [r, g, b]
+        want = sum((voc(i) for i in range(256)), [])
+        out, labels = sys.argv[1], sys.argv[2]
+        for stem in ["2007_000033", "2007_000452", "2007_001321"]:
+            im = Image.open(f"{out}/{stem}.png")
+            assert im.mode == "P", im.mode
+            assert im.getpalette()[:768] == want, "palette differs"
+            pred = np.array(im)
+            gt = np.array(Image.open(f"{labels}/{stem}.png"))
+            assert pred.shape == gt.shape
+            assert set(np.unique(pred)) <= set(np.unique(gt)) | {0}, (np.unique(pred), np.unique(gt))
+            valid = gt != 255
+            agree = (pred[valid] == gt[valid]).mean()
+            assert agree > 0.85, agree
+            overlay = Image.open(f"{out}/{stem}.overlay.png")
+            assert overlay.mode == "RGB" and overlay.size == im.size
+        print("ok")
+        """
+        let python = try CLI.python(check, [out, CLI.samples + "/labels"])
+        XCTAssertEqual(python.status, 0, python.stderr + python.stdout + " (the tests need python3 with numpy and Pillow; .ci/run installs them)")
+        XCTAssertEqual(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
+    }
+
+    func testLabelReadBackByPillowHasTheSameIndicesAsTheDecodedGrid() throws {
+        let out = try CLI.temporaryFolder()
+        let answer = "Sure, the segmentation mask is:\n<seg>others *2| cat *1\n TV *3\n</seg>"
+        try answer.write(toFile: out + "/answer.txt", atomically: true, encoding: .utf8)
+        let decode = try CLI.run(["descriptors", "decode", out + "/answer.txt", "--grid", "3", "--size", "3x3", "--view", "3", "--out", out + "/map.png"])
+        XCTAssertEqual(decode.status, 0, decode.stderr)
+        XCTAssertTrue(decode.stderr.contains("3 rows") || decode.stderr.contains("2 rows"), decode.stderr)
+        let python = try CLI.python("import numpy as np; from PIL import Image; im = Image.open(__import__('sys').argv[1]); print(im.mode, np.array(im).ravel().tolist())", [out + "/map.png"])
+        XCTAssertEqual(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "P [0, 0, 8, 20, 20, 20, 20, 20, 20]", python.stderr)
+    }
+
+    func testAFailedImageIsReportedAndTheOthersAreStillWritten() throws {
+        let out = try CLI.temporaryFolder()
+        let broken = out + "/broken.jpg"
+        let data = try Data(contentsOf: URL(fileURLWithPath: CLI.samples + "/images/2007_000452.jpg"))
+        try data.prefix(5000).write(to: URL(fileURLWithPath: broken))
+        let result = try CLI.run(["label", broken, CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", out + "/labels"])
+        XCTAssertEqual(result.status, 1)
+        XCTAssertTrue(result.stderr.contains("broken.jpg: truncated image"), result.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/labels/2007_000033.png"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/labels/broken.png"))
+    }
+
+    func testMissingEngineAndUnknownVocabularyAreClearErrors() throws {
+        let noEngine = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--out", "/tmp/unused"])
+        XCTAssertNotEqual(noEngine.status, 0)
+        XCTAssertTrue(noEngine.stderr.contains("--engine"), noEngine.stderr)
+        let badVocab = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--vocab", "klingon", "--out", "/tmp/unused"])
+        XCTAssertNotEqual(badVocab.status, 0)
+        XCTAssertTrue(badVocab.stderr.contains("no vocabulary named 'klingon'"), badVocab.stderr)
+    }
+}
