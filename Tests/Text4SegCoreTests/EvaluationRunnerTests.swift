@@ -88,3 +88,25 @@ struct CountingEngine: Engine {
         return try await OracleEngine().describe(request)
     }
 }
+
+final class DatasetTests: XCTestCase {
+    func testVOCDevkitLayoutIsReadInListOrder() throws {
+        let root = try TestPaths.temporaryFolder()
+        let voc = root + "/VOCdevkit/VOC2012"
+        let fm = FileManager.default
+        for folder in ["JPEGImages", "SegmentationClass", "ImageSets/Segmentation"] {
+            try fm.createDirectory(atPath: voc + "/" + folder, withIntermediateDirectories: true)
+        }
+        try "2007_000452\n2007_000033\n".write(toFile: voc + "/ImageSets/Segmentation/val.txt", atomically: true, encoding: .utf8)
+        let items = try Dataset.items(at: root)
+        XCTAssertEqual(items.map(\.id), ["2007_000452", "2007_000033"])
+        XCTAssertEqual(items[0].imagePath, voc + "/JPEGImages/2007_000452.jpg")
+        XCTAssertEqual(items[0].labelPath, voc + "/SegmentationClass/2007_000452.png")
+        XCTAssertThrowsError(try Dataset.items(at: root, split: "test")) { error in
+            XCTAssertTrue("\(error)".contains("test.txt"), "\(error)")
+        }
+        XCTAssertThrowsError(try Dataset.items(at: root + "/VOCdevkit/VOC2012/JPEGImages")) { error in
+            XCTAssertTrue("\(error)".contains("not a dataset folder"), "\(error)")
+        }
+    }
+}
