@@ -12,6 +12,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
@@ -30,7 +31,13 @@ let package = Package(
             name: "Text4SegCore",
             dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")]
         ),
-        .target(name: "Text4SegEngines", dependencies: ["Text4SegCore"]),
+        .target(
+            name: "Text4SegEngines",
+            dependencies: [
+                "Text4SegCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .executableTarget(
             name: "text4seg",
             dependencies: [

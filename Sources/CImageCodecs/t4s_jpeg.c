@@ -43,23 +43,6 @@ static void t4s_jpeg_setup(struct jpeg_decompress_struct *cinfo, t4s_jpeg_error 
     message[0] = 0;
 }
 
-int t4s_jpeg_read_size(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *message) {
-    struct jpeg_decompress_struct cinfo;
-    t4s_jpeg_error error;
-    t4s_jpeg_setup(&cinfo, &error, message);
-    if (setjmp(error.jump)) {
-        jpeg_destroy_decompress(&cinfo);
-        return 1;
-    }
-    jpeg_create_decompress(&cinfo);
-    jpeg_mem_src(&cinfo, data, (unsigned long)size);
-    jpeg_read_header(&cinfo, TRUE);
-    *width = cinfo.image_width;
-    *height = cinfo.image_height;
-    jpeg_destroy_decompress(&cinfo);
-    return 0;
-}
-
 int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out) {
     memset(out, 0, sizeof(*out));
     struct jpeg_decompress_struct cinfo;
@@ -131,5 +114,58 @@ int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out) {
     out->pixels = pixels;
     out->truncated = error.truncated;
     out->warnings = (int)error.base.num_warnings;
+    return 0;
+}
+
+typedef struct {
+    struct jpeg_error_mgr base;
+    jmp_buf jump;
+    char *message;
+} t4s_jpeg_encode_error;
+
+static void t4s_jpeg_encode_error_exit(j_common_ptr cinfo) {
+    t4s_jpeg_encode_error *error = (t4s_jpeg_encode_error *)cinfo->err;
+    char buffer[JMSG_LENGTH_MAX];
+    (*cinfo->err->format_message)(cinfo, buffer);
+    snprintf(error->message, T4S_MESSAGE_SIZE, "%s", buffer);
+    longjmp(error->jump, 1);
+}
+
+int t4s_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
+                    uint8_t **out, size_t *out_size, char *message) {
+    struct jpeg_compress_struct cinfo;
+    t4s_jpeg_encode_error error;
+    unsigned char *volatile buffer = NULL;
+    unsigned long size = 0;
+    message[0] = 0;
+    *out = NULL;
+    *out_size = 0;
+    cinfo.err = jpeg_std_error(&error.base);
+    error.base.error_exit = t4s_jpeg_encode_error_exit;
+    error.message = message;
+    if (setjmp(error.jump)) {
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return 1;
+    }
+    jpeg_create_compress(&cinfo);
+    unsigned char *target = NULL;
+    jpeg_mem_dest(&cinfo, &target, &size);
+    cinfo.image_width = width;
+    cinfo.image_height = height;
+    cinfo.input_components = 3;
+    cinfo.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&cinfo);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < height) {
+        JSAMPROW row = (JSAMPROW)(rgb + (size_t)cinfo.next_scanline * width * 3);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    buffer = target;
+    jpeg_destroy_compress(&cinfo);
+    *out = buffer;
+    *out_size = size;
     return 0;
 }

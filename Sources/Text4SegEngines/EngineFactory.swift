@@ -5,20 +5,24 @@ public struct EngineSettings: Sendable {
     public var sampling: GridSampling = .nearest
     public var groundTruthFolder: String?
     public var replayFolder: String?
+    public var openAI: OpenAISettings
 
-    public init(sampling: GridSampling = .nearest, groundTruthFolder: String? = nil, replayFolder: String? = nil) {
+    public init(sampling: GridSampling = .nearest, groundTruthFolder: String? = nil, replayFolder: String? = nil, openAI: OpenAISettings = OpenAISettings()) {
         self.sampling = sampling
         self.groundTruthFolder = groundTruthFolder
         self.replayFolder = replayFolder
+        self.openAI = openAI
     }
 }
 
 /// Makes engines by name.
 public enum EngineFactory {
-    public static let available = ["oracle", "replay"]
+    public static let available = ["openai", "oracle", "replay"]
 
     public static func make(_ name: String, settings: EngineSettings) throws -> any Engine {
         switch name {
+        case "openai":
+            return try OpenAIEngine(settings: settings.openAI)
         case "oracle":
             return OracleEngine(sampling: settings.sampling, labelsFolder: settings.groundTruthFolder)
         case "replay":

@@ -3,7 +3,7 @@ import Foundation
 import Text4SegCore
 import Text4SegEngines
 
-/// Options shared by `label` and `eval`.
+/// Options shared by `label` and `eval`. Precedence: built-in defaults < `--config` YAML < environment (the API key only) < flags.
 struct PipelineOptions: ParsableArguments {
     @Option(help: "Vocabulary: a built-in name (pascal-voc, pascal-context-59, coco-stuff-171, ade20k-150) or a YAML path.")
     var vocab: String = "pascal-voc"
@@ -11,7 +11,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Config YAML (see Configs/); flags override it.")
     var config: String?
 
-    @Option(help: "Engine: oracle (from ground truth) or replay (recorded answers).")
+    @Option(help: "Engine: openai (a Text4Seg server), oracle (from ground truth) or replay (recorded answers).")
     var engine: String?
 
     @Option(help: "Descriptor grid size G (G×G patches): 16, 24 or 32 for Text4Seg checkpoints.")
@@ -35,6 +35,8 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Treat any descriptor repair as an error for that image.")
     var strict = false
 
+    @OptionGroup(title: "Server (--engine openai)") var server: ServerOptions
+
     func resolved() throws -> ResolvedPipeline {
         let file = try config.map(ConfigFile.load) ?? ConfigFile()
         let vocabulary = try Vocabulary.load(vocab)
@@ -52,7 +54,76 @@ struct PipelineOptions: ParsableArguments {
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
             engineName: engine ?? file.engine, sampling: sampling ?? file.sampling ?? .nearest,
-            replayFolder: replayFolder ?? file.replay, strict: strict || (file.strict ?? false))
+            replayFolder: replayFolder ?? file.replay, strict: strict || (file.strict ?? false),
+            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency)
+    }
+}
+
+/// Flags for the OpenAI-compatible engine.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "API root of the server, e.g. http://127.0.0.1:8000/v1.")
+    var baseURL: String?
+
+    @Option(help: "Model name as the server knows it.")
+    var model: String?
+
+    @Option(help: "Requests in flight at once (default: the number of CPU cores for offline engines, 8 for openai).")
+    var concurrency: Int?
+
+    @Option(help: "max_tokens of each request (default 3069).")
+    var maxTokens: Int?
+
+    @Option(help: "Sampling temperature (default 0, greedy).")
+    var temperature: Double?
+
+    @Option(help: "Stop sequence (repeatable).")
+    var stop: [String] = []
+
+    @Option(help: "Seed sent with each request.")
+    var seed: Int?
+
+    @Option(help: "How the view is sent: png (default) or jpeg.")
+    var imageFormat: String?
+
+    @Option(help: "JPEG quality, with --image-format jpeg (default 95).")
+    var jpegQuality: Int?
+
+    @Option(help: "Seconds one request may take (default 600).")
+    var timeout: Double?
+
+    @Option(help: "Seconds to connect (default 10).")
+    var connectTimeout: Double?
+
+    @Option(help: "Retries after connection errors and 408/429/5xx (default 6).")
+    var retries: Int?
+
+    @Option(help: "Keep each raw answer here (<id>.txt for --engine replay, <id>.json as received).")
+    var saveResponses: String?
+
+    func settings(_ file: ConfigFile) throws -> OpenAISettings {
+        var s = OpenAISettings()
+        s.baseURL = baseURL ?? file.baseURL ?? s.baseURL
+        s.model = model ?? file.model ?? s.model
+        s.maxTokens = maxTokens ?? file.maxTokens ?? s.maxTokens
+        s.temperature = temperature ?? file.temperature ?? s.temperature
+        s.stop = stop.isEmpty ? file.stop : stop
+        s.seed = seed ?? file.seed
+        if let format = imageFormat ?? file.imageFormat {
+            guard let parsed = OpenAISettings.ImageFormat(rawValue: format.lowercased()) else {
+                throw ValidationError("--image-format must be png or jpeg")
+            }
+            s.imageFormat = parsed
+        }
+        s.jpegQuality = jpegQuality ?? file.jpegQuality ?? s.jpegQuality
+        s.requestTimeout = timeout ?? file.timeout ?? s.requestTimeout
+        s.connectTimeout = connectTimeout ?? file.connectTimeout ?? s.connectTimeout
+        s.retry.maximumRetries = retries ?? file.retries ?? s.retry.maximumRetries
+        s.saveResponses = saveResponses
+        s.connections = concurrency ?? file.concurrency ?? 8
+        guard s.maxTokens > 0, s.requestTimeout > 0, s.connectTimeout > 0, s.retry.maximumRetries >= 0, (1...100).contains(s.jpegQuality) else {
+            throw ValidationError("--max-tokens, --timeout and --connect-timeout must be positive, --retries not negative, --jpeg-quality 1–100")
+        }
+        return s
     }
 }
 
@@ -64,12 +135,19 @@ struct ResolvedPipeline {
     var sampling: GridSampling
     var replayFolder: String?
     var strict: Bool
+    var openAI: OpenAISettings
+    var concurrency: Int?
+
+    /// Items in flight: the flag or config, else 8 for a server, else the cores.
+    var jobs: Int {
+        max(1, concurrency ?? (engineName == "openai" ? 8 : ProcessInfo.processInfo.activeProcessorCount))
+    }
 
     func segmenter(groundTruth: String?) throws -> Segmenter {
         guard let engineName else {
             throw ValidationError("choose an engine with --engine (\(EngineFactory.available.joined(separator: ", ")))")
         }
-        let engine = try EngineFactory.make(engineName, settings: EngineSettings(sampling: sampling, groundTruthFolder: groundTruth, replayFolder: replayFolder))
+        let engine = try EngineFactory.make(engineName, settings: EngineSettings(sampling: sampling, groundTruthFolder: groundTruth, replayFolder: replayFolder, openAI: openAI))
         return Segmenter(engine: engine, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
     }
 }

@@ -2,13 +2,15 @@ import Foundation
 import Text4SegCore
 import Yams
 
-/// A config YAML: defaults for the pipeline, overridden by command-line flags.
+/// A config YAML (see `Configs/`): defaults for the pipeline and the engine,
+/// overridden by command-line flags. The API key is never read from here,
+/// only from the environment.
 ///
-///     engine: oracle
+///     engine: openai
+///     base_url: http://127.0.0.1:8000/v1
+///     model: text4seg-llava-7b-p24
 ///     grid: 24
 ///     view: 336
-///     sampling: nearest
-///     refine: nearest
 struct ConfigFile: Decodable {
     var engine: String?
     var grid: Int?
@@ -18,10 +20,27 @@ struct ConfigFile: Decodable {
     var templateSeed: UInt64?
     var replay: String?
     var strict: Bool?
+    var baseURL: String?
+    var model: String?
+    var maxTokens: Int?
+    var temperature: Double?
+    var stop: [String]?
+    var seed: Int?
+    var imageFormat: String?
+    var jpegQuality: Int?
+    var concurrency: Int?
+    var timeout: Double?
+    var connectTimeout: Double?
+    var retries: Int?
 
-    enum CodingKeys: String, CodingKey {
-        case engine, grid, view, sampling, refine, replay, strict
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case engine, grid, view, sampling, refine, replay, strict, model, temperature, stop, seed, concurrency, timeout, retries
         case templateSeed = "template_seed"
+        case baseURL = "base_url"
+        case maxTokens = "max_tokens"
+        case imageFormat = "image_format"
+        case jpegQuality = "jpeg_quality"
+        case connectTimeout = "connect_timeout"
     }
 
     init() {}
@@ -32,10 +51,11 @@ struct ConfigFile: Decodable {
         }
         // Unknown keys are mistakes worth naming, not silently ignoring.
         if let node = try? Yams.compose(yaml: text), let mapping = node.mapping {
-            let known = Set(["engine", "grid", "view", "sampling", "refine", "replay", "strict", "template_seed"])
+            let known = Set(CodingKeys.allCases.map(\.stringValue))
             for key in mapping.keys where !known.contains(key.string ?? "") {
                 let mark = key.mark.map { "\($0.line):\($0.column)" } ?? "1:1"
-                throw ConfigError("\(path):\(mark): unknown key '\(key.string ?? "?")' (expected one of: \(known.sorted().joined(separator: ", ")))")
+                let hint = (key.string ?? "").lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
+                throw ConfigError("\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
             }
         }
         do {

@@ -39,9 +39,6 @@ struct Eval: AsyncParsableCommand {
     @Option(help: "Evaluate only the first N items.")
     var limit: Int?
 
-    @Option(help: "Items processed at once.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-
     @Flag(help: "Print each item as it finishes.")
     var verbose = false
 
@@ -60,7 +57,7 @@ struct Eval: AsyncParsableCommand {
         var items = try Dataset.items(at: dataset, split: split)
         if let limit { items = Array(items.prefix(max(0, limit))) }
         let verbose = self.verbose
-        let runner = EvaluationRunner(segmenter: segmenter, jobs: jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
+        let runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
             if let failure { warn("failed: \(id): \(failure)") } else if verbose { warn("done: \(id)") }
         }
         var journal: EvaluationJournal?
@@ -69,14 +66,27 @@ struct Eval: AsyncParsableCommand {
             let settings = "vocab=\(resolved.vocabulary.name) engine=\(segmenter.engine.name) grid=\(resolved.prompt.grid) view=\(resolved.prompt.viewSize) sampling=\(resolved.sampling.rawValue) refine=\(segmenter.refiner.name) question=\(resolved.prompt.question.hashValueStable)"
             (journal, finished) = try EvaluationJournal.open(path: report + ".journal", settings: settings, resume: resume)
         }
-        let outcome = try await runner.run(items, journal: journal, finished: finished)
+        let outcome: EvaluationRunner.Outcome
+        do {
+            let (pending, done) = (items, finished)
+            let openJournal = journal
+            outcome = try await Interruption.cancellable { try await runner.run(pending, journal: openJournal, finished: done) }
+        } catch is CancellationError {
+            await journal?.close()
+            await segmenter.engine.shutdown()
+            warn(report == nil ? "interrupted; nothing was journalled (use --report to be able to resume)" : "interrupted; run the same command with --resume to finish the rest")
+            throw ExitCode(130)
+        } catch {
+            await journal?.close()
+            await segmenter.engine.shutdown()
+            throw error
+        }
         await journal?.close()
+        await segmenter.engine.shutdown()
         if outcome.resumed > 0 { warn("resumed: \(outcome.resumed) items taken from the journal") }
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
-        let result = EvaluationReport(
-            metrics: metrics, matrix: outcome.matrix, vocabulary: resolved.vocabulary, images: outcome.evaluated,
-            failed: outcome.failed, engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name,
-            repairedItems: outcome.repairedItems, repairs: outcome.repairs, seconds: outcome.seconds)
+        let result = EvaluationReport(metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
+                                      engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name)
         print(result.table())
         if let report { try AtomicFile.write(try result.json(), to: report) }
         if outcome.evaluated == 0 { throw ExitCode(1) }

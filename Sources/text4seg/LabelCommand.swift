@@ -24,15 +24,36 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Also write <stem>.txt: the engine's answer with its <seg> descriptors.")
     var descriptors = false
 
-    @Option(help: "Images processed at once.")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    @Flag(help: "Skip images whose label map is already in --out (to finish an interrupted run).")
+    var resume = false
 
     func run() async throws {
         let resolved = try pipeline.resolved()
         let segmenter = try resolved.segmenter(groundTruth: groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
         let out = self.out, overlay = self.overlay, descriptors = self.descriptors
-        let failures = try await withThrowingTaskGroup(of: (String, String?).self) { group in
+        let stem = { (path: String) in URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+        let images = resume ? self.images.filter { !FileManager.default.fileExists(atPath: "\(out)/\(stem($0)).png") } : self.images
+        if resume && images.count < self.images.count { warn("resume: \(self.images.count - images.count) images already labelled") }
+        let jobs = resolved.jobs
+        let failures: [(String, String)]
+        do {
+            failures = try await Interruption.cancellable { try await Label.labelAll(images, segmenter: segmenter, writer: writer, out: out, overlay: overlay, descriptors: descriptors, jobs: jobs) }
+        } catch is CancellationError {
+            await segmenter.engine.shutdown()
+            warn("interrupted; run the same command with --resume to label the rest")
+            throw ExitCode(130)
+        }
+        await segmenter.engine.shutdown()
+        for (path, reason) in failures { warn("error: \(path): \(reason)") }
+        if !failures.isEmpty {
+            warn("\(failures.count) of \(images.count) images failed")
+            throw ExitCode(1)
+        }
+    }
+
+    static func labelAll(_ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int) async throws -> [(String, String)] {
+        try await withThrowingTaskGroup(of: (String, String?).self) { group in
             var next = 0
             var failures: [(String, String)] = []
             func launch() {
@@ -55,15 +76,12 @@ struct Label: AsyncParsableCommand {
             }
             while next < images.count && next < max(1, jobs) { launch() }
             while let (path, failure) = try await group.next() {
+                if Task.isCancelled { continue }
                 if let failure { failures.append((path, failure)) } else { print("\(path) -> \(out)/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).png") }
                 if next < images.count { launch() }
             }
+            try Task.checkCancellation()
             return failures
-        }
-        for (path, reason) in failures { warn("error: \(path): \(reason)") }
-        if !failures.isEmpty {
-            warn("\(failures.count) of \(images.count) images failed")
-            throw ExitCode(1)
         }
     }
 }

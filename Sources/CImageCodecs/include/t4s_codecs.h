@@ -49,8 +49,9 @@ typedef struct {
 
 int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out);
 
-/// Reads only the header: size, without decoding pixels.
-int t4s_jpeg_read_size(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *message);
+/// Encodes RGB8 pixels as a baseline JPEG of the given quality (1-100).
+int t4s_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
+                    uint8_t **out, size_t *out_size, char *message);
 
 void t4s_free(void *pointer);
 

@@ -35,6 +35,10 @@ public struct EngineOutput: Sendable {
     public var completionTokens: Int?
     /// Seconds the engine took.
     public var seconds: Double
+    /// Requests sent again after a transient failure.
+    public var retries: Int = 0
+    /// Seconds spent waiting on a server (network, inference, backoff); the rest of an item's time is the client's own.
+    public var waitSeconds: Double = 0
 
     public init(text: String? = nil, grid: DescriptorGrid? = nil, scores: [Int: [Float]]? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil, seconds: Double = 0) {
         self.text = text
@@ -52,4 +56,10 @@ public protocol Engine: Sendable {
     /// The name given to `--engine`.
     var name: String { get }
     func describe(_ request: DescriptorRequest) async throws -> EngineOutput
+    /// Releases connections and threads; called once when the engine is no longer needed.
+    func shutdown() async
+}
+
+extension Engine {
+    public func shutdown() async {}
 }

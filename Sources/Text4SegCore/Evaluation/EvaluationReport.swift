@@ -47,19 +47,25 @@ public struct EvaluationReport: Sendable, Encodable {
     public var repairedItems: Int
     public var repairs: Int
     public var seconds: Double
+    /// Requests sent again after transient engine failures, and token counts, for the items run in this session.
+    public var retries: Int
+    public var promptTokens: Int
+    public var completionTokens: Int
+    /// Mean milliseconds per item spent in text4seg itself, waits on the server excluded.
+    public var clientMillisecondsPerItem: Double
     /// The `(K + 1)²` confusion counts the scores come from (row/column K: ignore / out of range).
     public var confusion: [UInt64]
 
-    public init(metrics: Metrics, matrix: ConfusionMatrix, vocabulary: Vocabulary, images: Int, failed: [Failure],
-                engine: String, grid: Int, refiner: String, repairedItems: Int, repairs: Int, seconds: Double) {
+    public init(metrics: Metrics, outcome: EvaluationRunner.Outcome, vocabulary: Vocabulary, engine: String, grid: Int, refiner: String) {
+        let matrix = outcome.matrix
         mIoU = metrics.meanIoU * 100
         aAcc = metrics.pixelAccuracy * 100
         mAcc = metrics.meanAccuracy * 100
         fwIoU = metrics.frequencyWeightedIoU * 100
         self.protocol = metrics.evaluationProtocol.rawValue
         reduceZeroLabel = metrics.reduceZeroLabel
-        self.images = images
-        self.failed = failed
+        images = outcome.evaluated
+        failed = outcome.failed
         classes = metrics.classes.map {
             ClassEntry(id: $0.id, name: vocabulary.class(id: $0.id)?.name ?? "class \($0.id)",
                        iou: $0.iou.map { $0 * 100 }, acc: $0.accuracy.map { $0 * 100 },
@@ -69,9 +75,13 @@ public struct EvaluationReport: Sendable, Encodable {
         self.engine = engine
         self.grid = grid
         self.refiner = refiner
-        self.repairedItems = repairedItems
-        self.repairs = repairs
-        self.seconds = seconds
+        repairedItems = outcome.repairedItems
+        repairs = outcome.repairs
+        seconds = outcome.seconds
+        retries = outcome.retries
+        promptTokens = outcome.promptTokens
+        completionTokens = outcome.completionTokens
+        clientMillisecondsPerItem = outcome.clientSecondsPerItem * 1000
         confusion = matrix.counts
     }
 
@@ -94,6 +104,7 @@ public struct EvaluationReport: Sendable, Encodable {
         var summary = "protocol \(self.protocol)\(reduceZeroLabel ? " (reduce zero label)" : ""), \(images) images"
         if !failed.isEmpty { summary += ", \(failed.count) failed" }
         if repairs > 0 { summary += ", \(repairs) descriptor repairs in \(repairedItems) images" }
+        if retries > 0 { summary += ", \(retries) retried requests" }
         lines.append(summary)
         return lines.joined(separator: "\n")
     }

@@ -14,6 +14,12 @@ public struct EvaluationRunner: Sendable {
         /// Items taken from the journal instead of being run again.
         public var resumed: Int
         public var seconds: Double
+        /// Requests the engine sent again after transient failures (items run in this session).
+        public var retries: Int = 0
+        public var promptTokens: Int = 0
+        public var completionTokens: Int = 0
+        /// Mean seconds per item spent in text4seg itself (decode, encode, refine, write, score), excluding waits on the engine's server.
+        public var clientSecondsPerItem: Double = 0
     }
 
     public var segmenter: Segmenter
@@ -33,8 +39,15 @@ public struct EvaluationRunner: Sendable {
         self.progress = progress
     }
 
+    struct ItemStats: Sendable {
+        var retries = 0
+        var promptTokens = 0
+        var completionTokens = 0
+        var clientSeconds = 0.0
+    }
+
     enum ItemResult: Sendable {
-        case done(ConfusionMatrix, repairs: Int)
+        case done(ConfusionMatrix, repairs: Int, stats: ItemStats?)
         case failed(String)
     }
 
@@ -48,7 +61,7 @@ public struct EvaluationRunner: Sendable {
             if let entry = finished[item.id], let sparse = entry.counts {
                 var counts = [UInt64](repeating: 0, count: (k + 1) * (k + 1))
                 for pair in sparse where pair.count == 2 && Int(pair[0]) < counts.count { counts[Int(pair[0])] = pair[1] }
-                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0)
+                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0, stats: nil)
                 resumed += 1
             }
         }
@@ -62,9 +75,11 @@ public struct EvaluationRunner: Sendable {
             }
             while next < pending.count && next < jobs { launch() }
             while let (id, result) = try await group.next() {
+                // Once interrupted, items cut short are neither kept nor journalled: a resumed run redoes them.
+                if Task.isCancelled { continue }
                 results[id] = result
                 switch result {
-                case let .done(matrix, repairs):
+                case let .done(matrix, repairs, _):
                     try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs))
                     progress?(id, nil)
                 case let .failed(reason):
@@ -74,13 +89,23 @@ public struct EvaluationRunner: Sendable {
                 if next < pending.count { launch() }
             }
         }
+        try Task.checkCancellation()
         var total = ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue)
         var outcome = Outcome(matrix: total, evaluated: 0, failed: [], repairedItems: 0, repairs: 0, resumed: resumed, seconds: 0)
+        var ranHere = 0
+        var clientSeconds = 0.0
         for item in items {
             switch results[item.id] {
-            case let .done(matrix, repairs):
+            case let .done(matrix, repairs, stats):
                 total += matrix
                 outcome.evaluated += 1
+                if let stats {
+                    ranHere += 1
+                    outcome.retries += stats.retries
+                    outcome.promptTokens += stats.promptTokens
+                    outcome.completionTokens += stats.completionTokens
+                    clientSeconds += stats.clientSeconds
+                }
                 if repairs > 0 {
                     outcome.repairedItems += 1
                     outcome.repairs += repairs
@@ -93,10 +118,12 @@ public struct EvaluationRunner: Sendable {
         }
         outcome.matrix = total
         outcome.seconds = Date().timeIntervalSince(start)
+        outcome.clientSecondsPerItem = ranHere > 0 ? clientSeconds / Double(ranHere) : 0
         return outcome
     }
 
     func evaluate(_ item: DatasetItem) async -> ItemResult {
+        let start = Date()
         do {
             let image = try ImageIO.readImage(item.imagePath)
             let truth = try ImageIO.readLabelMap(item.labelPath)
@@ -112,7 +139,10 @@ public struct EvaluationRunner: Sendable {
             }
             var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)
             try matrix.add(prediction: result.labelMap, groundTruth: truth)
-            return .done(matrix, repairs: result.repairs.count)
+            let output = result.engineOutput
+            let stats = ItemStats(retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
+                                  clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
+            return .done(matrix, repairs: result.repairs.count, stats: stats)
         } catch {
             return .failed("\(error)")
         }

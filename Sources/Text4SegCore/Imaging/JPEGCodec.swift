@@ -27,3 +27,20 @@ public enum JPEGCodec {
         return result
     }
 }
+
+extension JPEGCodec {
+    /// Encodes an image as a baseline JPEG (quality 1–100).
+    public static func encode(_ image: RGBImage, quality: Int = 90) throws -> Data {
+        var output: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        var message = [CChar](repeating: 0, count: Int(T4S_MESSAGE_SIZE))
+        let status = image.pixels.withUnsafeBufferPointer { pixels in
+            t4s_jpeg_encode(pixels.baseAddress, UInt32(image.width), UInt32(image.height), Int32(max(1, min(100, quality))), &output, &size, &message)
+        }
+        defer { t4s_free(output) }
+        guard status == 0, let output else {
+            throw ImageError.encodingFailed(path: "<jpeg>", reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return Data(bytes: output, count: size)
+    }
+}

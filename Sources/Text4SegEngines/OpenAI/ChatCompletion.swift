@@ -1,0 +1,98 @@
+import Foundation
+
+/// The body of `POST /v1/chat/completions` as text4seg sends it.
+struct ChatCompletionRequest: Encodable {
+    struct Message: Encodable {
+        var role: String
+        var content: [Part]
+    }
+
+    struct Part: Encodable {
+        struct ImageURL: Encodable { var url: String }
+        var type: String
+        var text: String?
+        var imageURL: ImageURL?
+
+        enum CodingKeys: String, CodingKey {
+            case type, text
+            case imageURL = "image_url"
+        }
+    }
+
+    var model: String
+    var messages: [Message]
+    var maxTokens: Int
+    var temperature: Double
+    var stop: [String]?
+    var seed: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case model, messages, temperature, stop, seed
+        case maxTokens = "max_tokens"
+    }
+}
+
+/// The parts of a chat completion answer that text4seg reads.
+struct ChatCompletionResponse: Decodable {
+    struct Choice: Decodable {
+        struct Message: Decodable {
+            var content: Content?
+        }
+        var message: Message?
+        var finishReason: String?
+
+        enum CodingKeys: String, CodingKey {
+            case message
+            case finishReason = "finish_reason"
+        }
+    }
+
+    /// Servers send `content` as a string, or as a list of typed parts.
+    enum Content: Decodable {
+        case text(String)
+        case parts([String])
+
+        struct Part: Decodable { var text: String? }
+
+        init(from decoder: Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let text = try? container.decode(String.self) {
+                self = .text(text)
+            } else {
+                self = .parts(try container.decode([Part].self).compactMap(\.text))
+            }
+        }
+
+        var text: String {
+            switch self {
+            case let .text(text): return text
+            case let .parts(parts): return parts.joined()
+            }
+        }
+    }
+
+    struct Usage: Decodable {
+        var promptTokens: Int?
+        var completionTokens: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case promptTokens = "prompt_tokens"
+            case completionTokens = "completion_tokens"
+        }
+    }
+
+    var choices: [Choice]
+    var usage: Usage?
+}
+
+/// Pulls a human-readable message out of an error body (OpenAI, vLLM, SGLang and llama.cpp shapes).
+func serverMessage(_ body: Data) -> String {
+    if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+        if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
+        if let message = object["error"] as? String { return message }
+        if let message = object["message"] as? String { return message }
+        if let detail = object["detail"] as? String { return detail }
+    }
+    let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.isEmpty ? "(empty body)" : text
+}

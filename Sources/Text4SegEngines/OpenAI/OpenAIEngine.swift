@@ -1,0 +1,136 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import Text4SegCore
+
+/// The `openai` engine: asks a Text4Seg checkpoint behind any OpenAI-compatible
+/// `/v1/chat/completions` server (vLLM, SGLang, LMDeploy, llama.cpp) for descriptors.
+///
+/// Each request holds one user message with the question and the image view
+/// (stretched to `prompt.viewSize`², as a `data:` URL). Connection errors and
+/// 408/429/5xx answers are retried (see ``RetryPolicy``); 400/401/403/404 are
+/// not, and their errors say what to fix.
+///
+///     let engine = try OpenAIEngine(settings: OpenAISettings(baseURL: "http://127.0.0.1:8000/v1"))
+///     defer { Task { await engine.shutdown() } }
+public final class OpenAIEngine: Engine {
+    public let settings: OpenAISettings
+    let client: HTTPClient
+    let endpoint: String
+
+    public init(settings: OpenAISettings) throws {
+        var base = settings.baseURL
+        while base.hasSuffix("/") { base.removeLast() }
+        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
+            throw OpenAIError.badBaseURL(settings.baseURL)
+        }
+        self.settings = settings
+        self.endpoint = base + "/chat/completions"
+        var configuration = HTTPClient.Configuration(timeout: .init(connect: .milliseconds(Int64(settings.connectTimeout * 1000))))
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.connections))
+        self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+    }
+
+    public var name: String { "openai" }
+
+    public func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    public func describe(_ request: DescriptorRequest) async throws -> EngineOutput {
+        let prepareStart = Date()
+        let body = try requestBody(request)
+        let prepareSeconds = Date().timeIntervalSince(prepareStart)
+        var generator = SystemRandomNumberGenerator()
+        var attempt = 0
+        var waited = 0.0
+        while true {
+            try Task.checkCancellation()
+            let sent = Date()
+            let failure: String
+            var retryAfter: String?
+            do {
+                var http = HTTPClientRequest(url: endpoint)
+                http.method = .POST
+                http.headers.add(name: "Content-Type", value: "application/json")
+                if let key = settings.apiKey { http.headers.add(name: "Authorization", value: "Bearer \(key)") }
+                http.body = .bytes(ByteBuffer(bytes: body))
+                let response = try await client.execute(http, timeout: .milliseconds(Int64(settings.requestTimeout * 1000)))
+                let bytes = try await response.body.collect(upTo: 64 << 20)
+                let data = Data(bytes.readableBytesView)
+                waited += Date().timeIntervalSince(sent)
+                let status = Int(response.status.code)
+                if status == 200 {
+                    return try output(data, request: request, retries: attempt, waited: waited, prepared: prepareSeconds)
+                }
+                let message = serverMessage(data)
+                switch status {
+                case 400, 422: throw OpenAIError.badRequest(status: status, message: message)
+                case 401, 403: throw OpenAIError.unauthorized(status: status, message: message, keySet: settings.apiKey != nil)
+                case 404: throw OpenAIError.notFound(url: endpoint, model: settings.model, message: message)
+                case _ where RetryPolicy.retryableStatuses.contains(status):
+                    failure = "HTTP \(status): \(message)"
+                    retryAfter = response.headers.first(name: "Retry-After")
+                default:
+                    throw OpenAIError.badRequest(status: status, message: message)
+                }
+            } catch let error as OpenAIError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                waited += Date().timeIntervalSince(sent)
+                if Task.isCancelled { throw CancellationError() }
+                failure = "cannot reach \(endpoint): \(error)"
+            }
+            guard attempt < settings.retry.maximumRetries else {
+                throw OpenAIError.gaveUp(attempts: attempt + 1, last: failure)
+            }
+            let delay = settings.retry.delay(attempt: attempt, retryAfter: retryAfter, using: &generator)
+            attempt += 1
+            try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
+            waited += delay
+        }
+    }
+
+    /// The JSON body: model, one user message (question + image), decoding settings.
+    func requestBody(_ request: DescriptorRequest) throws -> Data {
+        let view = request.view()
+        let url: String
+        switch settings.imageFormat {
+        case .png: url = "data:image/png;base64," + (try PNGCodec.encodeRGB(view)).base64EncodedString()
+        case .jpeg: url = "data:image/jpeg;base64," + (try JPEGCodec.encode(view, quality: settings.jpegQuality)).base64EncodedString()
+        }
+        let body = ChatCompletionRequest(
+            model: settings.model,
+            messages: [.init(role: "user", content: [
+                .init(type: "text", text: request.prompt.question, imageURL: nil),
+                .init(type: "image_url", text: nil, imageURL: .init(url: url)),
+            ])],
+            maxTokens: settings.maxTokens, temperature: settings.temperature, stop: settings.stop, seed: settings.seed)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(body)
+    }
+
+    func output(_ data: Data, request: DescriptorRequest, retries: Int, waited: Double, prepared: Double) throws -> EngineOutput {
+        let response: ChatCompletionResponse
+        do {
+            response = try JSONDecoder().decode(ChatCompletionResponse.self, from: data)
+        } catch {
+            throw OpenAIError.badResponse("not a chat completion: \(String(decoding: data.prefix(200), as: UTF8.self))")
+        }
+        guard let text = response.choices.first?.message?.content?.text else {
+            throw OpenAIError.badResponse("no message content in the first choice")
+        }
+        if let folder = settings.saveResponses {
+            try AtomicFile.write(text, to: "\(folder)/\(request.itemID).txt")
+            try AtomicFile.write(data, to: "\(folder)/\(request.itemID).json")
+        }
+        var output = EngineOutput(text: text, promptTokens: response.usage?.promptTokens, completionTokens: response.usage?.completionTokens, seconds: waited + prepared)
+        output.retries = retries
+        output.waitSeconds = waited
+        return output
+    }
+}

@@ -1,0 +1,26 @@
+/// Why the OpenAI-compatible engine could not get an answer.
+public enum OpenAIError: Error, CustomStringConvertible, Sendable {
+    case badBaseURL(String)
+    case badRequest(status: Int, message: String)
+    case unauthorized(status: Int, message: String, keySet: Bool)
+    case notFound(url: String, model: String, message: String)
+    case gaveUp(attempts: Int, last: String)
+    case badResponse(String)
+
+    public var description: String {
+        switch self {
+        case let .badBaseURL(url):
+            return "bad --base-url '\(url)': expected something like http://127.0.0.1:8000/v1"
+        case let .badRequest(status, message):
+            return "the server rejected the request (\(status)): \(message)"
+        case let .unauthorized(status, message, keySet):
+            return "authentication failed (\(status)): \(message). " + (keySet ? "Check the key in TEXT4SEG_API_KEY (or OPENAI_API_KEY)." : "No key is set: export TEXT4SEG_API_KEY (or OPENAI_API_KEY).")
+        case let .notFound(url, model, message):
+            return "not found (404) at \(url): \(message). Check --base-url (it usually ends in /v1) and --model '\(model)' (the server's /v1/models lists the names)."
+        case let .gaveUp(attempts, last):
+            return "gave up after \(attempts) attempts: \(last)"
+        case let .badResponse(reason):
+            return "unusable response: \(reason)"
+        }
+    }
+}
