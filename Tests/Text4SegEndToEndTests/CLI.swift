@@ -20,14 +20,20 @@ enum CLI {
     }
 
     @discardableResult
-    static func run(_ arguments: [String], input: String? = nil) throws -> Result {
-        try run(executable, arguments, input: input)
+    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        try run(executable, arguments, input: input.map { Data($0.utf8) }, environment: environment)
     }
 
-    static func run(_ program: String, _ arguments: [String], input: String? = nil) throws -> Result {
+    static func run(_ program: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
+        // Keys in the developer's own environment must not change what the tests see.
+        var env = ProcessInfo.processInfo.environment
+        env["TEXT4SEG_API_KEY"] = nil
+        env["OPENAI_API_KEY"] = nil
+        for (name, value) in environment { env[name] = value }
+        process.environment = env
         process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         // Standard error goes to a file, so that neither stream can fill a pipe and block the process.
         let errPath = NSTemporaryDirectory() + "text4seg-stderr-" + UUID().uuidString
@@ -39,7 +45,7 @@ enum CLI {
         process.standardError = errHandle
         process.standardInput = inPipe
         try process.run()
-        if let input { inPipe.fileHandleForWriting.write(Data(input.utf8)) }
+        if let input { inPipe.fileHandleForWriting.write(input) }
         try inPipe.fileHandleForWriting.close()
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -48,8 +54,8 @@ enum CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func python(_ script: String, _ arguments: [String] = []) throws -> Result {
-        try run("/usr/bin/env", ["python3", "-c", script] + arguments)
+    static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> Result {
+        try run("/usr/bin/env", ["python3", "-c", script] + arguments, input: input)
     }
 
     static func temporaryFolder() throws -> String {

@@ -1,0 +1,46 @@
+import Foundation
+import XCTest
+
+/// The OpenAI-compatible test server (scripts/openai_stub_server.py), started on a free loopback port.
+final class StubServer {
+    let process = Process()
+    let port: Int
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    init(dataset: String, _ options: [String] = []) throws {
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", CLI.packageRoot + "/scripts/openai_stub_server.py", "--dataset", dataset] + options
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        // The first line names the port; reading it also waits until the server is up.
+        var line = Data()
+        while let byte = try out.fileHandleForReading.read(upToCount: 1), !byte.isEmpty, byte != Data("\n".utf8) { line += byte }
+        let text = String(decoding: line, as: UTF8.self)
+        guard text.hasPrefix("listening on 127.0.0.1:"), let port = Int(text.split(separator: ":").last ?? "") else {
+            process.terminate()
+            throw StubError("the stub server did not start (\(text)); it needs python3 with numpy and Pillow")
+        }
+        self.port = port
+    }
+
+    /// Counters: requests, failures, per_item, max_in_flight.
+    func stats() throws -> [String: Any] {
+        let result = try CLI.python("import urllib.request, sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", ["http://127.0.0.1:\(port)/stats"])
+        return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+    }
+
+    deinit { stop() }
+}
+
+struct StubError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
