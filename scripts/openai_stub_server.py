@@ -19,6 +19,7 @@ import io
 import json
 import os
 import random
+import signal
 import sys
 import threading
 import time
@@ -166,6 +167,9 @@ def make_handler(state):
 
 
 def main():
+    # A parent may have started us from a thread that blocks signals; the mask is
+    # inherited, and a blocked SIGTERM would make this server impossible to stop.
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
     parser = argparse.ArgumentParser()
     parser.add_argument("--dataset", required=True)
     parser.add_argument("--grid", type=int, default=24)

@@ -115,7 +115,8 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         let server = try StubServer(dataset: CLI.samples, ["--chatter"])
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
-        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--strict", "--report", folder + "/c.json"])
+        // The shipped preset, with the server's address from the command line.
+        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--config", CLI.packageRoot + "/Configs/text4seg-llava-7b-p24.yaml", "--base-url", server.baseURL, "--strict", "--report", folder + "/c.json"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let oracle = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/o.json"])
         XCTAssertEqual(oracle.status, 0)

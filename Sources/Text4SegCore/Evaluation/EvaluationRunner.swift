@@ -14,7 +14,7 @@ public struct EvaluationRunner: Sendable {
         /// Items taken from the journal instead of being run again.
         public var resumed: Int
         public var seconds: Double
-        /// Requests the engine sent again after transient failures (items run in this session).
+        /// Requests the engine sent again after transient failures (resumed items included).
         public var retries: Int = 0
         public var promptTokens: Int = 0
         public var completionTokens: Int = 0
@@ -61,7 +61,9 @@ public struct EvaluationRunner: Sendable {
             if let entry = finished[item.id], let sparse = entry.counts {
                 var counts = [UInt64](repeating: 0, count: (k + 1) * (k + 1))
                 for pair in sparse where pair.count == 2 && Int(pair[0]) < counts.count { counts[Int(pair[0])] = pair[1] }
-                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0, stats: nil)
+                let stats = ItemStats(retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
+                                      completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
+                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0, stats: stats)
                 resumed += 1
             }
         }
@@ -79,11 +81,13 @@ public struct EvaluationRunner: Sendable {
                 if Task.isCancelled { continue }
                 results[id] = result
                 switch result {
-                case let .done(matrix, repairs, _):
-                    try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs))
+                case let .done(matrix, repairs, stats):
+                    try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs,
+                                                    retries: stats?.retries, promptTokens: stats?.promptTokens,
+                                                    completionTokens: stats?.completionTokens, clientSeconds: stats?.clientSeconds))
                     progress?(id, nil)
                 case let .failed(reason):
-                    try await journal?.record(.init(id: id, counts: nil, failed: reason, repairs: nil))
+                    try await journal?.record(.init(id: id, counts: nil, failed: reason))
                     progress?(id, reason)
                 }
                 if next < pending.count { launch() }

@@ -101,8 +101,9 @@ public enum PNGCodec {
         return try encode(bytes, width: map.width, height: map.height, colorType: 3, bitDepth: 8, palette: palette)
     }
 
-    public static func encodeRGB(_ image: RGBImage) throws -> Data {
-        try encode(image.pixels, width: image.width, height: image.height, colorType: 2, bitDepth: 8, palette: [])
+    /// Encodes RGB8. `level` is zlib's 0–9: lower is faster and larger, the pixels are the same.
+    public static func encodeRGB(_ image: RGBImage, level: Int = 6) throws -> Data {
+        try encode(image.pixels, width: image.width, height: image.height, colorType: 2, bitDepth: 8, palette: [], level: Int32(max(0, min(9, level))))
     }
 
     static func encode(_ bytes: [UInt8], width: Int, height: Int, colorType: Int32, bitDepth: Int32, palette: [RGBColor], level: Int32 = 6) throws -> Data {

@@ -1,0 +1,90 @@
+import Foundation
+import XCTest
+
+/// Killed and interrupted evaluations against a slow server, resumed with `--resume`.
+final class ResumeEndToEndTests: XCTestCase {
+    func startEval(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Ids in the journal (finished items), once at least `count` are there.
+    func waitForJournal(_ path: String, count: Int, process: Process) throws -> Set<String> {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline {
+            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
+                let ids = text.split(separator: "\n").dropFirst().compactMap { line -> String? in
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["counts"] != nil else { return nil }
+                    return object["id"] as? String
+                }
+                if ids.count >= count { return Set(ids) }
+            }
+            XCTAssertTrue(process.isRunning, "the evaluation ended before it could be interrupted")
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw StubError("the journal did not grow")
+    }
+
+    func withoutTimings(_ report: [String: Any]) -> NSDictionary {
+        var report = report
+        report["seconds"] = nil
+        report["clientMillisecondsPerItem"] = nil
+        return NSDictionary(dictionary: report)
+    }
+
+    func testAKilledEvaluationResumesWithoutRedoingFinishedItems() throws {
+        let root = try CLI.requireVOCDev()
+        let server = try StubServer(dataset: root, ["--latency", "0.1"])
+        defer { server.stop() }
+        let folder = try CLI.temporaryFolder()
+        let common = ["eval", "--dataset", root, "--limit", "40", "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "2"]
+        let whole = try CLI.run(common + ["--report", folder + "/whole.json"])
+        XCTAssertEqual(whole.status, 0, whole.stderr)
+
+        let process = try startEval(common + ["--report", folder + "/run.json"])
+        let finished = try waitForJournal(folder + "/run.json.journal", count: 10, process: process)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run.json"), "no report from a killed run")
+        let finishedNow = try waitForJournal(folder + "/run.json.journal", count: finished.count, process: Process())
+
+        let resumed = try CLI.run(common + ["--report", folder + "/run.json", "--resume", "--verbose"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.contains("resumed: \(finishedNow.count) items"), resumed.stderr)
+        let redone = resumed.stderr.split(separator: "\n").filter { $0.hasPrefix("done: ") }.map { String($0.dropFirst(6)) }
+        XCTAssertEqual(redone.count, 40 - finishedNow.count)
+        XCTAssertTrue(finishedNow.isDisjoint(with: redone), "finished items ran again")
+        XCTAssertEqual(withoutTimings(try CLI.json(folder + "/whole.json")), withoutTimings(try CLI.json(folder + "/run.json")))
+    }
+
+    func testCtrlCStopsCleanlyAndResumeFinishes() throws {
+        let server = try StubServer(dataset: CLI.samples, ["--latency", "0.4"])
+        defer { server.stop() }
+        let folder = try CLI.temporaryFolder()
+        let common = ["eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "1", "--report", folder + "/r.json"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.executable)
+        process.arguments = common
+        let errPipe = Pipe()
+        process.standardError = errPipe
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        _ = try waitForJournal(folder + "/r.json.journal", count: 1, process: process)
+        kill(process.processIdentifier, SIGINT)
+        let stderr = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 130, stderr)
+        XCTAssertTrue(stderr.contains("--resume"), stderr)
+        let resumed = try CLI.run(common + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertEqual(try CLI.json(folder + "/r.json")["images"] as? Int, 3)
+        let perItem = try server.stats()["per_item"] as! [String: Int]
+        XCTAssertEqual(perItem.count, 3)
+        XCTAssertLessThanOrEqual(perItem.values.reduce(0, +), 4, "only an item cut short by Ctrl-C is asked again")
+    }
+}
