@@ -29,6 +29,15 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Draw the question template with this seed instead of using the first one.")
     var templateSeed: UInt64?
 
+    @Option(help: "Window radius in pixels for guided and mode.")
+    var radius: Int?
+
+    @Option(help: "Guided filter regularisation (image values in 0…1).")
+    var eps: Float?
+
+    @Option(help: "Upsampling before smoothing: nearest or bilinear.")
+    var upsample: Upsampling?
+
     @Option(name: .customLong("replay"), help: "Folder of recorded answers <id>.txt, for --engine replay.")
     var replayFolder: String?
 
@@ -48,7 +57,10 @@ struct PipelineOptions: ParsableArguments {
         let refiner: any Refiner
         switch refineName {
         case "nearest": refiner = NearestRefiner(viewSize: view)
-        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest")
+        case "bilinear": refiner = BilinearRefiner()
+        case "mode": refiner = ModeFilterRefiner(radius: radius ?? 7, viewSize: view)
+        case "guided": refiner = GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear, viewSize: view)
+        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, bilinear, mode, guided")
         }
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
@@ -153,6 +165,7 @@ struct ResolvedPipeline {
 }
 
 extension GridSampling: ExpressibleByArgument {}
+extension Upsampling: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
 extension DescriptorFormat: ExpressibleByArgument {}
 

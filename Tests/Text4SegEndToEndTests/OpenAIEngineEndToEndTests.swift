@@ -18,6 +18,10 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         XCTAssertEqual(a["mIoU"] as! Double, b["mIoU"] as! Double, accuracy: 1e-9)
         XCTAssertEqual(a["images"] as? Int, 290)
         XCTAssertEqual(a["promptTokens"] as? Int, 290 * 600)
+        let items = a["items"] as! [[String: Any]]
+        XCTAssertEqual(items.count, 290)
+        XCTAssertEqual(items[0]["id"] as? String, "2007_000033", "dataset order")
+        XCTAssertGreaterThan(items[0]["engineSeconds"] as! Double, 0.04, "the request time is recorded")
         let stats = try server.stats()
         XCTAssertEqual((stats["per_item"] as! [String: Int]).count, 290, "every image is recognised once")
         XCTAssertGreaterThan(stats["max_in_flight"] as! Int, 1, "requests overlap (the benchmark measures how much)")

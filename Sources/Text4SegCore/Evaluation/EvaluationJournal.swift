@@ -13,6 +13,7 @@ public actor EvaluationJournal {
         public var counts: [[UInt64]]?
         public var failed: String?
         public var repairs: Int?
+        public var engineSeconds: Double?
         public var retries: Int?
         public var promptTokens: Int?
         public var completionTokens: Int?

@@ -53,6 +53,8 @@ public struct EvaluationReport: Sendable, Encodable {
     public var completionTokens: Int
     /// Mean milliseconds per item spent in text4seg itself, waits on the server excluded.
     public var clientMillisecondsPerItem: Double
+    /// What each finished item cost (engine time, retries, tokens, repairs), in dataset order.
+    public var items: [EvaluationRunner.ItemRecord]
     /// The `(K + 1)²` confusion counts the scores come from (row/column K: ignore / out of range).
     public var confusion: [UInt64]
 
@@ -82,6 +84,7 @@ public struct EvaluationReport: Sendable, Encodable {
         promptTokens = outcome.promptTokens
         completionTokens = outcome.completionTokens
         clientMillisecondsPerItem = outcome.clientSecondsPerItem * 1000
+        items = outcome.items
         confusion = matrix.counts
     }
 

@@ -20,6 +20,19 @@ public struct EvaluationRunner: Sendable {
         public var completionTokens: Int = 0
         /// Mean seconds per item spent in text4seg itself (decode, encode, refine, write, score), excluding waits on the engine's server.
         public var clientSecondsPerItem: Double = 0
+        /// Per finished item, in dataset order.
+        public var items: [ItemRecord] = []
+    }
+
+    /// What one finished item cost.
+    public struct ItemRecord: Sendable, Codable, Equatable {
+        public var id: String
+        /// Seconds the engine took for this item (request time, retries and backoff included).
+        public var engineSeconds: Double
+        public var retries: Int
+        public var promptTokens: Int
+        public var completionTokens: Int
+        public var repairs: Int
     }
 
     public var segmenter: Segmenter
@@ -40,6 +53,7 @@ public struct EvaluationRunner: Sendable {
     }
 
     struct ItemStats: Sendable {
+        var engineSeconds = 0.0
         var retries = 0
         var promptTokens = 0
         var completionTokens = 0
@@ -61,7 +75,7 @@ public struct EvaluationRunner: Sendable {
             if let entry = finished[item.id], let sparse = entry.counts {
                 var counts = [UInt64](repeating: 0, count: (k + 1) * (k + 1))
                 for pair in sparse where pair.count == 2 && Int(pair[0]) < counts.count { counts[Int(pair[0])] = pair[1] }
-                let stats = ItemStats(retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
+                let stats = ItemStats(engineSeconds: entry.engineSeconds ?? 0, retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
                                       completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
                 results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0, stats: stats)
                 resumed += 1
@@ -83,7 +97,7 @@ public struct EvaluationRunner: Sendable {
                 switch result {
                 case let .done(matrix, repairs, stats):
                     try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs,
-                                                    retries: stats?.retries, promptTokens: stats?.promptTokens,
+                                                    engineSeconds: stats?.engineSeconds, retries: stats?.retries, promptTokens: stats?.promptTokens,
                                                     completionTokens: stats?.completionTokens, clientSeconds: stats?.clientSeconds))
                     progress?(id, nil)
                 case let .failed(reason):
@@ -104,6 +118,8 @@ public struct EvaluationRunner: Sendable {
                 total += matrix
                 outcome.evaluated += 1
                 if let stats {
+                    outcome.items.append(ItemRecord(id: item.id, engineSeconds: stats.engineSeconds, retries: stats.retries,
+                                                    promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, repairs: repairs))
                     ranHere += 1
                     outcome.retries += stats.retries
                     outcome.promptTokens += stats.promptTokens
@@ -144,7 +160,7 @@ public struct EvaluationRunner: Sendable {
             var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)
             try matrix.add(prediction: result.labelMap, groundTruth: truth)
             let output = result.engineOutput
-            let stats = ItemStats(retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
+            let stats = ItemStats(engineSeconds: output.seconds, retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
                                   clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
             return .done(matrix, repairs: result.repairs.count, stats: stats)
         } catch {

@@ -67,3 +67,21 @@ public enum Resampling {
         }
     }
 }
+
+extension Resampling {
+    /// Linear interpolation taps with pixel centres aligned (`align_corners=False`):
+    /// destination `d` samples source position (d + 0.5) · in / out − 0.5, clamped.
+    public static func linearTaps(input: Int, output: Int) -> ([Int], [Int], [Float]) {
+        var lower = [Int](repeating: 0, count: output), upper = lower
+        var fraction = [Float](repeating: 0, count: output)
+        let scale = Double(input) / Double(output)
+        for d in 0..<output {
+            let position = min(Double(input - 1), max(0, (Double(d) + 0.5) * scale - 0.5))
+            let base = Int(position)
+            lower[d] = base
+            upper[d] = min(input - 1, base + 1)
+            fraction[d] = Float(position - Double(base))
+        }
+        return (lower, upper, fraction)
+    }
+}

@@ -1,0 +1,34 @@
+/// A majority filter, the cheap baseline: each pixel takes the most frequent
+/// label in the `(2r + 1)²` window around it after nearest upsampling.
+public struct ModeFilterRefiner: Refiner {
+    public var radius: Int
+    public var viewSize: Int
+
+    public init(radius: Int = 7, viewSize: Int = 336) {
+        self.radius = radius
+        self.viewSize = viewSize
+    }
+
+    public var name: String { "mode" }
+
+    public func refine(_ input: RefinementInput) throws -> LabelMap {
+        var planes = ClassPlanes.oneHot(input.grid).resized(width: input.width, height: input.height, upsampling: .nearest, viewSize: viewSize)
+        if planes.classes.count < 2 { return planes.argmax() }
+        // The window mean of a class's indicator is its share of the window.
+        planes.planes = planes.planes.map { BoxFilter.mean($0, width: input.width, height: input.height, radius: radius) }
+        return planes.argmax()
+    }
+}
+
+/// Bilinear upsampling of the per-class maps, then the best class per pixel.
+public struct BilinearRefiner: Refiner {
+    public init() {}
+
+    public var name: String { "bilinear" }
+
+    public func refine(_ input: RefinementInput) throws -> LabelMap {
+        (input.scores.map { ClassPlanes.scores($0, grid: input.grid) } ?? ClassPlanes.oneHot(input.grid))
+            .resized(width: input.width, height: input.height, upsampling: .bilinear)
+            .argmax()
+    }
+}
