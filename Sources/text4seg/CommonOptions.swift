@@ -38,6 +38,21 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Upsampling before smoothing: nearest or bilinear.")
     var upsample: Upsampling?
 
+    @Option(help: "crf: mean-field iterations (5).")
+    var crfIterations: Int?
+
+    @Option(help: "crf: bilateral kernel position scale in pixels (50).")
+    var crfSXY: Float?
+
+    @Option(help: "crf: bilateral kernel colour scale (13).")
+    var crfSRGB: Float?
+
+    @Option(help: "crf: bilateral kernel weight (10).")
+    var crfCompat: Float?
+
+    @Option(help: "crf: confidence of the upsampled labels in the unary (0.9).")
+    var crfGtProb: Float?
+
     @Option(name: .customLong("replay"), help: "Folder of recorded answers <id>.txt, for --engine replay.")
     var replayFolder: String?
 
@@ -60,7 +75,9 @@ struct PipelineOptions: ParsableArguments {
         case "bilinear": refiner = BilinearRefiner()
         case "mode": refiner = ModeFilterRefiner(radius: radius ?? 7, viewSize: view)
         case "guided": refiner = GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear, viewSize: view)
-        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, bilinear, mode, guided")
+        case "crf": refiner = DenseCRFRefiner(iterations: crfIterations ?? 5, bilateralSXY: crfSXY ?? 50, bilateralSRGB: crfSRGB ?? 13,
+                                              bilateralCompat: crfCompat ?? 10, groundTruthProbability: crfGtProb ?? 0.9, upsampling: upsample ?? .nearest, viewSize: view)
+        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, bilinear, mode, guided, crf")
         }
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(

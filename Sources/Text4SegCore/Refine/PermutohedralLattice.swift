@@ -1,0 +1,304 @@
+/// Gaussian filtering in a feature space through the permutohedral lattice
+/// (Adams, Baek and Davis, "Fast High-Dimensional Filtering Using the
+/// Permutohedral Lattice", 2010): each point is splatted onto the d + 1
+/// vertices of its enclosing simplex, the lattice is blurred along its d + 1
+/// axes with a [1 2 1] kernel, and values are sliced back with the same
+/// barycentric weights. Cost is linear in the number of points.
+///
+/// Features must already be divided by the kernel's standard deviations.
+struct PermutohedralLattice {
+    let pointCount: Int
+    let dimension: Int
+    /// Lattice vertex (+1; 0 is the empty slot) of each point's d + 1 simplex corners.
+    private var offsets: [Int32]
+    private var weights: [Float]
+    /// For each axis, each vertex's two neighbours (+1; 0 when absent).
+    private var neighbours: [Int32]
+    let vertexCount: Int
+
+    /// `features` holds `pointCount × dimension` values, point-major.
+    init(features: [Float], pointCount: Int, dimension d: Int) {
+        self.pointCount = pointCount
+        self.dimension = d
+        let d1 = d + 1
+        var offsets = [Int32](repeating: 0, count: pointCount * d1)
+        var weights = [Float](repeating: 0, count: pointCount * d1)
+        var table = LatticeHashTable(keySize: d, capacity: max(64, pointCount * d1 / 2))
+
+        var scale = [Float](repeating: 0, count: d)
+        let inverseStd = Float((2.0 / 3.0).squareRoot()) * Float(d1)
+        for i in 0..<d { scale[i] = inverseStd / Float(((i + 1) * (i + 2))).squareRoot() }
+        // canonical[r][j]: the offset of coordinate j in the simplex vertex of remainder r.
+        var canonical = [Int](repeating: 0, count: d1 * d1)
+        for r in 0...d {
+            for j in 0...(d - r) { canonical[r * d1 + j] = r }
+            if d - r + 1 <= d { for j in (d - r + 1)...d { canonical[r * d1 + j] = r - d1 } }
+        }
+        var elevated = [Float](repeating: 0, count: d1)
+        var remainder0 = [Int](repeating: 0, count: d1)
+        var rank = [Int](repeating: 0, count: d1)
+        var barycentric = [Float](repeating: 0, count: d + 2)
+        var key = [Int16](repeating: 0, count: d)
+        let down = 1 / Float(d1)
+        features.withUnsafeBufferPointer { f in
+            for p in 0..<pointCount {
+                let base = p * d
+                // Elevate onto the hyperplane x · 1 = 0 in d + 1 dimensions.
+                var sum: Float = 0
+                for j in stride(from: d, to: 0, by: -1) {
+                    let cf = f[base + j - 1] * scale[j - 1]
+                    elevated[j] = sum - Float(j) * cf
+                    sum += cf
+                }
+                elevated[0] = sum
+                // The nearest remainder-0 point, and the ranks of the differences.
+                var total = 0
+                for j in 0...d {
+                    let rounded = (down * elevated[j]).rounded()
+                    remainder0[j] = Int(rounded) * d1
+                    total += Int(rounded)
+                }
+                for j in 0...d { rank[j] = 0 }
+                for i in 0..<d {
+                    for j in (i + 1)...d {
+                        if elevated[i] - Float(remainder0[i]) < elevated[j] - Float(remainder0[j]) { rank[i] += 1 } else { rank[j] += 1 }
+                    }
+                }
+                if total > 0 {
+                    for j in 0...d {
+                        if rank[j] >= d1 - total {
+                            remainder0[j] -= d1
+                            rank[j] += total - d1
+                        } else {
+                            rank[j] += total
+                        }
+                    }
+                } else if total < 0 {
+                    for j in 0...d {
+                        if rank[j] < -total {
+                            remainder0[j] += d1
+                            rank[j] += d1 + total
+                        } else {
+                            rank[j] += total
+                        }
+                    }
+                }
+                for j in 0..<(d + 2) { barycentric[j] = 0 }
+                for j in 0...d {
+                    let v = (elevated[j] - Float(remainder0[j])) * down
+                    barycentric[d - rank[j]] += v
+                    barycentric[d + 1 - rank[j]] -= v
+                }
+                barycentric[0] += 1 + barycentric[d + 1]
+                for r in 0...d {
+                    for j in 0..<d { key[j] = Int16(truncatingIfNeeded: remainder0[j] + canonical[r * d1 + rank[j]]) }
+                    offsets[p * d1 + r] = Int32(table.findOrInsert(key)) + 1
+                    weights[p * d1 + r] = barycentric[r]
+                }
+            }
+        }
+        let m = table.count
+        var neighbours = [Int32](repeating: 0, count: d1 * m * 2)
+        var n1 = [Int16](repeating: 0, count: d), n2 = n1
+        for v in 0..<m {
+            let k = table.key(v)
+            for j in 0...d {
+                for c in 0..<d {
+                    n1[c] = k[c] &- 1
+                    n2[c] = k[c] &+ 1
+                }
+                if j < d {
+                    n1[j] = k[j] &+ Int16(d)
+                    n2[j] = k[j] &- Int16(d)
+                }
+                neighbours[(j * m + v) * 2] = Int32(table.find(n1) + 1)
+                neighbours[(j * m + v) * 2 + 1] = Int32(table.find(n2) + 1)
+            }
+        }
+        self.offsets = offsets
+        self.weights = weights
+        self.neighbours = neighbours
+        self.vertexCount = m
+    }
+
+    /// Filters `channels` values per point (`pointCount × channels`, point-major).
+    func filter(_ input: [Float], channels: Int) -> [Float] {
+        var output = [Float](repeating: 0, count: pointCount * channels)
+        var workspace = LatticeWorkspace()
+        filter(input, channels: channels, scale: nil, into: &output, workspace: &workspace)
+        return output
+    }
+
+    /// `output = s ⊙ K(s ⊙ input)` with `s` the per-point `scale` (1 when `nil`):
+    /// the symmetric normalisation folded into splatting and slicing.
+    func filter(_ input: [Float], channels: Int, scale: [Float]?, into output: inout [Float], workspace: inout LatticeWorkspace) {
+        let d1 = dimension + 1, m = vertexCount, count = (m + 1) * channels
+        workspace.prepare(count)
+        let alpha = 1 / (1 + Float.pow2(-dimension))
+        let scale = scale ?? [Float](repeating: 1, count: pointCount)
+        offsets.withUnsafeBufferPointer { offsets in
+            weights.withUnsafeBufferPointer { weights in
+                input.withUnsafeBufferPointer { input in
+                    workspace.values.withUnsafeMutableBufferPointer { values in
+                        for p in 0..<pointCount {
+                            let s = scale[p]
+                            let source = input.baseAddress! + p * channels
+                            for r in 0..<d1 {
+                                let target = values.baseAddress! + Int(offsets[p * d1 + r]) * channels
+                                let w = weights[p * d1 + r] * s
+                                for c in 0..<channels { target[c] += w * source[c] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        neighbours.withUnsafeBufferPointer { neighbours in
+            for j in 0..<d1 {
+                workspace.values.withUnsafeMutableBufferPointer { old in
+                    workspace.scratch.withUnsafeMutableBufferPointer { new in
+                        for c in 0..<channels { old[c] = 0 }  // slot 0: absent neighbours
+                        for v in 0..<m {
+                            let a = old.baseAddress! + Int(neighbours[(j * m + v) * 2]) * channels
+                            let b = old.baseAddress! + Int(neighbours[(j * m + v) * 2 + 1]) * channels
+                            let o = (v + 1) * channels
+                            let here = old.baseAddress! + o, out = new.baseAddress! + o
+                            for c in 0..<channels { out[c] = here[c] + 0.5 * (a[c] + b[c]) }
+                        }
+                    }
+                }
+                swap(&workspace.values, &workspace.scratch)
+            }
+        }
+        if output.count != pointCount * channels { output = [Float](repeating: 0, count: pointCount * channels) }
+        offsets.withUnsafeBufferPointer { offsets in
+            weights.withUnsafeBufferPointer { weights in
+                workspace.values.withUnsafeBufferPointer { values in
+                    output.withUnsafeMutableBufferPointer { output in
+                        for p in 0..<pointCount {
+                            let s = scale[p] * alpha
+                            let target = output.baseAddress! + p * channels
+                            for c in 0..<channels { target[c] = 0 }
+                            for r in 0..<d1 {
+                                let source = values.baseAddress! + Int(offsets[p * d1 + r]) * channels
+                                let w = weights[p * d1 + r] * s
+                                for c in 0..<channels { target[c] += w * source[c] }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Buffers one lattice filtering reuses between calls (mean-field calls it twice per iteration).
+struct LatticeWorkspace {
+    var values: [Float] = []
+    var scratch: [Float] = []
+
+    mutating func prepare(_ count: Int) {
+        if values.count != count {
+            values = [Float](repeating: 0, count: count)
+            scratch = [Float](repeating: 0, count: count)
+        } else {
+            values.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+    }
+}
+
+extension Float {
+    static func pow2(_ exponent: Int) -> Float {
+        exponent >= 0 ? Float(1 << exponent) : 1 / Float(1 << -exponent)
+    }
+}
+
+/// Open-addressing hash table from lattice keys (d small integers) to vertex numbers.
+struct LatticeHashTable {
+    let keySize: Int
+    private var keys: [Int16]
+    private var slots: [Int32]
+    private(set) var count = 0
+
+    init(keySize: Int, capacity: Int) {
+        self.keySize = keySize
+        var size = 1
+        while size < capacity * 2 { size <<= 1 }
+        slots = [Int32](repeating: -1, count: size)
+        keys = []
+        keys.reserveCapacity(capacity * keySize)
+    }
+
+    func key(_ vertex: Int) -> [Int16] {
+        Array(keys[(vertex * keySize)..<((vertex + 1) * keySize)])
+    }
+
+    private func hash(_ key: [Int16]) -> Int {
+        var h: UInt64 = 0
+        for k in key { h = (h &+ UInt64(UInt16(bitPattern: k))) &* 2_531_011 }
+        return Int(truncatingIfNeeded: h ^ (h >> 29))
+    }
+
+    private func matches(_ vertex: Int, _ key: [Int16]) -> Bool {
+        let base = vertex * keySize
+        for i in 0..<keySize where keys[base + i] != key[i] { return false }
+        return true
+    }
+
+    /// The vertex of `key`, or -1.
+    func find(_ key: [Int16]) -> Int {
+        let mask = slots.count - 1
+        var slot = hash(key) & mask
+        while true {
+            let vertex = Int(slots[slot])
+            if vertex < 0 { return -1 }
+            if matches(vertex, key) { return vertex }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    mutating func findOrInsert(_ key: [Int16]) -> Int {
+        if count * 2 >= slots.count { grow() }
+        let mask = slots.count - 1
+        var slot = hash(key) & mask
+        while true {
+            let vertex = Int(slots[slot])
+            if vertex < 0 {
+                slots[slot] = Int32(count)
+                keys.append(contentsOf: key)
+                count += 1
+                return count - 1
+            }
+            if matches(vertex, key) { return vertex }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for vertex in 0..<count {
+            let key = Array(keys[(vertex * keySize)..<((vertex + 1) * keySize)])
+            var slot = hash(key) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(vertex)
+        }
+    }
+}
+
+/// A window on the lattice for tests and tools: symmetric-normalised Gaussian
+/// filtering of one channel over points with the given (already scaled) features.
+public struct PermutohedralLatticeProbe {
+    let lattice: PermutohedralLattice
+    let norm: [Float]
+
+    public init(features: [Float], count: Int) {
+        lattice = PermutohedralLattice(features: features, pointCount: count, dimension: features.count / max(1, count))
+        norm = lattice.filter([Float](repeating: 1, count: count), channels: 1)
+    }
+
+    /// `K x / K 1`: a Gaussian-weighted local mean.
+    public func normalised(_ values: [Float]) -> [Float] {
+        zip(lattice.filter(values, channels: 1), norm).map { $0 / max($1, 1e-20) }
+    }
+}
