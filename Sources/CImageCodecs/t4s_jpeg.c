@@ -117,31 +117,17 @@ int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out) {
     return 0;
 }
 
-typedef struct {
-    struct jpeg_error_mgr base;
-    jmp_buf jump;
-    char *message;
-} t4s_jpeg_encode_error;
-
-static void t4s_jpeg_encode_error_exit(j_common_ptr cinfo) {
-    t4s_jpeg_encode_error *error = (t4s_jpeg_encode_error *)cinfo->err;
-    char buffer[JMSG_LENGTH_MAX];
-    (*cinfo->err->format_message)(cinfo, buffer);
-    snprintf(error->message, T4S_MESSAGE_SIZE, "%s", buffer);
-    longjmp(error->jump, 1);
-}
-
 int t4s_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
                     uint8_t **out, size_t *out_size, char *message) {
     struct jpeg_compress_struct cinfo;
-    t4s_jpeg_encode_error error;
+    t4s_jpeg_error error;
     unsigned char *volatile buffer = NULL;
     unsigned long size = 0;
     message[0] = 0;
     *out = NULL;
     *out_size = 0;
     cinfo.err = jpeg_std_error(&error.base);
-    error.base.error_exit = t4s_jpeg_encode_error_exit;
+    error.base.error_exit = t4s_jpeg_error_exit;
     error.message = message;
     if (setjmp(error.jump)) {
         jpeg_destroy_compress(&cinfo);

@@ -75,18 +75,7 @@ extension Bench {
         }
 
         func runPython(_ extra: [String]) throws -> [String: Any] {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", python, "--dataset", dataset, "--grid", String(grid)] + extra
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0, let json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ValidationError("the pydensecrf2 reference failed (status \(process.terminationStatus)); install it with `python3 -m pip install pydensecrf2`")
-            }
-            return json
+            try PythonReference.run(python, ["--dataset", dataset, "--grid", String(grid)] + extra, needs: "numpy, Pillow and pydensecrf2 (`python3 -m pip install pydensecrf2`)")
         }
     }
 }

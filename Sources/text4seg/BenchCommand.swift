@@ -72,18 +72,9 @@ struct Bench: AsyncParsableCommand {
         }
 
         func runPython() throws -> (seconds: Double, mIoU: Double) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [interpreter, python, "--dataset", dataset, "--grid", String(grid)]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0,
-                  let json = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                  let seconds = json["seconds"] as? Double, let miou = json["mIoU"] as? Double else {
-                throw ValidationError("the Python reference failed (status \(process.terminationStatus)); it needs numpy and Pillow")
+            let json = try PythonReference.run(python, ["--dataset", dataset, "--grid", String(grid)], needs: "numpy and Pillow")
+            guard let seconds = json["seconds"] as? Double, let miou = json["mIoU"] as? Double else {
+                throw ValidationError("\(python) printed no seconds/mIoU")
             }
             return (seconds, miou)
         }

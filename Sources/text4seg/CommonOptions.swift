@@ -23,7 +23,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Oracle grid rule: nearest (Text4Seg's targets) or majority.")
     var sampling: GridSampling?
 
-    @Option(help: "Upsampling/refinement: nearest (Text4Seg's reference).")
+    @Option(help: "Refinement: nearest (Text4Seg's reference, default), bilinear, mode, guided, crf, jbu.")
     var refine: String?
 
     @Option(help: "Draw the question template with this seed instead of using the first one.")
@@ -37,6 +37,12 @@ struct PipelineOptions: ParsableArguments {
 
     @Option(help: "Upsampling before smoothing: nearest or bilinear.")
     var upsample: Upsampling?
+
+    @Option(help: "jbu: spatial standard deviation in cells (0.5).")
+    var sigmaSpace: Float?
+
+    @Option(help: "jbu: colour standard deviation in RGB units (20).")
+    var sigmaColor: Float?
 
     @Option(help: "crf: mean-field iterations (5).")
     var crfIterations: Int?
@@ -75,9 +81,10 @@ struct PipelineOptions: ParsableArguments {
         case "bilinear": refiner = BilinearRefiner()
         case "mode": refiner = ModeFilterRefiner(radius: radius ?? 7, viewSize: view)
         case "guided": refiner = GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear, viewSize: view)
+        case "jbu": refiner = JointBilateralRefiner(spatialSigma: sigmaSpace ?? 0.5, colorSigma: sigmaColor ?? 20)
         case "crf": refiner = DenseCRFRefiner(iterations: crfIterations ?? 5, bilateralSXY: crfSXY ?? 50, bilateralSRGB: crfSRGB ?? 13,
                                               bilateralCompat: crfCompat ?? 10, groundTruthProbability: crfGtProb ?? 0.9, upsampling: upsample ?? .nearest, viewSize: view)
-        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, bilinear, mode, guided, crf")
+        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, bilinear, mode, guided, crf, jbu")
         }
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
