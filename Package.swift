@@ -7,12 +7,15 @@ let package = Package(
     products: [
         .library(name: "Text4SegCore", targets: ["Text4SegCore"]),
         .library(name: "Text4SegEngines", targets: ["Text4SegEngines"]),
+        .library(name: "Text4SegModels", targets: ["Text4SegModels"]),
         .executable(name: "text4seg", targets: ["text4seg"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
@@ -38,16 +41,24 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        .target(
+            name: "Text4SegModels",
+            dependencies: [
+                "Text4SegCore", "CBLAS",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ]
+        ),
         .executableTarget(
             name: "text4seg",
             dependencies: [
-                "Text4SegCore", "Text4SegEngines",
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "Text4SegCoreTests",
-            dependencies: ["Text4SegCore", "Text4SegEngines"],
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels"],
             exclude: ["Fixtures"]
         ),
         .testTarget(

