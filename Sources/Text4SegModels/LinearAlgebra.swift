@@ -34,6 +34,12 @@ enum LinearAlgebra {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
     }
 
+    /// `C += A · B` with `A` of `m × k` and `B` of `k × n`.
+    static func gemmAccumulate(_ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int, m: Int, n: Int, k: Int,
+                               into c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
+    }
+
     /// Layer normalisation of each row of `width` values, in place.
     static func layerNorm(_ x: inout [Float], width: Int, gamma: Tensor, beta: Tensor, epsilon: Float) {
         let rows = x.count / width

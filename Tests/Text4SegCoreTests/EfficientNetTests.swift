@@ -1,0 +1,45 @@
+import Foundation
+import Text4SegCore
+import Text4SegModels
+import XCTest
+
+/// The EfficientNet-Lite0 port against an independent numpy forward pass
+/// (scripts/efficientnet_reference.py) on a VOC sample image at two sizes.
+final class EfficientNetTests: XCTestCase {
+    struct Reference: Decodable {
+        var image: [Float]
+        var rows: Int
+        var cols: Int
+        var cells20: [Float]
+    }
+
+    func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+        var error: Float = 0, norm: Float = 0
+        for (x, y) in zip(a, b) {
+            error += (x - y) * (x - y)
+            norm += y * y
+        }
+        return (error / norm).squareRoot()
+    }
+
+    func testLogitsMatchTheReferenceAtTwoSizes() throws {
+        let store = ModelStore()
+        guard store.isInstalled(.efficientNetWeights) else {
+            return XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)")
+        }
+        let references = try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-reference.json")))
+        let net = try EfficientNetLite(store: store)
+        XCTAssertEqual(net.classCount, 1000)
+        for (file, reference) in references {
+            let image = try ImageIO.readImage(TestPaths.fixtures + "/" + file)
+            let output = net.run(image)
+            XCTAssertEqual(output.rows, reference.rows, file)
+            XCTAssertEqual(output.cols, reference.cols, file)
+            XCTAssertLessThan(relativeError(output.imageLogits, reference.image), 1e-4, file)
+            let cells = output.rows * output.cols
+            XCTAssertLessThan(relativeError(Array(output.cellLogits.prefix(20 * cells)), reference.cells20), 1e-4, file)
+            XCTAssertEqual(output.imageLogits.indices.max { output.imageLogits[$0] < output.imageLogits[$1] },
+                           reference.image.indices.max { reference.image[$0] < reference.image[$1] }, file)
+        }
+    }
+}
