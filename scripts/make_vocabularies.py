@@ -42,9 +42,11 @@ def pascal_voc():
     official = ["background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair",
                 "cow", "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa",
                 "train", "tvmonitor"]
-    extra = {"aeroplane": ["airplane", "plane"], "bicycle": ["bike"], "boat": ["boat"], "diningtable": ["dining table"],
-             "motorbike": ["motorcycle"], "tvmonitor": ["tv monitor", "television", "monitor"],
-             "pottedplant": ["plant"], "sofa": ["couch"], "background": ["background"]}
+    # Synonyms: accepted in engine answers, and the names the embedded engine matches ImageNet classes against.
+    extra = {"aeroplane": ["airplane", "plane", "airliner"], "bicycle": ["bike"], "boat": ["boat"], "diningtable": ["dining table"],
+             "motorbike": ["motorcycle", "moped"], "tvmonitor": ["tv monitor", "television", "monitor"],
+             "pottedplant": ["plant", "flowerpot"], "sofa": ["couch"], "background": ["background"],
+             "person": ["man", "woman", "child", "people", "human"]}
     prompts = read("cls_pas20.txt")
     classes = [{"id": i, "name": n, "prompt": p, "synonyms": extra.get(n, [])} for i, (n, p) in enumerate(zip(official, prompts))]
     write("pascal-voc.yaml", [

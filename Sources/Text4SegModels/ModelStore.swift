@@ -118,6 +118,10 @@ public struct ModelStore: Sendable {
         let tensors = try TorchLegacyCheckpoint.load(path: checkpoint)
         try SafetensorsFile.write(tensors, to: path(.efficientNetWeights))
         log("efficientnet-lite0: \(tensors.count) tensors converted to \(Asset.efficientNetWeights.rawValue)")
+        try? fm.removeItem(atPath: folder + "/" + ImageNetLabels.cacheName)
+        let encoder = try SentenceEncoder(store: self)
+        _ = try ImageNetLabels.embeddings(store: self, encoder: encoder)
+        log("imagenet: 1000 class texts (lemmas and definitions) embedded with all-MiniLM-L6-v2")
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Text4SegCore
 import Text4SegEngines
+import Text4SegModels
 
 /// Options shared by `label` and `eval`. Precedence: built-in defaults < `--config` YAML < environment (the API key only) < flags.
 struct PipelineOptions: ParsableArguments {
@@ -11,7 +12,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Config YAML (see Configs/); flags override it.")
     var config: String?
 
-    @Option(help: "Engine: openai (a Text4Seg server), oracle (from ground truth) or replay (recorded answers).")
+    @Option(help: "Engine: embedded (default: offline, CPU), openai (a Text4Seg server), oracle (from ground truth) or replay (recorded answers).")
     var engine: String?
 
     @Option(help: "Descriptor grid size G (G×G patches): 16, 24 or 32 for Text4Seg checkpoints.")
@@ -67,6 +68,39 @@ struct PipelineOptions: ParsableArguments {
 
     @OptionGroup(title: "Server (--engine openai)") var server: ServerOptions
 
+    @Option(help: "embedded: input size (the image is stretched to N×N; N/32 cells a side).")
+    var inputSize: Int?
+
+    @Option(help: "embedded: ImageNet classes that vote per cell.")
+    var topK: Int?
+
+    @Option(help: "embedded: keep classes whose whole-image score is at least this share of the best.")
+    var gate: Float?
+
+    @Option(help: "embedded: cells whose best score is below this become others.")
+    var backgroundThreshold: Float?
+
+    @Option(help: "embedded: a cell keeps a class only above this share of the class's peak (0: off).")
+    var relativeThreshold: Float?
+
+    @Flag(help: "embedded: normalise each cell's votes by its top-k probability mass (off: unsure cells vote quietly).")
+    var normalizeMass = false
+
+    @Option(help: "embedded: how sharply each ImageNet class is assigned to its closest vocabulary class.")
+    var similarityTemperature: Float?
+
+    func embeddedSettings() -> EmbeddedEngine.Settings {
+        var s = EmbeddedEngine.Settings()
+        if let inputSize { s.inputSize = inputSize }
+        if let topK { s.topK = topK }
+        if let gate { s.gate = gate }
+        if let backgroundThreshold { s.backgroundThreshold = backgroundThreshold }
+        if let similarityTemperature { s.temperature = similarityTemperature }
+        if let relativeThreshold { s.relativeThreshold = relativeThreshold }
+        if normalizeMass { s.normalizeMass = true }
+        return s
+    }
+
     func resolved() throws -> ResolvedPipeline {
         let file = try config.map(ConfigFile.load) ?? ConfigFile()
         let vocabulary = try Vocabulary.load(vocab)
@@ -89,9 +123,9 @@ struct PipelineOptions: ParsableArguments {
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
-            engineName: engine ?? file.engine, sampling: sampling ?? file.sampling ?? .nearest,
+            engineName: engine ?? file.engine ?? "embedded", sampling: sampling ?? file.sampling ?? .nearest,
             replayFolder: replayFolder ?? file.replay, strict: strict || (file.strict ?? false),
-            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency)
+            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency, embedded: embeddedSettings())
     }
 }
 
@@ -173,6 +207,7 @@ struct ResolvedPipeline {
     var strict: Bool
     var openAI: OpenAISettings
     var concurrency: Int?
+    var embedded: EmbeddedEngine.Settings
 
     /// Items in flight: the flag or config, else 8 for a server, else the cores.
     var jobs: Int {
@@ -183,7 +218,12 @@ struct ResolvedPipeline {
         guard let engineName else {
             throw ValidationError("choose an engine with --engine (\(EngineFactory.available.joined(separator: ", ")))")
         }
-        let engine = try EngineFactory.make(engineName, settings: EngineSettings(sampling: sampling, groundTruthFolder: groundTruth, replayFolder: replayFolder, openAI: openAI))
+        let engine: any Engine
+        if engineName == "embedded" {
+            engine = try EmbeddedEngine(store: ModelStore(), settings: embedded)
+        } else {
+            engine = try EngineFactory.make(engineName, settings: EngineSettings(sampling: sampling, groundTruthFolder: groundTruth, replayFolder: replayFolder, openAI: openAI))
+        }
         return Segmenter(engine: engine, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
     }
 }

@@ -71,12 +71,33 @@ final class LabelEndToEndTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/labels/broken.png"))
     }
 
-    func testMissingEngineAndUnknownVocabularyAreClearErrors() throws {
-        let noEngine = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--out", "/tmp/unused"])
-        XCTAssertNotEqual(noEngine.status, 0)
-        XCTAssertTrue(noEngine.stderr.contains("--engine"), noEngine.stderr)
+    func testUnknownEngineAndUnknownVocabularyAreClearErrors() throws {
+        let badEngine = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "gpt", "--out", "/tmp/unused"])
+        XCTAssertNotEqual(badEngine.status, 0)
+        XCTAssertTrue(badEngine.stderr.contains("unknown engine 'gpt'"), badEngine.stderr)
         let badVocab = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--vocab", "klingon", "--out", "/tmp/unused"])
         XCTAssertNotEqual(badVocab.status, 0)
         XCTAssertTrue(badVocab.stderr.contains("no vocabulary named 'klingon'"), badVocab.stderr)
+    }
+
+    /// The main job: no --engine means the embedded engine, offline, after `models install`.
+    func testLabelWithoutAnEngineUsesTheEmbeddedOne() throws {
+        let out = try CLI.temporaryFolder()
+        let images = ["2007_000033", "2007_000452", "2007_001321"].map { CLI.samples + "/images/\($0).jpg" }
+        let result = try CLI.run(["label"] + images + ["--out", out])
+        XCTAssertEqual(result.status, 0, result.stderr + " (needs `text4seg models install`)")
+        // The aeroplane image: a good share of the ground truth's aeroplane is labelled aeroplane.
+        let check = """
+        import sys, numpy as np
+        from PIL import Image
+        pred = np.array(Image.open(sys.argv[1])); gt = np.array(Image.open(sys.argv[2]))
+        plane = gt == 1
+        print(round(float((pred[plane] == 1).mean()), 3), round(float((pred[gt == 0] == 0).mean()), 3))
+        """
+        let python = try CLI.python(check, [out + "/2007_000033.png", CLI.samples + "/labels/2007_000033.png"])
+        let parts = python.stdout.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        XCTAssertEqual(parts.count, 2, python.stderr)
+        XCTAssertGreaterThan(parts[0], 0.6, "aeroplane recall")
+        XCTAssertGreaterThan(parts[1], 0.5, "background kept")
     }
 }

@@ -1130,7 +1130,7 @@ classes:
     prompt: "others"
   - id: 1
     name: "aeroplane"
-    synonyms: ["airplane", "plane"]
+    synonyms: ["airplane", "plane", "airliner"]
   - id: 2
     name: "bicycle"
     synonyms: ["bike"]
@@ -1161,13 +1161,14 @@ classes:
     name: "horse"
   - id: 14
     name: "motorbike"
-    synonyms: ["motorcycle"]
+    synonyms: ["motorcycle", "moped"]
   - id: 15
     name: "person"
+    synonyms: ["man", "woman", "child", "people", "human"]
   - id: 16
     name: "pottedplant"
     prompt: "potted plant"
-    synonyms: ["plant"]
+    synonyms: ["plant", "flowerpot"]
   - id: 17
     name: "sheep"
   - id: 18
