@@ -24,7 +24,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Oracle grid rule: nearest (Text4Seg's targets) or majority.")
     var sampling: GridSampling?
 
-    @Option(help: "Refinement: nearest (Text4Seg's reference, default), bilinear, mode, guided, crf, jbu.")
+    @Option(help: "Refinement: nearest (Text4Seg's reference; eval's default), auto (label's default: crf tuned to the engine), bilinear, mode, guided, crf, jbu.")
     var refine: String?
 
     @Option(help: "Draw the question template with this seed instead of using the first one.")
@@ -48,16 +48,16 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "crf: mean-field iterations (5).")
     var crfIterations: Int?
 
-    @Option(help: "crf: bilateral kernel position scale in pixels (50).")
+    @Option(help: "crf: bilateral kernel position scale in pixels (50 on engine scores, 15 on patch labels).")
     var crfSXY: Float?
 
-    @Option(help: "crf: bilateral kernel colour scale (13).")
+    @Option(help: "crf: bilateral kernel colour scale (13 on engine scores, 5 on patch labels).")
     var crfSRGB: Float?
 
     @Option(help: "crf: bilateral kernel weight (10).")
     var crfCompat: Float?
 
-    @Option(help: "crf: confidence of the upsampled labels in the unary (0.9).")
+    @Option(help: "crf: confidence of the upsampled labels in the unary (0.6 for patch labels; 0.9 in pydensecrf's examples).")
     var crfGtProb: Float?
 
     @Option(name: .customLong("replay"), help: "Folder of recorded answers <id>.txt, for --engine replay.")
@@ -101,14 +101,22 @@ struct PipelineOptions: ParsableArguments {
         return s
     }
 
-    func resolved() throws -> ResolvedPipeline {
+    /// `defaultRefine`: the refiner when neither flag nor config names one.
+    func resolved(defaultRefine: String = "nearest") throws -> ResolvedPipeline {
         let file = try config.map(ConfigFile.load) ?? ConfigFile()
         let vocabulary = try Vocabulary.load(vocab)
         let grid = self.grid ?? file.grid ?? 24
         let view = self.view ?? file.view ?? 336
         guard (1...512).contains(grid) else { throw ValidationError("--grid must be between 1 and 512") }
         guard (1...4096).contains(view) else { throw ValidationError("--view must be between 1 and 4096") }
-        let refineName = refine ?? file.refine ?? "nearest"
+        let engineName = engine ?? file.engine ?? "embedded"
+        var refineName = refine ?? file.refine ?? defaultRefine
+        if refineName == "auto" {
+            // The best measured setting: the CRF, with the literature's settings on an engine's
+            // scores and the patch-label settings on text answers.
+            refineName = "crf"
+        }
+        let crfBase = engineName == "embedded" ? DenseCRFRefiner() : DenseCRFRefiner.forPatchLabels
         let refiner: any Refiner
         switch refineName {
         case "nearest": refiner = NearestRefiner(viewSize: view)
@@ -116,14 +124,15 @@ struct PipelineOptions: ParsableArguments {
         case "mode": refiner = ModeFilterRefiner(radius: radius ?? 7, viewSize: view)
         case "guided": refiner = GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear, viewSize: view)
         case "jbu": refiner = JointBilateralRefiner(spatialSigma: sigmaSpace ?? 0.5, colorSigma: sigmaColor ?? 20)
-        case "crf": refiner = DenseCRFRefiner(iterations: crfIterations ?? 5, bilateralSXY: crfSXY ?? 50, bilateralSRGB: crfSRGB ?? 13,
-                                              bilateralCompat: crfCompat ?? 10, groundTruthProbability: crfGtProb ?? 0.9, upsampling: upsample ?? .nearest, viewSize: view)
-        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, bilinear, mode, guided, crf, jbu")
+        case "crf": refiner = DenseCRFRefiner(iterations: crfIterations ?? crfBase.iterations, bilateralSXY: crfSXY ?? crfBase.bilateralSXY,
+                                              bilateralSRGB: crfSRGB ?? crfBase.bilateralSRGB, bilateralCompat: crfCompat ?? crfBase.bilateralCompat,
+                                              groundTruthProbability: crfGtProb ?? crfBase.groundTruthProbability, upsampling: upsample ?? .nearest, viewSize: view)
+        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, auto, bilinear, mode, guided, crf, jbu")
         }
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
-            engineName: engine ?? file.engine ?? "embedded", sampling: sampling ?? file.sampling ?? .nearest,
+            engineName: engineName, sampling: sampling ?? file.sampling ?? .nearest,
             replayFolder: replayFolder ?? file.replay, strict: strict || (file.strict ?? false),
             openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency, embedded: embeddedSettings())
     }

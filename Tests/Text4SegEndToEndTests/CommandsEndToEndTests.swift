@@ -12,7 +12,7 @@ final class CommandsEndToEndTests: XCTestCase {
         let decode = try CLI.run(["descriptors", "decode", folder + "/d.txt", "--grid", "24", "--size", "500x366", "--out", folder + "/d.png", "--strict"])
         XCTAssertEqual(decode.status, 0, decode.stderr)
         XCTAssertEqual(decode.stderr, "")
-        let label2 = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", folder + "/labels"])
+        let label2 = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--refine", "nearest", "--out", folder + "/labels"])
         XCTAssertEqual(label2.status, 0, label2.stderr)
         XCTAssertEqual(FileManager.default.contents(atPath: folder + "/d.png"), FileManager.default.contents(atPath: folder + "/labels/2007_000033.png"))
         // Plain descriptor text on standard output, Text4Seg's format (checked against Pillow's 4×4 NEAREST resize).

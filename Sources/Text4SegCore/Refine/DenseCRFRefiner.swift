@@ -35,6 +35,10 @@ public struct DenseCRFRefiner: Refiner {
 
     public var name: String { "crf" }
 
+    /// Settings for hard patch labels (Text4Seg answers, oracle grids), tuned on the VOC dev set:
+    /// the literature defaults, made for soft network outputs, over-smooth one-hot labels.
+    public static let forPatchLabels = DenseCRFRefiner(bilateralSXY: 15, bilateralSRGB: 5, bilateralCompat: 10, groundTruthProbability: 0.6)
+
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         let w = input.width, h = input.height, n = w * h
         let planes: ClassPlanes
