@@ -1,4 +1,5 @@
 import Foundation
+import Text4SegCore
 
 /// A channels-first feature map of one image: `channels × height × width`.
 struct FeatureMap {
@@ -76,7 +77,11 @@ struct FoldedConvolution {
             x.data.withUnsafeBufferPointer { input in
                 weight.withUnsafeBufferPointer { w in
                     out.withUnsafeMutableBufferPointer { c in
-                        LinearAlgebra.gemmAccumulate(w.baseAddress!, lda: inputs, input.baseAddress!, ldb: pixels, m: outputs, n: pixels, k: inputs, into: c.baseAddress!, ldc: pixels)
+                        let (wp, ip, cp) = (w.baseAddress!, input.baseAddress!, c.baseAddress!)
+                        Parallel.rows(outputs) { range in
+                            LinearAlgebra.gemmAccumulate(wp + range.lowerBound * inputs, lda: inputs, ip, ldb: pixels, m: range.count, n: pixels, k: inputs,
+                                                         into: cp + range.lowerBound * pixels, ldc: pixels)
+                        }
                     }
                 }
             }
@@ -106,7 +111,11 @@ struct FoldedConvolution {
         columns.withUnsafeBufferPointer { cols in
             weight.withUnsafeBufferPointer { w in
                 out.withUnsafeMutableBufferPointer { c in
-                    LinearAlgebra.gemmAccumulate(w.baseAddress!, lda: depth, cols.baseAddress!, ldb: pixels, m: outputs, n: pixels, k: depth, into: c.baseAddress!, ldc: pixels)
+                    let (wp, ip, cp) = (w.baseAddress!, cols.baseAddress!, c.baseAddress!)
+                    Parallel.rows(outputs) { range in
+                        LinearAlgebra.gemmAccumulate(wp + range.lowerBound * depth, lda: depth, ip, ldb: pixels, m: range.count, n: pixels, k: depth,
+                                                     into: cp + range.lowerBound * pixels, ldc: pixels)
+                    }
                 }
             }
         }
@@ -120,24 +129,34 @@ struct FoldedConvolution {
         x.data.withUnsafeBufferPointer { input in
             weight.withUnsafeBufferPointer { weights in
                 out.withUnsafeMutableBufferPointer { output in
-                    for c in 0..<outputs {
-                        let plane = input.baseAddress! + c * h * w
-                        let kw = weights.baseAddress! + c * k * k
-                        let target = output.baseAddress! + c * oh * ow
-                        for oy in 0..<oh {
-                            for ox in 0..<ow {
-                                var sum = bias[c]
-                                let y0 = oy * s - top, x0 = ox * s - left
-                                for ky in 0..<k {
-                                    let iy = y0 + ky
-                                    if iy < 0 || iy >= h { continue }
-                                    let row = plane + iy * w
-                                    for kx in 0..<k {
-                                        let ix = x0 + kx
-                                        if ix >= 0 && ix < w { sum += kw[ky * k + kx] * row[ix] }
+                    let (ip, wp, op) = (input.baseAddress!, weights.baseAddress!, output.baseAddress!)
+                    Parallel.rows(outputs) { channels in
+                        for c in channels {
+                            let plane = ip + c * h * w, kw = wp + c * k * k, target = op + c * oh * ow
+                            target.update(repeating: bias[c], count: oh * ow)
+                            for ky in 0..<k {
+                                // Output rows whose input row iy = oy·s + ky − top is inside the image.
+                                let oy0 = max(0, (top - ky + s - 1) / s), oy1 = min(oh, (h - 1 + top - ky) / s + 1)
+                                guard oy0 < oy1 else { continue }
+                                for kx in 0..<k {
+                                    let ox0 = max(0, (left - kx + s - 1) / s), ox1 = min(ow, (w - 1 + left - kx) / s + 1)
+                                    guard ox0 < ox1 else { continue }
+                                    let weight = kw[ky * k + kx]
+                                    for oy in oy0..<oy1 {
+                                        let row = plane + (oy * s + ky - top) * w + kx - left
+                                        let dst = target + oy * ow
+                                        if s == 1 {
+                                            Vector.axpy(weight, row + ox0, dst + ox0, ox1 - ox0)
+                                        } else {
+                                            var source = row + ox0 * s, d = dst + ox0
+                                            for _ in ox0..<ox1 {
+                                                d.pointee += weight * source.pointee
+                                                d += 1
+                                                source += s
+                                            }
+                                        }
                                     }
                                 }
-                                target[oy * ow + ox] = sum
                             }
                         }
                     }
@@ -146,4 +165,28 @@ struct FoldedConvolution {
         }
         return FeatureMap(channels: outputs, height: oh, width: ow, data: out)
     }
+}
+
+/// Splits work over the cores in contiguous chunks (OpenBLAS itself is kept to
+/// one thread, so that its workers do not spin while ours run).
+enum Parallel {
+    static let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    static func rows(_ count: Int, _ body: (Range<Int>) -> Void) {
+        let parts = min(workers, count)
+        if parts <= 1 { return body(0..<count) }
+        withoutActuallyEscaping(body) { body in
+            // The chunks touch disjoint memory; the box only carries the closure across threads.
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let start = count * part / parts, end = count * (part + 1) / parts
+                if start < end { box.value(start..<end) }
+            }
+        }
+    }
+}
+
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

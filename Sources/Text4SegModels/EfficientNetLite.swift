@@ -42,6 +42,7 @@ public struct EfficientNetLite: Sendable {
     }
 
     public init(path: String) throws {
+        LinearAlgebra.useSingleThreadedBLAS()
         let file = try SafetensorsFile(path: path)
         let epsilon: Float = 1e-3
         func t(_ name: String) throws -> Tensor { try file.tensor(name) }

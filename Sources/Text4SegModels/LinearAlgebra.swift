@@ -3,6 +3,12 @@ import Foundation
 
 /// The few dense operations the embedded models need, on OpenBLAS.
 enum LinearAlgebra {
+    /// OpenBLAS's own threads busy-wait between calls and starve the threads this
+    /// package runs (parallel convolution chunks, concurrent images): keep it to one.
+    static func useSingleThreadedBLAS() {
+        openblas_set_num_threads(1)
+    }
+
     /// `x · Wᵀ + b` for `x` of `rows × inputs` and a PyTorch `Linear` weight of `outputs × inputs`.
     static func linear(_ x: [Float], rows: Int, weight: Tensor, bias: Tensor?) -> [Float] {
         let outputs = weight.shape[0], inputs = weight.shape[1]

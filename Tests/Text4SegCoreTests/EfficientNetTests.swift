@@ -43,3 +43,44 @@ final class EfficientNetTests: XCTestCase {
         }
     }
 }
+
+/// Both ports against the PyTorch packages themselves (efficientnet-lite-pytorch, sentence-transformers),
+/// fixtures from scripts/torch_reference.py.
+final class TorchParityTests: XCTestCase {
+    struct Fixture: Decodable {
+        struct Logits: Decodable { var image: [Float]; var rows: Int; var cols: Int; var cells20: [Float] }
+        struct Sentence: Decodable { var text: String; var embedding: [Float] }
+        var efficientnet: [String: Logits]
+        var minilm: [Sentence]
+    }
+
+    func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+        var error: Float = 0, norm: Float = 0
+        for (x, y) in zip(a, b) {
+            error += (x - y) * (x - y)
+            norm += y * y
+        }
+        return (error / norm).squareRoot()
+    }
+
+    func testEfficientNetAndMiniLMMatchPyTorch() throws {
+        let store = ModelStore()
+        guard ModelStore.Asset.allCases.allSatisfy(store.isInstalled) else {
+            return XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)")
+        }
+        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/torch-reference.json")))
+        let net = try EfficientNetLite(store: store)
+        XCTAssertEqual(fixture.efficientnet.count, 2)
+        for (file, reference) in fixture.efficientnet {
+            let output = net.run(try ImageIO.readImage(TestPaths.fixtures + "/" + file))
+            XCTAssertEqual([output.rows, output.cols], [reference.rows, reference.cols], file)
+            XCTAssertLessThan(relativeError(output.imageLogits, reference.image), 1e-4, file)
+            XCTAssertLessThan(relativeError(Array(output.cellLogits.prefix(20 * output.rows * output.cols)), reference.cells20), 1e-4, file)
+        }
+        let encoder = try SentenceEncoder(store: store)
+        XCTAssertEqual(fixture.minilm.count, 10)
+        for sentence in fixture.minilm {
+            XCTAssertLessThan(relativeError(encoder.embed(sentence.text), sentence.embedding), 1e-4, sentence.text)
+        }
+    }
+}

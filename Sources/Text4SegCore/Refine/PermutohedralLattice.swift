@@ -206,10 +206,10 @@ struct LatticeWorkspace {
 
 /// Short vector kernels for the lattice's per-channel loops, eight lanes at a time
 /// (the compiler cannot vectorise them itself: it cannot rule out aliasing).
-enum Vector {
+public enum Vector {
     /// `y += a · x` over `n` values.
     @inline(__always)
-    static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
         var c = 0
         while c + 8 <= n {
             let xv = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self)
@@ -225,7 +225,7 @@ enum Vector {
 
     /// `out = here + (a + b) / 2` over `n` values.
     @inline(__always)
-    static func blur(_ here: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+    public static func blur(_ here: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
         var c = 0
         while c + 8 <= n {
             let h = UnsafeRawPointer(here + c).loadUnaligned(as: SIMD8<Float>.self)

