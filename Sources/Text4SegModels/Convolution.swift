@@ -73,22 +73,26 @@ struct FoldedConvolution {
         var out = [Float](repeating: 0, count: outputs * pixels)
         for o in 0..<outputs { for p in 0..<pixels { out[o * pixels + p] = bias[o] } }
         let depth = inputs * kernel * kernel
-        if kernel == 1 && stride == 1 {
-            x.data.withUnsafeBufferPointer { input in
-                weight.withUnsafeBufferPointer { w in
-                    out.withUnsafeMutableBufferPointer { c in
-                        let (wp, ip, cp) = (w.baseAddress!, input.baseAddress!, c.baseAddress!)
-                        Parallel.rows(outputs) { range in
-                            LinearAlgebra.gemmAccumulate(wp + range.lowerBound * inputs, lda: inputs, ip, ldb: pixels, m: range.count, n: pixels, k: inputs,
-                                                         into: cp + range.lowerBound * pixels, ldc: pixels)
-                        }
+        // A 1×1, stride-1 convolution multiplies the input itself; others go through im2col.
+        let columns = kernel == 1 && stride == 1 ? x.data : im2col(x, top: top, left: left, oh: oh, ow: ow)
+        columns.withUnsafeBufferPointer { cols in
+            weight.withUnsafeBufferPointer { w in
+                out.withUnsafeMutableBufferPointer { c in
+                    let (wp, ip, cp) = (w.baseAddress!, cols.baseAddress!, c.baseAddress!)
+                    Parallel.rows(outputs) { range in
+                        LinearAlgebra.gemmAccumulate(wp + range.lowerBound * depth, lda: depth, ip, ldb: pixels, m: range.count, n: pixels, k: depth,
+                                                     into: cp + range.lowerBound * pixels, ldc: pixels)
                     }
                 }
             }
-            return FeatureMap(channels: outputs, height: oh, width: ow, data: out)
         }
-        // im2col: one row per (input channel, ky, kx), one column per output pixel.
-        var columns = [Float](repeating: 0, count: depth * pixels)
+        return FeatureMap(channels: outputs, height: oh, width: ow, data: out)
+    }
+
+    /// One row per (input channel, ky, kx), one column per output pixel; zeros where the window leaves the image.
+    private func im2col(_ x: FeatureMap, top: Int, left: Int, oh: Int, ow: Int) -> [Float] {
+        let pixels = oh * ow
+        var columns = [Float](repeating: 0, count: inputs * kernel * kernel * pixels)
         x.data.withUnsafeBufferPointer { input in
             columns.withUnsafeMutableBufferPointer { cols in
                 for c in 0..<inputs {
@@ -108,18 +112,7 @@ struct FoldedConvolution {
                 }
             }
         }
-        columns.withUnsafeBufferPointer { cols in
-            weight.withUnsafeBufferPointer { w in
-                out.withUnsafeMutableBufferPointer { c in
-                    let (wp, ip, cp) = (w.baseAddress!, cols.baseAddress!, c.baseAddress!)
-                    Parallel.rows(outputs) { range in
-                        LinearAlgebra.gemmAccumulate(wp + range.lowerBound * depth, lda: depth, ip, ldb: pixels, m: range.count, n: pixels, k: depth,
-                                                     into: cp + range.lowerBound * pixels, ldc: pixels)
-                    }
-                }
-            }
-        }
-        return FeatureMap(channels: outputs, height: oh, width: ow, data: out)
+        return columns
     }
 
     private func applyDepthwise(_ x: FeatureMap) -> FeatureMap {

@@ -13,15 +13,6 @@ final class EfficientNetTests: XCTestCase {
         var cells20: [Float]
     }
 
-    func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-        var error: Float = 0, norm: Float = 0
-        for (x, y) in zip(a, b) {
-            error += (x - y) * (x - y)
-            norm += y * y
-        }
-        return (error / norm).squareRoot()
-    }
-
     func testLogitsMatchTheReferenceAtTwoSizes() throws {
         let store = ModelStore()
         guard store.isInstalled(.efficientNetWeights) else {
@@ -52,15 +43,6 @@ final class TorchParityTests: XCTestCase {
         struct Sentence: Decodable { var text: String; var embedding: [Float] }
         var efficientnet: [String: Logits]
         var minilm: [Sentence]
-    }
-
-    func relativeError(_ a: [Float], _ b: [Float]) -> Float {
-        var error: Float = 0, norm: Float = 0
-        for (x, y) in zip(a, b) {
-            error += (x - y) * (x - y)
-            norm += y * y
-        }
-        return (error / norm).squareRoot()
     }
 
     func testEfficientNetAndMiniLMMatchPyTorch() throws {

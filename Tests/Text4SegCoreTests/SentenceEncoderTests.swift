@@ -23,12 +23,7 @@ final class SentenceEncoderTests: XCTestCase {
             XCTAssertEqual(encoder.tokenizer.encode(item.text), item.ids, item.text)
             let embedding = encoder.embed(item.text)
             XCTAssertEqual(embedding.count, 384)
-            var error: Float = 0, norm: Float = 0
-            for i in 0..<384 {
-                error += (embedding[i] - item.embedding[i]) * (embedding[i] - item.embedding[i])
-                norm += item.embedding[i] * item.embedding[i]
-            }
-            XCTAssertLessThan((error / norm).squareRoot(), 1e-4, "relative error for '\(item.text)'")
+            XCTAssertLessThan(relativeError(embedding, item.embedding), 1e-4, "relative error for '\(item.text)'")
         }
     }
 

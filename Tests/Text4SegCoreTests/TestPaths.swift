@@ -23,3 +23,13 @@ enum TestPaths {
         return path
     }
 }
+
+/// ‖a − b‖ / ‖b‖: how far a port's output is from a reference's.
+func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+    var error: Float = 0, norm: Float = 0
+    for (x, y) in zip(a, b) {
+        error += (x - y) * (x - y)
+        norm += y * y
+    }
+    return (error / norm).squareRoot()
+}
