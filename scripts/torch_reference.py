@@ -63,10 +63,12 @@ def bench(args):
     images = [Image.open(os.path.join(args.dataset, "images", i + ".jpg")).convert("RGB").resize((args.size, args.size), Image.BILINEAR) for i in ids]
     with torch.no_grad():
         dense_forward(model, images[0])  # warm-up
-        start = time.perf_counter()
-        for image in images:
-            dense_forward(model, image)
-        seconds = time.perf_counter() - start
+        seconds = float("inf")
+        for _ in range(args.rounds):  # the fastest round counts: the machine is shared
+            start = time.perf_counter()
+            for image in images:
+                dense_forward(model, image)
+            seconds = min(seconds, time.perf_counter() - start)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     json.dump({"images": len(images), "ms_per_image": seconds / len(images) * 1000, "peak_rss_mb": peak, "threads": torch.get_num_threads(),
                "torch": torch.__version__}, sys.stdout)
@@ -82,6 +84,7 @@ def main():
     parser.add_argument("--limit", type=int, default=30)
     parser.add_argument("--size", type=int, default=320)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     if args.mode == "fixtures":
         fixtures(args.out, args.images)

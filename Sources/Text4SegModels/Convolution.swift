@@ -58,20 +58,19 @@ struct FoldedConvolution {
 
     /// Convolution, bias, then ReLU6 when `activate`.
     func apply(_ x: FeatureMap, activate: Bool) -> FeatureMap {
-        var y = depthwise ? applyDepthwise(x) : applyDense(x)
-        if activate {
-            y.data.withUnsafeMutableBufferPointer { d in
-                for i in 0..<d.count { d[i] = min(max(d[i], 0), 6) }
-            }
-        }
-        return y
+        depthwise ? applyDepthwise(x, activate: activate) : applyDense(x, activate: activate)
     }
 
-    private func applyDense(_ x: FeatureMap) -> FeatureMap {
+    /// ReLU6 in place, while the values are still in cache.
+    @inline(__always)
+    static func relu6(_ values: UnsafeMutablePointer<Float>, _ count: Int) {
+        for i in 0..<count { values[i] = min(max(values[i], 0), 6) }
+    }
+
+    private func applyDense(_ x: FeatureMap, activate: Bool) -> FeatureMap {
         let (top, oh) = padding(x.height), (left, ow) = padding(x.width)
         let pixels = oh * ow
         var out = [Float](repeating: 0, count: outputs * pixels)
-        for o in 0..<outputs { for p in 0..<pixels { out[o * pixels + p] = bias[o] } }
         let depth = inputs * kernel * kernel
         // A 1×1, stride-1 convolution multiplies the input itself; others go through im2col.
         let columns = kernel == 1 && stride == 1 ? x.data : im2col(x, top: top, left: left, oh: oh, ow: ow)
@@ -80,8 +79,10 @@ struct FoldedConvolution {
                 out.withUnsafeMutableBufferPointer { c in
                     let (wp, ip, cp) = (w.baseAddress!, cols.baseAddress!, c.baseAddress!)
                     Parallel.rows(outputs) { range in
+                        for o in range { (cp + o * pixels).update(repeating: bias[o], count: pixels) }
                         LinearAlgebra.gemmAccumulate(wp + range.lowerBound * depth, lda: depth, ip, ldb: pixels, m: range.count, n: pixels, k: depth,
                                                      into: cp + range.lowerBound * pixels, ldc: pixels)
+                        if activate { FoldedConvolution.relu6(cp + range.lowerBound * pixels, range.count * pixels) }
                     }
                 }
             }
@@ -115,7 +116,7 @@ struct FoldedConvolution {
         return columns
     }
 
-    private func applyDepthwise(_ x: FeatureMap) -> FeatureMap {
+    private func applyDepthwise(_ x: FeatureMap, activate: Bool) -> FeatureMap {
         let (top, oh) = padding(x.height), (left, ow) = padding(x.width)
         var out = [Float](repeating: 0, count: outputs * oh * ow)
         let k = kernel, s = stride, h = x.height, w = x.width
@@ -151,6 +152,7 @@ struct FoldedConvolution {
                                     }
                                 }
                             }
+                            if activate { FoldedConvolution.relu6(target, oh * ow) }
                         }
                     }
                 }
