@@ -68,19 +68,4 @@ enum LinearAlgebra {
     static func gelu(_ x: inout [Float]) {
         for i in 0..<x.count { x[i] = 0.5 * x[i] * (1 + erf(x[i] / Float(2).squareRoot())) }
     }
-
-    /// Softmax of each row of `width` values, in place.
-    static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
-        for r in 0..<rows {
-            let row = x + r * width
-            var m = row[0]
-            for i in 1..<width where row[i] > m { m = row[i] }
-            var total: Float = 0
-            for i in 0..<width {
-                row[i] = exp(row[i] - m)
-                total += row[i]
-            }
-            for i in 0..<width { row[i] /= total }
-        }
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Text4SegCore
 
 /// all-MiniLM-L6-v2: a 6-layer BERT (hidden 384, 12 heads) whose token states
 /// are mean-pooled and L2-normalised into a sentence embedding.
@@ -77,7 +78,7 @@ public struct SentenceEncoder: Sendable {
                                     let offset = head * headSize
                                     LinearAlgebra.gemmTransposed(q.baseAddress! + offset, lda: h, k.baseAddress! + offset, ldb: h,
                                                                  m: n, n: n, k: headSize, alpha: scale, into: s.baseAddress!, ldc: n)
-                                    LinearAlgebra.softmaxRows(s.baseAddress!, rows: n, width: n)
+                                    Vector.softmaxRows(s.baseAddress!, rows: n, width: n)
                                     LinearAlgebra.gemm(s.baseAddress!, lda: n, v.baseAddress! + offset, ldb: h, m: n, n: headSize, k: n,
                                                        into: c.baseAddress! + offset, ldc: h)
                                 }

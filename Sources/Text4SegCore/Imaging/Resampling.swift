@@ -6,6 +6,13 @@ public enum Resampling {
         (0..<output).map { min(input - 1, $0 * input / output) }
     }
 
+    /// Source indices of Text4Seg's two-step nearest upsampling, composed:
+    /// `input` cells → `view` → `output` pixels, each step floor(dst · in / out).
+    public static func nearestThroughView(input: Int, view: Int, output: Int) -> [Int] {
+        let toView = floorIndices(input: input, output: view)
+        return floorIndices(input: view, output: output).map { toView[$0] }
+    }
+
     /// Stretches an image to `width × height` with a triangle (bilinear) filter
     /// whose support widens when shrinking, so that downscaling averages
     /// instead of aliasing (the behaviour of Pillow's `BILINEAR` resize).

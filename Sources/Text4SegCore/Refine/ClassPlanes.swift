@@ -62,10 +62,8 @@ public struct ClassPlanes: Sendable {
         let out: [[Float]]
         switch upsampling {
         case .nearest:
-            let viewX = Resampling.floorIndices(input: self.width, output: viewSize)
-            let viewY = Resampling.floorIndices(input: self.height, output: viewSize)
-            let xs = Resampling.floorIndices(input: viewSize, output: width).map { viewX[$0] }
-            let ys = Resampling.floorIndices(input: viewSize, output: height).map { viewY[$0] }
+            let xs = Resampling.nearestThroughView(input: self.width, view: viewSize, output: width)
+            let ys = Resampling.nearestThroughView(input: self.height, view: viewSize, output: height)
             out = planes.map { plane in
                 var result = [Float](repeating: 0, count: width * height)
                 for y in 0..<height {

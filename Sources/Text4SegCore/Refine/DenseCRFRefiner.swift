@@ -136,7 +136,8 @@ struct MeanField {
         let count = unary.count
         var logits = [Float](repeating: 0, count: count)
         for i in 0..<count { logits[i] = -unary[i] }
-        var q = MeanField.softmax(logits, classes: classes)
+        var q = logits
+        q.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: pointCount, width: classes) }
         var message = [Float](repeating: 0, count: count)
         var workspace = LatticeWorkspace()
         for _ in 0..<iterations {
@@ -149,36 +150,11 @@ struct MeanField {
                     }
                 }
             }
-            MeanField.softmax(logits, classes: classes, into: &q)
-        }
-        return q
-    }
-
-    static func softmax(_ logits: [Float], classes k: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: logits.count)
-        softmax(logits, classes: k, into: &out)
-        return out
-    }
-
-    /// Per-pixel softmax over `k` classes, written into `out`.
-    static func softmax(_ logits: [Float], classes k: Int, into out: inout [Float]) {
-        let n = logits.count / k
-        logits.withUnsafeBufferPointer { l in
-            out.withUnsafeMutableBufferPointer { o in
-                for i in 0..<n {
-                    let src = l.baseAddress! + i * k, dst = o.baseAddress! + i * k
-                    var m = src[0]
-                    for c in 1..<k where src[c] > m { m = src[c] }
-                    var total: Float = 0
-                    for c in 0..<k {
-                        let e = exp(src[c] - m)
-                        dst[c] = e
-                        total += e
-                    }
-                    let inverse = 1 / total
-                    for c in 0..<k { dst[c] *= inverse }
-                }
+            q.withUnsafeMutableBufferPointer { q in
+                logits.withUnsafeBufferPointer { q.baseAddress!.update(from: $0.baseAddress!, count: count) }
+                Vector.softmaxRows(q.baseAddress!, rows: pointCount, width: classes)
             }
         }
+        return q
     }
 }

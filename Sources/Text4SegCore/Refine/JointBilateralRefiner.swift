@@ -29,7 +29,7 @@ public struct JointBilateralRefiner: Refiner {
         let w = image.width, h = image.height, rows = grid.rows, cols = grid.cols
         let planes = input.scores.map { ClassPlanes.scores($0, grid: grid) } ?? ClassPlanes.oneHot(grid)
         let k = planes.classes.count
-        if k < 2 { return planes.argmax().resizedNearest(width: w, height: h, fill: planes.classes.first ?? 0) }
+        if k < 2 { return LabelMap(width: w, height: h, fill: planes.classes.first ?? 0) }
         // Where each centre sits, and its colour (3×3 mean, to be robust to noise).
         let cx = LabelMap.pillowNearestIndices(input: w, output: cols)
         let cy = LabelMap.pillowNearestIndices(input: h, output: rows)
@@ -88,12 +88,5 @@ public struct JointBilateralRefiner: Refiner {
             }
         }
         return LabelMap(width: w, height: h, values: labels)
-    }
-}
-
-extension LabelMap {
-    /// A map of one value at another size (used when only one class is present).
-    func resizedNearest(width: Int, height: Int, fill: UInt16) -> LabelMap {
-        LabelMap(width: width, height: height, fill: fill)
     }
 }

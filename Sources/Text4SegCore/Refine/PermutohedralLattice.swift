@@ -204,43 +204,6 @@ struct LatticeWorkspace {
     }
 }
 
-/// Short vector kernels for the lattice's per-channel loops, eight lanes at a time
-/// (the compiler cannot vectorise them itself: it cannot rule out aliasing).
-public enum Vector {
-    /// `y += a · x` over `n` values.
-    @inline(__always)
-    public static func axpy(_ a: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
-        var c = 0
-        while c + 8 <= n {
-            let xv = UnsafeRawPointer(x + c).loadUnaligned(as: SIMD8<Float>.self)
-            let yv = UnsafeRawPointer(y + c).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(y + c).storeBytes(of: yv + a * xv, as: SIMD8<Float>.self)
-            c += 8
-        }
-        while c < n {
-            y[c] += a * x[c]
-            c += 1
-        }
-    }
-
-    /// `out = here + (a + b) / 2` over `n` values.
-    @inline(__always)
-    public static func blur(_ here: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
-        var c = 0
-        while c + 8 <= n {
-            let h = UnsafeRawPointer(here + c).loadUnaligned(as: SIMD8<Float>.self)
-            let av = UnsafeRawPointer(a + c).loadUnaligned(as: SIMD8<Float>.self)
-            let bv = UnsafeRawPointer(b + c).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out + c).storeBytes(of: h + 0.5 * (av + bv), as: SIMD8<Float>.self)
-            c += 8
-        }
-        while c < n {
-            out[c] = here[c] + 0.5 * (a[c] + b[c])
-            c += 1
-        }
-    }
-}
-
 extension Float {
     static func pow2(_ exponent: Int) -> Float {
         exponent >= 0 ? Float(1 << exponent) : 1 / Float(1 << -exponent)

@@ -39,10 +39,8 @@ public struct NearestRefiner: Refiner {
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         let grid = input.grid
-        let viewX = Resampling.floorIndices(input: grid.cols, output: viewSize)
-        let viewY = Resampling.floorIndices(input: grid.rows, output: viewSize)
-        let xs = Resampling.floorIndices(input: viewSize, output: input.width).map { viewX[$0] }
-        let ys = Resampling.floorIndices(input: viewSize, output: input.height).map { viewY[$0] }
+        let xs = Resampling.nearestThroughView(input: grid.cols, view: viewSize, output: input.width)
+        let ys = Resampling.nearestThroughView(input: grid.rows, view: viewSize, output: input.height)
         var values = [UInt16](repeating: 0, count: input.width * input.height)
         values.withUnsafeMutableBufferPointer { out in
             grid.values.withUnsafeBufferPointer { cells in
