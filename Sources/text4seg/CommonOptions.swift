@@ -210,7 +210,7 @@ struct ResolvedPipeline {
     var vocabulary: Vocabulary
     var prompt: Prompt
     var refiner: any Refiner
-    var engineName: String?
+    var engineName: String
     var sampling: GridSampling
     var replayFolder: String?
     var strict: Bool
@@ -223,15 +223,25 @@ struct ResolvedPipeline {
         max(1, concurrency ?? (engineName == "openai" ? 8 : ProcessInfo.processInfo.activeProcessorCount))
     }
 
+    /// Every engine `--engine` can name.
+    static let engines = ["embedded", "openai", "oracle", "replay"]
+
     func segmenter(groundTruth: String?) throws -> Segmenter {
-        guard let engineName else {
-            throw ValidationError("choose an engine with --engine (\(EngineFactory.available.joined(separator: ", ")))")
-        }
         let engine: any Engine
-        if engineName == "embedded" {
+        switch engineName {
+        case "embedded":
             engine = try EmbeddedEngine(store: ModelStore(), settings: embedded)
-        } else {
-            engine = try EngineFactory.make(engineName, settings: EngineSettings(sampling: sampling, groundTruthFolder: groundTruth, replayFolder: replayFolder, openAI: openAI))
+        case "openai":
+            engine = try OpenAIEngine(settings: openAI)
+        case "oracle":
+            engine = OracleEngine(sampling: sampling, labelsFolder: groundTruth)
+        case "replay":
+            guard let replayFolder else {
+                throw EngineError.missingInput(engine: engineName, item: "-", reason: "pass --replay DIR, a folder of <id>.txt answers")
+            }
+            engine = ReplayEngine(folder: replayFolder)
+        default:
+            throw EngineError.unknownEngine(engineName, available: ResolvedPipeline.engines)
         }
         return Segmenter(engine: engine, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
     }

@@ -47,7 +47,7 @@ public struct EvaluationReport: Sendable, Encodable {
     public var repairedItems: Int
     public var repairs: Int
     public var seconds: Double
-    /// Requests sent again after transient engine failures, and token counts, for the items run in this session.
+    /// Requests sent again after transient engine failures, and token counts (resumed items included).
     public var retries: Int
     public var promptTokens: Int
     public var completionTokens: Int

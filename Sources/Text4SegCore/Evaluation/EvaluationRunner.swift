@@ -61,7 +61,7 @@ public struct EvaluationRunner: Sendable {
     }
 
     enum ItemResult: Sendable {
-        case done(ConfusionMatrix, repairs: Int, stats: ItemStats?)
+        case done(ConfusionMatrix, repairs: Int, stats: ItemStats)
         case failed(String)
     }
 
@@ -97,8 +97,8 @@ public struct EvaluationRunner: Sendable {
                 switch result {
                 case let .done(matrix, repairs, stats):
                     try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs,
-                                                    engineSeconds: stats?.engineSeconds, retries: stats?.retries, promptTokens: stats?.promptTokens,
-                                                    completionTokens: stats?.completionTokens, clientSeconds: stats?.clientSeconds))
+                                                    engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
+                                                    completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
                     progress?(id, nil)
                 case let .failed(reason):
                     try await journal?.record(.init(id: id, counts: nil, failed: reason))
@@ -110,22 +110,18 @@ public struct EvaluationRunner: Sendable {
         try Task.checkCancellation()
         var total = ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue)
         var outcome = Outcome(matrix: total, evaluated: 0, failed: [], repairedItems: 0, repairs: 0, resumed: resumed, seconds: 0)
-        var ranHere = 0
         var clientSeconds = 0.0
         for item in items {
             switch results[item.id] {
             case let .done(matrix, repairs, stats):
                 total += matrix
                 outcome.evaluated += 1
-                if let stats {
-                    outcome.items.append(ItemRecord(id: item.id, engineSeconds: stats.engineSeconds, retries: stats.retries,
-                                                    promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, repairs: repairs))
-                    ranHere += 1
-                    outcome.retries += stats.retries
-                    outcome.promptTokens += stats.promptTokens
-                    outcome.completionTokens += stats.completionTokens
-                    clientSeconds += stats.clientSeconds
-                }
+                outcome.items.append(ItemRecord(id: item.id, engineSeconds: stats.engineSeconds, retries: stats.retries,
+                                                promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, repairs: repairs))
+                outcome.retries += stats.retries
+                outcome.promptTokens += stats.promptTokens
+                outcome.completionTokens += stats.completionTokens
+                clientSeconds += stats.clientSeconds
                 if repairs > 0 {
                     outcome.repairedItems += 1
                     outcome.repairs += repairs
@@ -138,7 +134,7 @@ public struct EvaluationRunner: Sendable {
         }
         outcome.matrix = total
         outcome.seconds = Date().timeIntervalSince(start)
-        outcome.clientSecondsPerItem = ranHere > 0 ? clientSeconds / Double(ranHere) : 0
+        outcome.clientSecondsPerItem = outcome.evaluated > 0 ? clientSeconds / Double(outcome.evaluated) : 0
         return outcome
     }
 

@@ -39,20 +39,15 @@ public struct Prompt: Sendable, Hashable {
         "\(template.system) USER: <image>\n\(question) ASSISTANT:"
     }
 
-    /// An OpenAI chat `messages` array holding one user message with the question and the image.
-    public func chatMessages(imageURL: String) -> [[String: Any]] {
-        [[
-            "role": "user",
-            "content": [
-                ["type": "text", "text": question],
-                ["type": "image_url", "image_url": ["url": imageURL]],
-            ],
-        ]]
+    /// The one user message an OpenAI-compatible request holds: the question, then the image.
+    public func chatMessage(imageURL: String) -> ChatMessage {
+        ChatMessage(role: "user", content: [.text(question), .image(url: imageURL)])
     }
 
-    /// ``chatMessages(imageURL:)`` as pretty-printed JSON with stable key order.
+    /// The `messages` array as pretty-printed JSON with stable key order.
     public func chatMessagesJSON(imageURL: String) throws -> String {
-        let data = try JSONSerialization.data(withJSONObject: chatMessages(imageURL: imageURL), options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: data, as: UTF8.self)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode([chatMessage(imageURL: imageURL)]), as: UTF8.self)
     }
 }

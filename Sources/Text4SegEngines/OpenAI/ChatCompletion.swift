@@ -1,26 +1,10 @@
 import Foundation
+import Text4SegCore
 
 /// The body of `POST /v1/chat/completions` as text4seg sends it.
 struct ChatCompletionRequest: Encodable {
-    struct Message: Encodable {
-        var role: String
-        var content: [Part]
-    }
-
-    struct Part: Encodable {
-        struct ImageURL: Encodable { var url: String }
-        var type: String
-        var text: String?
-        var imageURL: ImageURL?
-
-        enum CodingKeys: String, CodingKey {
-            case type, text
-            case imageURL = "image_url"
-        }
-    }
-
     var model: String
-    var messages: [Message]
+    var messages: [ChatMessage]
     var maxTokens: Int
     var temperature: Double
     var stop: [String]?

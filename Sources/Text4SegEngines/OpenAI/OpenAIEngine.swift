@@ -105,10 +105,7 @@ public final class OpenAIEngine: Engine {
         }
         let body = ChatCompletionRequest(
             model: settings.model,
-            messages: [.init(role: "user", content: [
-                .init(type: "text", text: request.prompt.question, imageURL: nil),
-                .init(type: "image_url", text: nil, imageURL: .init(url: url)),
-            ])],
+            messages: [request.prompt.chatMessage(imageURL: url)],
             maxTokens: settings.maxTokens, temperature: settings.temperature, stop: settings.stop, seed: settings.seed)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
