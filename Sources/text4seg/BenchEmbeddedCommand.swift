@@ -58,23 +58,10 @@ extension Bench {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let swiftPeak = Double(usage.ru_maxrss) / 1024
             let python = try self.python ?? makeVenv()
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [python, script, "bench", "--dataset", dataset, "--limit", String(limit), "--size", String(size), "--threads", "2", "--rounds", String(rounds)]
-            var environment = ProcessInfo.processInfo.environment
-            environment["HF_HUB_OFFLINE"] = "1"
-            process.environment = environment
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            // The reference package prints a line of its own first; the JSON is the last line.
-            let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
-            guard process.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any],
-                  let torchMs = json["ms_per_image"] as? Double, let torchPeak = json["peak_rss_mb"] as? Double else {
-                throw ValidationError("the PyTorch reference failed; pass --python with a venv that has torch and efficientnet-lite-pytorch")
+            let json = try PythonReference.run(script, ["bench", "--dataset", dataset, "--limit", String(limit), "--size", String(size), "--threads", "2", "--rounds", String(rounds)],
+                                               python: python, environment: ["HF_HUB_OFFLINE": "1"], needs: "torch and efficientnet-lite-pytorch (scripts/make_torch_venv.sh makes such a venv)")
+            guard let torchMs = json["ms_per_image"] as? Double, let torchPeak = json["peak_rss_mb"] as? Double else {
+                throw ValidationError("\(script) printed no ms_per_image/peak_rss_mb")
             }
             print("EfficientNet-Lite0 dense forward, \(images.count) images at \(size)×\(size), 2 threads")
             print(String(format: "pytorch %@: %7.1f ms/image, peak RSS %6.0f MB", (json["torch"] as? String ?? "?"), torchMs, torchPeak))
