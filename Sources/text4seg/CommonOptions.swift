@@ -60,6 +60,21 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "crf: confidence of the upsampled labels in the unary (0.6 for patch labels; 0.9 in pydensecrf's examples).")
     var crfGtProb: Float?
 
+    @Option(help: "watershed: band around label changes that the image re-decides, in cells (0.34).")
+    var wsMargin: Float?
+
+    @Option(help: "watershed: the same band for others, in cells (1.6).")
+    var wsOthersMargin: Float?
+
+    @Option(help: "watershed: Gaussian smoothing of the image, in pixels (1.5).")
+    var wsSigma: Float?
+
+    @Option(help: "watershed: weight of the colour distance to the flood's start, against the gradient (0.3).")
+    var wsColourWeight: Float?
+
+    @Option(help: "watershed: weight of L* against a* and b* (0.5).")
+    var wsLightness: Float?
+
     @Option(name: .customLong("replay"), help: "Folder of recorded answers <id>.txt, for --engine replay.")
     var replayFolder: String?
 
@@ -127,7 +142,13 @@ struct PipelineOptions: ParsableArguments {
         case "crf": refiner = DenseCRFRefiner(iterations: crfIterations ?? crfBase.iterations, bilateralSXY: crfSXY ?? crfBase.bilateralSXY,
                                               bilateralSRGB: crfSRGB ?? crfBase.bilateralSRGB, bilateralCompat: crfCompat ?? crfBase.bilateralCompat,
                                               groundTruthProbability: crfGtProb ?? crfBase.groundTruthProbability, upsampling: upsample ?? .nearest, viewSize: view)
-        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, auto, bilinear, mode, guided, crf, jbu")
+        case "watershed":
+            let base = WatershedRefiner()
+            refiner = WatershedRefiner(margin: wsMargin ?? base.margin, othersMargin: wsOthersMargin ?? base.othersMargin,
+                                       others: UInt16(clamping: vocabulary.othersValue), sigma: wsSigma ?? base.sigma,
+                                       colourWeight: wsColourWeight ?? base.colourWeight, lightnessWeight: wsLightness ?? base.lightnessWeight,
+                                       viewSize: view)
+        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, auto, bilinear, mode, guided, crf, jbu, watershed")
         }
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
