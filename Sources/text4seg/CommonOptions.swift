@@ -24,7 +24,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Oracle grid rule: nearest (Text4Seg's targets) or majority.")
     var sampling: GridSampling?
 
-    @Option(help: "Refinement: nearest (Text4Seg's reference; eval's default), auto (label's default: crf tuned to the engine), bilinear, mode, guided, crf, jbu.")
+    @Option(help: "Refinement: auto (default: watershed on patch labels, crf on the embedded engine's scores), nearest (Text4Seg's reference upsampling), watershed, crf, guided, jbu, bilinear, mode.")
     var refine: String?
 
     @Option(help: "Draw the question template with this seed instead of using the first one.")
@@ -117,7 +117,7 @@ struct PipelineOptions: ParsableArguments {
     }
 
     /// `defaultRefine`: the refiner when neither flag nor config names one.
-    func resolved(defaultRefine: String = "nearest") throws -> ResolvedPipeline {
+    func resolved(defaultRefine: String = "auto") throws -> ResolvedPipeline {
         let file = try config.map(ConfigFile.load) ?? ConfigFile()
         let vocabulary = try Vocabulary.load(vocab)
         let grid = self.grid ?? file.grid ?? 24
@@ -127,28 +127,37 @@ struct PipelineOptions: ParsableArguments {
         let engineName = engine ?? file.engine ?? "embedded"
         var refineName = refine ?? file.refine ?? defaultRefine
         if refineName == "auto" {
-            // The best measured setting: the CRF, with the literature's settings on an engine's
-            // scores and the patch-label settings on text answers.
-            refineName = "crf"
+            // The best measured setting for the engine's output (README, "Refinement"): the CRF
+            // with the literature's settings on the embedded engine's scores, the seeded
+            // watershed on patch labels.
+            refineName = engineName == "embedded" ? "crf" : "watershed"
         }
+        let options = file.refineOptions ?? RefineOptions()
+        let radius = self.radius ?? options.radius, eps = self.eps ?? options.eps, upsample = self.upsample ?? options.upsample
         let crfBase = engineName == "embedded" ? DenseCRFRefiner() : DenseCRFRefiner.forPatchLabels
+        let watershedBase = WatershedRefiner()
         let refiner: any Refiner
         switch refineName {
         case "nearest": refiner = NearestRefiner(viewSize: view)
         case "bilinear": refiner = BilinearRefiner()
         case "mode": refiner = ModeFilterRefiner(radius: radius ?? 7, viewSize: view)
         case "guided": refiner = GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear, viewSize: view)
-        case "jbu": refiner = JointBilateralRefiner(spatialSigma: sigmaSpace ?? 0.5, colorSigma: sigmaColor ?? 20)
-        case "crf": refiner = DenseCRFRefiner(iterations: crfIterations ?? crfBase.iterations, bilateralSXY: crfSXY ?? crfBase.bilateralSXY,
-                                              bilateralSRGB: crfSRGB ?? crfBase.bilateralSRGB, bilateralCompat: crfCompat ?? crfBase.bilateralCompat,
-                                              groundTruthProbability: crfGtProb ?? crfBase.groundTruthProbability, upsampling: upsample ?? .nearest, viewSize: view)
+        case "jbu": refiner = JointBilateralRefiner(spatialSigma: sigmaSpace ?? options.sigmaSpace ?? 0.5, colorSigma: sigmaColor ?? options.sigmaColor ?? 20)
+        case "crf":
+            refiner = DenseCRFRefiner(iterations: crfIterations ?? options.crfIterations ?? crfBase.iterations,
+                                      bilateralSXY: crfSXY ?? options.crfSXY ?? crfBase.bilateralSXY,
+                                      bilateralSRGB: crfSRGB ?? options.crfSRGB ?? crfBase.bilateralSRGB,
+                                      bilateralCompat: crfCompat ?? options.crfCompat ?? crfBase.bilateralCompat,
+                                      groundTruthProbability: crfGtProb ?? options.crfGtProb ?? crfBase.groundTruthProbability,
+                                      upsampling: upsample ?? .nearest, viewSize: view)
         case "watershed":
-            let base = WatershedRefiner()
-            refiner = WatershedRefiner(margin: wsMargin ?? base.margin, othersMargin: wsOthersMargin ?? base.othersMargin,
-                                       others: UInt16(clamping: vocabulary.othersValue), sigma: wsSigma ?? base.sigma,
-                                       colourWeight: wsColourWeight ?? base.colourWeight, lightnessWeight: wsLightness ?? base.lightnessWeight,
-                                       viewSize: view)
-        default: throw ValidationError("unknown refiner '\(refineName)'; available: nearest, auto, bilinear, mode, guided, crf, jbu, watershed")
+            refiner = WatershedRefiner(margin: wsMargin ?? options.margin ?? watershedBase.margin,
+                                       othersMargin: wsOthersMargin ?? options.othersMargin ?? watershedBase.othersMargin,
+                                       others: UInt16(clamping: vocabulary.othersValue),
+                                       sigma: wsSigma ?? options.sigma ?? watershedBase.sigma,
+                                       colourWeight: wsColourWeight ?? options.colourWeight ?? watershedBase.colourWeight,
+                                       lightnessWeight: wsLightness ?? options.lightness ?? watershedBase.lightnessWeight, viewSize: view)
+        default: throw ValidationError("unknown refiner '\(refineName)'; available: auto, nearest, watershed, crf, guided, jbu, bilinear, mode")
         }
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(

@@ -11,12 +11,15 @@ import Yams
 ///     model: text4seg-llava-7b-p24
 ///     grid: 24
 ///     view: 336
+///     refine: watershed
+///     refine_options: {margin: 0.34, others_margin: 1.6}
 struct ConfigFile: Decodable {
     var engine: String?
     var grid: Int?
     var view: Int?
     var sampling: GridSampling?
     var refine: String?
+    var refineOptions: RefineOptions?
     var templateSeed: UInt64?
     var replay: String?
     var strict: Bool?
@@ -36,6 +39,7 @@ struct ConfigFile: Decodable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case engine, grid, view, sampling, refine, replay, strict, model, temperature, stop, seed, concurrency, timeout, retries
         case templateSeed = "template_seed"
+        case refineOptions = "refine_options"
         case baseURL = "base_url"
         case maxTokens = "max_tokens"
         case imageFormat = "image_format"
@@ -51,11 +55,9 @@ struct ConfigFile: Decodable {
         }
         // Unknown keys are mistakes worth naming, not silently ignoring.
         if let node = try? Yams.compose(yaml: text), let mapping = node.mapping {
-            let known = Set(CodingKeys.allCases.map(\.stringValue))
-            for key in mapping.keys where !known.contains(key.string ?? "") {
-                let mark = key.mark.map { "\($0.line):\($0.column)" } ?? "1:1"
-                let hint = (key.string ?? "").lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
-                throw ConfigError("\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
+            try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue), path: path)
+            if let options = mapping["refine_options"]?.mapping {
+                try checkKeys(options, known: RefineOptions.CodingKeys.allCases.map(\.stringValue), path: path)
             }
         }
         do {
@@ -66,6 +68,47 @@ struct ConfigFile: Decodable {
         } catch {
             throw ConfigError("\(path): \(error)")
         }
+    }
+}
+
+private func checkKeys(_ mapping: Node.Mapping, known: [String], path: String) throws {
+    let known = Set(known)
+    for key in mapping.keys where !known.contains(key.string ?? "") {
+        let mark = key.mark.map { "\($0.line):\($0.column)" } ?? "1:1"
+        let hint = (key.string ?? "").lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
+        throw ConfigError("\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
+    }
+}
+
+/// `refine_options:` in a config: the refiners' settings, each overridden by its flag.
+struct RefineOptions: Decodable {
+    var radius: Int?
+    var eps: Float?
+    var upsample: Upsampling?
+    var sigmaSpace: Float?
+    var sigmaColor: Float?
+    var crfIterations: Int?
+    var crfSXY: Float?
+    var crfSRGB: Float?
+    var crfCompat: Float?
+    var crfGtProb: Float?
+    var margin: Float?
+    var othersMargin: Float?
+    var sigma: Float?
+    var colourWeight: Float?
+    var lightness: Float?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case radius, eps, upsample, margin, sigma, lightness
+        case sigmaSpace = "sigma_space"
+        case sigmaColor = "sigma_color"
+        case crfIterations = "crf_iterations"
+        case crfSXY = "crf_sxy"
+        case crfSRGB = "crf_srgb"
+        case crfCompat = "crf_compat"
+        case crfGtProb = "crf_gt_prob"
+        case othersMargin = "others_margin"
+        case colourWeight = "colour_weight"
     }
 }
 

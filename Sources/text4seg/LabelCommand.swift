@@ -28,7 +28,7 @@ struct Label: AsyncParsableCommand {
     var resume = false
 
     func run() async throws {
-        let resolved = try pipeline.resolved(defaultRefine: "auto")
+        let resolved = try pipeline.resolved()
         let segmenter = try resolved.segmenter(groundTruth: groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
         let out = self.out, overlay = self.overlay, descriptors = self.descriptors

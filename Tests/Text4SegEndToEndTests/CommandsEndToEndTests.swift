@@ -68,4 +68,29 @@ final class CommandsEndToEndTests: XCTestCase {
         XCTAssertNotEqual(typo.status, 0)
         XCTAssertTrue(typo.stderr.contains("typo.yaml:2:1: unknown key 'gird'"), typo.stderr)
     }
+
+    func testRefinerSettingsFromTheConfigFile() throws {
+        let folder = try CLI.temporaryFolder()
+        func miou(_ config: String, _ extra: [String] = []) throws -> Double {
+            try config.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+            let run = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/c.yaml", "--report", folder + "/r.json"] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertEqual(try CLI.json(folder + "/r.json")["refiner"] as? String, "watershed")
+            return try CLI.json(folder + "/r.json")["mIoU"] as! Double
+        }
+        let defaults = try miou("engine: oracle\nrefine: watershed\n")
+        // A band of 0 cells re-decides only the pixels at label changes: close to nearest.
+        let pinned = try miou("engine: oracle\nrefine: watershed\nrefine_options:\n  margin: 0\n  others_margin: 0\n")
+        let reference = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--report", folder + "/n.json"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        let nearest = try CLI.json(folder + "/n.json")["mIoU"] as! Double
+        XCTAssertEqual(pinned, nearest, accuracy: 0.5)
+        XCTAssertGreaterThan(defaults, pinned + 1)
+        // Flags override the file.
+        XCTAssertEqual(try miou("engine: oracle\nrefine: watershed\nrefine_options: {margin: 0, others_margin: 0}\n", ["--ws-margin", "0.34", "--ws-others-margin", "1.6"]), defaults, accuracy: 1e-9)
+        try "engine: oracle\nrefine_options:\n  margn: 2\n".write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)
+        let typo = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/typo.yaml"])
+        XCTAssertNotEqual(typo.status, 0)
+        XCTAssertTrue(typo.stderr.contains("typo.yaml:3:3: unknown key 'margn'"), typo.stderr)
+    }
 }

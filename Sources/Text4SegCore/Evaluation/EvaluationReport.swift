@@ -104,7 +104,8 @@ public struct EvaluationReport: Sendable, Encodable {
         for c in classes { lines.append(pad(c.name, width) + " " + num(c.iou) + " " + num(c.acc)) }
         lines.append(String(repeating: "-", count: width + 14))
         lines.append(String(format: "mIoU %.2f  aAcc %.2f  mAcc %.2f  fwIoU %.2f", mIoU, aAcc, mAcc, fwIoU))
-        var summary = "protocol \(self.protocol)\(reduceZeroLabel ? " (reduce zero label)" : ""), \(images) images"
+        // The refiner is named because it moves mIoU by points: `nearest` is Text4Seg's own protocol.
+        var summary = "protocol \(self.protocol)\(reduceZeroLabel ? " (reduce zero label)" : ""), engine \(engine), grid \(grid), refine \(refiner), \(images) images"
         if !failed.isEmpty { summary += ", \(failed.count) failed" }
         if repairs > 0 { summary += ", \(repairs) descriptor repairs in \(repairedItems) images" }
         if retries > 0 { summary += ", \(retries) retried requests" }
