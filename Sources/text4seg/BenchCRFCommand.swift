@@ -8,7 +8,7 @@ extension Bench {
         static let configuration = CommandConfiguration(
             commandName: "crf",
             abstract: "text4seg's dense CRF against pydensecrf2 (Krähenbühl's C++), same inputs and parameters, one thread each.",
-            discussion: "Runs scripts/bench_densecrf.py (needs `pip install pydensecrf2`) on the same oracle grids. Prints both mIoUs and the CRF time per image on the dataset, and on a 500×375 image with 2 and with 21 classes; the guided filter is timed beside them.")
+            discussion: "Runs scripts/bench_densecrf.py (needs `pip install pydensecrf2`) on the same oracle grids. Prints both mIoUs and the CRF time per image on the dataset, and on a 500×375 image with 2 and with 21 classes; the guided filter and the seeded watershed (the default on patch labels) are measured beside them.")
 
         @Option(help: "Dataset folder (images/ + labels/ + ids.txt).")
         var dataset: String = "../shared/data/voc2012-val-dev"
@@ -31,6 +31,9 @@ extension Bench {
             let items = Array(try Dataset.items(at: dataset).prefix(limit))
             var matrix = ConfusionMatrix(classCount: voc.labelCount)
             var crfSeconds = 0.0
+            let watershed = WatershedRefiner(others: UInt16(voc.othersValue))
+            var watershedMatrix = ConfusionMatrix(classCount: voc.labelCount)
+            var watershedSeconds = 0.0
             for item in items {
                 let image = try ImageIO.readImage(item.imagePath)
                 let truth = try ImageIO.readLabelMap(item.labelPath)
@@ -39,6 +42,10 @@ extension Bench {
                 let map = try crf.refine(RefinementInput(grid: cells, image: image))
                 crfSeconds += Date().timeIntervalSince(start)
                 try matrix.add(prediction: map, groundTruth: truth)
+                let watershedStart = Date()
+                let watershedMap = try watershed.refine(RefinementInput(grid: cells, image: image))
+                watershedSeconds += Date().timeIntervalSince(watershedStart)
+                try watershedMatrix.add(prediction: watershedMap, groundTruth: truth)
             }
             let swiftMIoU = matrix.metrics().meanIoU * 100
             let reference = try runPython(["--limit", String(limit)])
@@ -48,6 +55,8 @@ extension Bench {
             print(String(format: "pydensecrf2: mIoU %.4f  %.1f ms/image", pythonMIoU, pythonMs))
             print(String(format: "text4seg:    mIoU %.4f  %.1f ms/image", swiftMIoU, swiftMs))
             print(String(format: "mIoU difference %.4f points; time ratio text4seg/pydensecrf2 %.2f", abs(swiftMIoU - pythonMIoU), swiftMs / pythonMs))
+            print(String(format: "watershed:   mIoU %.4f  %.1f ms/image (text4seg's default on patch labels)",
+                         watershedMatrix.metrics().meanIoU * 100, watershedSeconds / Double(items.count) * 1000))
 
             let sample = try ImageIO.readImage(dataset + "/images/2007_000033.jpg")
             let image = Resampling.bilinear(sample, width: 500, height: 375)
@@ -58,9 +67,11 @@ extension Bench {
                 let input = RefinementInput(grid: cells, image: image)
                 let crfMs = try fastest { _ = try crf.refine(input) }
                 let guidedMs = try fastest { _ = try guided.refine(input) }
+                let watershedMs = try fastest { _ = try watershed.refine(input) }
                 let reference = try runPython(["--synthetic", String(k), "--repeat", String(runs)])
                 let pythonMs = reference["ms"] as! Double
-                print(String(format: "  K = %2d: pydensecrf2 %7.1f   text4seg crf %7.1f (ratio %.2f)   guided %6.1f", k, pythonMs, crfMs, crfMs / pythonMs, guidedMs))
+                print(String(format: "  K = %2d: pydensecrf2 %7.1f   text4seg crf %7.1f (ratio %.2f)   guided %6.1f   watershed %6.1f",
+                             k, pythonMs, crfMs, crfMs / pythonMs, guidedMs, watershedMs))
             }
         }
 
