@@ -1,7 +1,8 @@
 import Foundation
-import Text4SegCore
 import Text4SegEngines
 import XCTest
+
+@testable import Text4SegCore
 
 final class RefinerTests: XCTestCase {
     /// A 96×48 image, dark left of x = 40 and bright right of it, with a 4×2 grid whose
@@ -75,6 +76,24 @@ final class RefinerTests: XCTestCase {
         let map = try BilinearRefiner().refine(input)
         XCTAssertEqual(map[0, 0], 2)
         XCTAssertEqual(map[7, 0], 6)
+    }
+
+    func testLatticeHashTableAgreesWithADictionaryThroughGrowth() {
+        // The table starts small and grows many times while vertices are inserted.
+        var table = LatticeHashTable(keySize: 5, capacity: 4)
+        var reference: [[Int16]: Int] = [:]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<20_000 {
+            var key = (0..<5).map { _ in Int16.random(in: -40...40, using: &generator) }
+            let vertex = key.withUnsafeMutableBufferPointer { table.findOrInsert($0.baseAddress!) }
+            if let known = reference[key] { XCTAssertEqual(vertex, known) } else { reference[key] = vertex }
+            key[0] = 1000
+            XCTAssertEqual(key.withUnsafeBufferPointer { table.find($0.baseAddress!) }, -1)
+        }
+        XCTAssertEqual(table.count, reference.count)
+        table.withKeys { keys in
+            for (key, vertex) in reference { XCTAssertEqual(Array(keys[(vertex * 5)..<(vertex * 5 + 5)]), key) }
+        }
     }
 
     func testLatticeFilterKeepsConstantsAndSmoothsSteps() {

@@ -23,7 +23,9 @@ struct PermutohedralLattice {
         let d1 = d + 1
         var offsets = [Int32](repeating: 0, count: pointCount * d1)
         var weights = [Float](repeating: 0, count: pointCount * d1)
-        var table = LatticeHashTable(keySize: d, capacity: max(64, pointCount * d1 / 2))
+        // Start small and grow: lookups land at random, so a table no larger than
+        // the vertices need stays in cache.
+        var table = LatticeHashTable(keySize: d, capacity: 4096)
 
         var scale = [Float](repeating: 0, count: d)
         let inverseStd = Float((2.0 / 3.0).squareRoot()) * Float(d1)
@@ -34,13 +36,20 @@ struct PermutohedralLattice {
             for j in 0...(d - r) { canonical[r * d1 + j] = r }
             if d - r + 1 <= d { for j in (d - r + 1)...d { canonical[r * d1 + j] = r - d1 } }
         }
-        var elevated = [Float](repeating: 0, count: d1)
-        var remainder0 = [Int](repeating: 0, count: d1)
-        var rank = [Int](repeating: 0, count: d1)
-        var barycentric = [Float](repeating: 0, count: d + 2)
-        var key = [Int16](repeating: 0, count: d)
+        // Per-point scratch, one allocation: elevated (d + 1), remainder-0 point (d + 1),
+        // ranks (d + 1), barycentric weights (d + 2), and the key of one vertex (d).
+        let floats = UnsafeMutablePointer<Float>.allocate(capacity: 2 * d1 + 1)
+        let ints = UnsafeMutablePointer<Int>.allocate(capacity: 2 * d1)
+        let key = UnsafeMutablePointer<Int16>.allocate(capacity: d)
+        defer { floats.deallocate(); ints.deallocate(); key.deallocate() }
+        let elevated = floats, barycentric = floats + d1
+        let remainder0 = ints, rank = ints + d1
         let down = 1 / Float(d1)
         features.withUnsafeBufferPointer { f in
+        scale.withUnsafeBufferPointer { scale in
+        canonical.withUnsafeBufferPointer { canonical in
+        offsets.withUnsafeMutableBufferPointer { offsets in
+        weights.withUnsafeMutableBufferPointer { weights in
             for p in 0..<pointCount {
                 let base = p * d
                 // Elevate onto the hyperplane x · 1 = 0 in d + 1 dimensions.
@@ -97,22 +106,31 @@ struct PermutohedralLattice {
                 }
             }
         }
+        }
+        }
+        }
+        }
         let m = table.count
         var neighbours = [Int32](repeating: 0, count: d1 * m * 2)
-        var n1 = [Int16](repeating: 0, count: d), n2 = n1
-        for v in 0..<m {
-            let k = table.key(v)
-            for j in 0...d {
-                for c in 0..<d {
-                    n1[c] = k[c] &- 1
-                    n2[c] = k[c] &+ 1
+        let n1 = UnsafeMutablePointer<Int16>.allocate(capacity: d), n2 = UnsafeMutablePointer<Int16>.allocate(capacity: d)
+        defer { n1.deallocate(); n2.deallocate() }
+        table.withKeys { keys in
+            neighbours.withUnsafeMutableBufferPointer { neighbours in
+                for v in 0..<m {
+                    let k = keys.baseAddress! + v * d
+                    for j in 0...d {
+                        for c in 0..<d {
+                            n1[c] = k[c] &- 1
+                            n2[c] = k[c] &+ 1
+                        }
+                        if j < d {
+                            n1[j] = k[j] &+ Int16(d)
+                            n2[j] = k[j] &- Int16(d)
+                        }
+                        neighbours[(j * m + v) * 2] = Int32(table.find(n1) + 1)
+                        neighbours[(j * m + v) * 2 + 1] = Int32(table.find(n2) + 1)
+                    }
                 }
-                if j < d {
-                    n1[j] = k[j] &+ Int16(d)
-                    n2[j] = k[j] &- Int16(d)
-                }
-                neighbours[(j * m + v) * 2] = Int32(table.find(n1) + 1)
-                neighbours[(j * m + v) * 2 + 1] = Int32(table.find(n2) + 1)
             }
         }
         self.offsets = offsets
@@ -210,75 +228,102 @@ extension Float {
     }
 }
 
-/// Open-addressing hash table from lattice keys (d small integers) to vertex numbers.
+/// Open-addressing hash table from lattice keys (d small integers) to vertex
+/// numbers. A slot holds the key's hash, its vertex and a copy of the key side
+/// by side, so a probe reads one cache line.
 struct LatticeHashTable {
     let keySize: Int
+    /// Keys in vertex order.
     private var keys: [Int16]
-    private var slots: [Int32]
+    /// `stride` UInt16s per slot: hash (2), vertex + 1 (2, 0 when empty), key (keySize), padding.
+    private var table: [UInt16]
+    private let stride: Int
+    private var slotCount: Int
     private(set) var count = 0
 
     init(keySize: Int, capacity: Int) {
         self.keySize = keySize
+        stride = (4 + keySize + 3) / 4 * 4
         var size = 1
         while size < capacity * 2 { size <<= 1 }
-        slots = [Int32](repeating: -1, count: size)
+        slotCount = size
+        table = [UInt16](repeating: 0, count: size * stride)
         keys = []
         keys.reserveCapacity(capacity * keySize)
     }
 
-    func key(_ vertex: Int) -> [Int16] {
-        Array(keys[(vertex * keySize)..<((vertex + 1) * keySize)])
+    /// All keys, `keySize` per vertex, in vertex order.
+    func withKeys<R>(_ body: (UnsafeBufferPointer<Int16>) throws -> R) rethrows -> R {
+        try keys.withUnsafeBufferPointer(body)
     }
 
-    private func hash(_ key: [Int16]) -> Int {
+    @inline(__always) private static func hash(_ key: UnsafePointer<Int16>, _ n: Int) -> UInt32 {
         var h: UInt64 = 0
-        for k in key { h = (h &+ UInt64(UInt16(bitPattern: k))) &* 2_531_011 }
-        return Int(truncatingIfNeeded: h ^ (h >> 29))
+        for i in 0..<n { h = (h &+ UInt64(UInt16(bitPattern: key[i]))) &* 2_531_011 }
+        // Slots are picked by the low bits, which the multiply alone mixes poorly:
+        // finish with MurmurHash3's 64-bit mixer so structured lattice keys spread out.
+        h ^= h >> 33
+        h = h &* 0xff51_afd7_ed55_8ccd
+        h ^= h >> 33
+        return UInt32(truncatingIfNeeded: h)
     }
 
-    private func matches(_ vertex: Int, _ key: [Int16]) -> Bool {
-        let base = vertex * keySize
-        for i in 0..<keySize where keys[base + i] != key[i] { return false }
-        return true
-    }
-
-    /// The vertex of `key`, or -1.
-    func find(_ key: [Int16]) -> Int {
-        let mask = slots.count - 1
-        var slot = hash(key) & mask
-        while true {
-            let vertex = Int(slots[slot])
-            if vertex < 0 { return -1 }
-            if matches(vertex, key) { return vertex }
-            slot = (slot + 1) & mask
+    /// The slot holding `key`, or the empty slot where it would go, and that slot's vertex + 1.
+    @inline(__always) private func probe(_ key: UnsafePointer<Int16>, hash h: UInt32) -> (slot: Int, vertexPlusOne: Int) {
+        let (n, stride, mask) = (keySize, self.stride, slotCount - 1)
+        return table.withUnsafeBufferPointer { table in
+            var slot = Int(h) & mask
+            while true {
+                let entry = table.baseAddress! + slot * stride
+                let vertexPlusOne = Int(entry[2]) | Int(entry[3]) << 16
+                if vertexPlusOne == 0 { return (slot, 0) }
+                if UInt32(entry[0]) | UInt32(entry[1]) << 16 == h {
+                    var same = true
+                    for i in 0..<n where Int16(bitPattern: entry[4 + i]) != key[i] { same = false; break }
+                    if same { return (slot, vertexPlusOne) }
+                }
+                slot = (slot + 1) & mask
+            }
         }
     }
 
-    mutating func findOrInsert(_ key: [Int16]) -> Int {
-        if count * 2 >= slots.count { grow() }
-        let mask = slots.count - 1
-        var slot = hash(key) & mask
-        while true {
-            let vertex = Int(slots[slot])
-            if vertex < 0 {
-                slots[slot] = Int32(count)
-                keys.append(contentsOf: key)
-                count += 1
-                return count - 1
-            }
-            if matches(vertex, key) { return vertex }
-            slot = (slot + 1) & mask
+    /// The vertex of `key`, or -1.
+    func find(_ key: UnsafePointer<Int16>) -> Int {
+        probe(key, hash: Self.hash(key, keySize)).vertexPlusOne - 1
+    }
+
+    mutating func findOrInsert(_ key: UnsafePointer<Int16>) -> Int {
+        if count * 2 >= slotCount { grow() }
+        let h = Self.hash(key, keySize)
+        let (slot, vertexPlusOne) = probe(key, hash: h)
+        if vertexPlusOne > 0 { return vertexPlusOne - 1 }
+        write(slot: slot, hash: h, vertexPlusOne: count + 1, key: key)
+        keys.append(contentsOf: UnsafeBufferPointer(start: key, count: keySize))
+        count += 1
+        return count - 1
+    }
+
+    private mutating func write(slot: Int, hash h: UInt32, vertexPlusOne: Int, key: UnsafePointer<Int16>) {
+        let (base, n) = (slot * stride, keySize)
+        table.withUnsafeMutableBufferPointer { table in
+            table[base] = UInt16(truncatingIfNeeded: h)
+            table[base + 1] = UInt16(truncatingIfNeeded: h >> 16)
+            table[base + 2] = UInt16(truncatingIfNeeded: vertexPlusOne)
+            table[base + 3] = UInt16(truncatingIfNeeded: vertexPlusOne >> 16)
+            for i in 0..<n { table[base + 4 + i] = UInt16(bitPattern: key[i]) }
         }
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
-        let mask = slots.count - 1
-        for vertex in 0..<count {
-            let key = Array(keys[(vertex * keySize)..<((vertex + 1) * keySize)])
-            var slot = hash(key) & mask
-            while slots[slot] >= 0 { slot = (slot + 1) & mask }
-            slots[slot] = Int32(vertex)
+        slotCount *= 2
+        table = [UInt16](repeating: 0, count: slotCount * stride)
+        let stored = keys
+        stored.withUnsafeBufferPointer { stored in
+            for vertex in 0..<count {
+                let key = stored.baseAddress! + vertex * keySize
+                let h = Self.hash(key, keySize)
+                write(slot: probe(key, hash: h).slot, hash: h, vertexPlusOne: vertex + 1, key: key)
+            }
         }
     }
 }
