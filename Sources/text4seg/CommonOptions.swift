@@ -116,8 +116,7 @@ struct PipelineOptions: ParsableArguments {
         return s
     }
 
-    /// `defaultRefine`: the refiner when neither flag nor config names one.
-    func resolved(defaultRefine: String = "auto") throws -> ResolvedPipeline {
+    func resolved() throws -> ResolvedPipeline {
         let file = try config.map(ConfigFile.load) ?? ConfigFile()
         let vocabulary = try Vocabulary.load(vocab)
         let grid = self.grid ?? file.grid ?? 24
@@ -125,7 +124,7 @@ struct PipelineOptions: ParsableArguments {
         guard (1...512).contains(grid) else { throw ValidationError("--grid must be between 1 and 512") }
         guard (1...4096).contains(view) else { throw ValidationError("--view must be between 1 and 4096") }
         let engineName = engine ?? file.engine ?? "embedded"
-        var refineName = refine ?? file.refine ?? defaultRefine
+        var refineName = refine ?? file.refine ?? "auto"
         if refineName == "auto" {
             // The best measured setting for the engine's output (README, "Refinement"): the CRF
             // with the literature's settings on the embedded engine's scores, the seeded

@@ -58,8 +58,6 @@ struct FloodHeap {
 
     private var items: [Entry] = []
 
-    var isEmpty: Bool { items.isEmpty }
-
     mutating func push(_ entry: Entry) {
         items.append(entry)
         var child = items.count - 1
