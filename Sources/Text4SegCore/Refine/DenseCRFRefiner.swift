@@ -138,18 +138,16 @@ struct MeanField {
         for i in 0..<count { logits[i] = -unary[i] }
         var q = logits
         q.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: pointCount, width: classes) }
-        var message = [Float](repeating: 0, count: count)
         var workspace = LatticeWorkspace()
         for _ in 0..<iterations {
-            for i in 0..<count { logits[i] = -unary[i] }
-            for (lattice, norm, weight) in [(gaussian, gaussianNorm, gaussianCompat), (bilateral, bilateralNorm, bilateralCompat)] {
-                lattice.filter(q, channels: classes, scale: norm, into: &message, workspace: &workspace)
-                logits.withUnsafeMutableBufferPointer { l in
-                    message.withUnsafeBufferPointer { m in
-                        for i in 0..<count { l[i] += weight * m[i] }
-                    }
+            logits.withUnsafeMutableBufferPointer { l in
+                unary.withUnsafeBufferPointer { u in
+                    for i in 0..<count { l[i] = -u[i] }
                 }
             }
+            // Each kernel's message is added straight into the logits as it is sliced.
+            gaussian.filter(q, channels: classes, scale: gaussianNorm, into: &logits, workspace: &workspace, accumulate: gaussianCompat)
+            bilateral.filter(q, channels: classes, scale: bilateralNorm, into: &logits, workspace: &workspace, accumulate: bilateralCompat)
             q.withUnsafeMutableBufferPointer { q in
                 logits.withUnsafeBufferPointer { q.baseAddress!.update(from: $0.baseAddress!, count: count) }
                 Vector.softmaxRows(q.baseAddress!, rows: pointCount, width: classes)

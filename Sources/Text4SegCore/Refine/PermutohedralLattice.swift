@@ -148,8 +148,10 @@ struct PermutohedralLattice {
     }
 
     /// `output = s ⊙ K(s ⊙ input)` with `s` the per-point `scale` (1 when `nil`):
-    /// the symmetric normalisation folded into splatting and slicing.
-    func filter(_ input: [Float], channels: Int, scale: [Float]?, into output: inout [Float], workspace: inout LatticeWorkspace) {
+    /// the symmetric normalisation folded into splatting and slicing. With
+    /// `accumulate`, `output += accumulate · s ⊙ K(s ⊙ input)` instead, which
+    /// saves mean-field a pass over its messages.
+    func filter(_ input: [Float], channels: Int, scale: [Float]?, into output: inout [Float], workspace: inout LatticeWorkspace, accumulate: Float? = nil) {
         let d1 = dimension + 1, m = vertexCount, count = (m + 1) * channels
         workspace.prepare(count)
         let alpha = 1 / (1 + Float.pow2(-dimension))
@@ -187,14 +189,15 @@ struct PermutohedralLattice {
             }
         }
         if output.count != pointCount * channels { output = [Float](repeating: 0, count: pointCount * channels) }
+        let factor = alpha * (accumulate ?? 1)
         offsets.withUnsafeBufferPointer { offsets in
             weights.withUnsafeBufferPointer { weights in
                 workspace.values.withUnsafeBufferPointer { values in
                     output.withUnsafeMutableBufferPointer { output in
                         for p in 0..<pointCount {
-                            let s = scale[p] * alpha
+                            let s = scale[p] * factor
                             let target = output.baseAddress! + p * channels
-                            for c in 0..<channels { target[c] = 0 }
+                            if accumulate == nil { for c in 0..<channels { target[c] = 0 } }
                             for r in 0..<d1 {
                                 let source = values.baseAddress! + Int(offsets[p * d1 + r]) * channels
                                 Vector.axpy(weights[p * d1 + r] * s, source, target, channels)
