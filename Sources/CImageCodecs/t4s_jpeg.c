@@ -43,7 +43,7 @@ static void t4s_jpeg_setup(struct jpeg_decompress_struct *cinfo, t4s_jpeg_error 
     message[0] = 0;
 }
 
-int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out) {
+int t4s_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_jpeg_image *out) {
     memset(out, 0, sizeof(*out));
     struct jpeg_decompress_struct cinfo;
     t4s_jpeg_error error;
@@ -62,6 +62,16 @@ int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out) {
     jpeg_mem_src(&cinfo, data, (unsigned long)size);
     jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(&cinfo, TRUE);
+    if (max_pixels > 0 && (uint64_t)cinfo.image_width * cinfo.image_height > max_pixels) {
+        out->width = cinfo.image_width;
+        out->height = cinfo.image_height;
+        snprintf(out->message, T4S_MESSAGE_SIZE, "image of %ux%u pixels is over the limit",
+                 (unsigned)cinfo.image_width, (unsigned)cinfo.image_height);
+        jpeg_destroy_decompress(&cinfo);
+        return T4S_TOO_LARGE;
+    }
+    // Bound libjpeg's own working memory (progressive coefficient buffers and the like).
+    cinfo.mem->max_memory_to_use = 1024L * 1024 * 1024;
     for (jpeg_saved_marker_ptr marker = cinfo.marker_list; marker; marker = marker->next) {
         if (marker->marker == JPEG_APP0 + 1 && marker->data_length > 6 &&
             memcmp(marker->data, "Exif\0\0", 6) == 0) {

@@ -40,7 +40,7 @@ static void t4s_png_read_data(png_structp png, png_bytep out, png_size_t length)
     reader->offset += length;
 }
 
-int t4s_png_decode(const uint8_t *data, size_t size, t4s_png_image *out) {
+int t4s_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_png_image *out) {
     memset(out, 0, sizeof(*out));
     if (size < 8 || png_sig_cmp(data, 0, 8) != 0) {
         snprintf(out->message, T4S_MESSAGE_SIZE, "not a PNG file (bad signature)");
@@ -76,6 +76,11 @@ int t4s_png_decode(const uint8_t *data, size_t size, t4s_png_image *out) {
     out->height = height;
     out->bit_depth = bit_depth;
     out->color_type = color_type;
+    if (max_pixels > 0 && (uint64_t)width * height > max_pixels) {
+        png_destroy_read_struct(&png, &info, NULL);
+        snprintf(out->message, T4S_MESSAGE_SIZE, "image of %ux%u pixels is over the limit", width, height);
+        return T4S_TOO_LARGE;
+    }
     if (color_type == PNG_COLOR_TYPE_PALETTE) {
         png_colorp palette = NULL;
         int count = 0;

@@ -26,7 +26,7 @@ public struct OracleEngine: Engine {
         if let given = request.groundTruth {
             truth = given
         } else if let folder = labelsFolder {
-            truth = try ImageIO.readLabelMap("\(folder)/\(request.itemID).png")
+            truth = try ImageIO.readLabelMap(try ConfinedPath.join(folder, request.itemID, extension: "png"))
         } else {
             throw EngineError.missingInput(engine: name, item: request.itemID, reason: "no ground truth: pass --ground-truth DIR")
         }

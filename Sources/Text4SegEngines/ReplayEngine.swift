@@ -11,10 +11,13 @@ public struct ReplayEngine: Engine {
     public var name: String { "replay" }
 
     public func describe(_ request: DescriptorRequest) async throws -> EngineOutput {
-        let path = "\(folder)/\(request.itemID).txt"
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        let path = try ConfinedPath.join(folder, request.itemID, extension: "txt")
+        do {
+            return EngineOutput(text: try TextFile.read(path))
+        } catch TextFileError.missing {
             throw EngineError.missingInput(engine: name, item: request.itemID, reason: "no recorded answer at \(path)")
+        } catch {
+            throw EngineError.missingInput(engine: name, item: request.itemID, reason: "\(error)")
         }
-        return EngineOutput(text: text)
     }
 }

@@ -15,11 +15,17 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Engine: embedded (default: offline, CPU), openai (a Text4Seg server), oracle (from ground truth) or replay (recorded answers).")
     var engine: String?
 
-    @Option(help: "Descriptor grid size G (G×G patches): 16, 24 or 32 for Text4Seg checkpoints.")
+    @Option(help: "Descriptor grid size G (G×G patches): 16, 24 or 32 for Text4Seg checkpoints (\(Limits.grid.lowerBound)–\(Limits.grid.upperBound); default 24).")
     var grid: Int?
 
-    @Option(help: "Engine view size: the image is stretched to N×N.")
+    @Option(help: "Engine view size: the image is stretched to N×N (\(Limits.view.lowerBound)–\(Limits.view.upperBound); default 336).")
     var view: Int?
+
+    @Option(help: "Images declaring more pixels fail their item before they are decoded (default \(Limits.defaultMaxPixels)).")
+    var maxPixels: Int?
+
+    @Option(help: "Refine larger images at a reduced size and upsample the labels, bounding time and memory (default \(Limits.defaultMaxRefinePixels)).")
+    var maxRefinePixels: Int?
 
     @Option(help: "Oracle grid rule: nearest (Text4Seg's targets) or majority.")
     var sampling: GridSampling?
@@ -104,6 +110,28 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "embedded: how sharply each ImageNet class is assigned to its closest vocabulary class.")
     var similarityTemperature: Float?
 
+    func validate() throws {
+        if let grid { try checkRange(grid, Limits.grid, "--grid") }
+        if let view { try checkRange(view, Limits.view, "--view") }
+        if let maxPixels { try checkRange(maxPixels, 1...Int(UInt32.max) * 16, "--max-pixels") }
+        if let maxRefinePixels { try checkRange(maxRefinePixels, 4_096...Int(UInt32.max), "--max-refine-pixels") }
+        if let radius { try checkRange(radius, 1...256, "--radius") }
+        if let crfIterations { try checkRange(crfIterations, 1...100, "--crf-iterations") }
+        if let inputSize { try checkRange(inputSize, 32...2048, "--input-size") }
+        if let topK { try checkRange(topK, 1...1000, "--top-k") }
+        for (value, option) in [(eps, "--eps"), (sigmaSpace, "--sigma-space"), (sigmaColor, "--sigma-color"), (crfSXY, "--crf-sxy"),
+                                (crfSRGB, "--crf-srgb"), (wsSigma, "--ws-sigma"), (similarityTemperature, "--similarity-temperature")] {
+            if let value { try checkRange(value, Float.leastNormalMagnitude...1e6, option) }
+        }
+        for (value, option) in [(crfCompat, "--crf-compat"), (wsMargin, "--ws-margin"), (wsOthersMargin, "--ws-others-margin"),
+                                (wsColourWeight, "--ws-colour-weight"), (wsLightness, "--ws-lightness"), (gate, "--gate"),
+                                (backgroundThreshold, "--background-threshold"), (relativeThreshold, "--relative-threshold")] {
+            if let value { try checkRange(value, 0...1e6, option) }
+        }
+        if let crfGtProb { try checkRange(crfGtProb, 0.01...0.99, "--crf-gt-prob") }
+        try server.validate()
+    }
+
     func embeddedSettings() -> EmbeddedEngine.Settings {
         var s = EmbeddedEngine.Settings()
         if let inputSize { s.inputSize = inputSize }
@@ -121,8 +149,8 @@ struct PipelineOptions: ParsableArguments {
         let vocabulary = try Vocabulary.load(vocab)
         let grid = self.grid ?? file.grid ?? 24
         let view = self.view ?? file.view ?? 336
-        guard (1...512).contains(grid) else { throw ValidationError("--grid must be between 1 and 512") }
-        guard (1...4096).contains(view) else { throw ValidationError("--view must be between 1 and 4096") }
+        guard Limits.grid.contains(grid) else { throw ConfigError("grid must be between \(Limits.grid.lowerBound) and \(Limits.grid.upperBound) (got \(grid))") }
+        guard Limits.view.contains(view) else { throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))") }
         let engineName = engine ?? file.engine ?? "embedded"
         var refineName = refine ?? file.refine ?? "auto"
         if refineName == "auto" {
@@ -163,7 +191,8 @@ struct PipelineOptions: ParsableArguments {
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
             engineName: engineName, sampling: sampling ?? file.sampling ?? .nearest,
             replayFolder: replayFolder ?? file.replay, strict: strict || (file.strict ?? false),
-            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency, embedded: embeddedSettings())
+            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency, embedded: embeddedSettings(),
+            maxPixels: maxPixels ?? Limits.defaultMaxPixels, maxRefinePixels: maxRefinePixels ?? Limits.defaultMaxRefinePixels)
     }
 }
 
@@ -175,7 +204,7 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Model name as the server knows it.")
     var model: String?
 
-    @Option(help: "Requests in flight at once (default: the number of CPU cores for offline engines, 8 for openai).")
+    @Option(help: "Items in flight at once, 1–1024 (default: the number of CPU cores for offline engines, 8 for openai).")
     var concurrency: Int?
 
     @Option(help: "max_tokens of each request (default 3069).")
@@ -196,17 +225,27 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "JPEG quality, with --image-format jpeg (default 95).")
     var jpegQuality: Int?
 
-    @Option(help: "Seconds one request may take (default 600).")
+    @Option(help: "Seconds one request may take, the whole answer included (default 600).")
     var timeout: Double?
 
     @Option(help: "Seconds to connect (default 10).")
     var connectTimeout: Double?
 
-    @Option(help: "Retries after connection errors and 408/429/5xx (default 6).")
+    @Option(help: "Retries after connection errors and 408/429/5xx, 0–100 (default 6).")
     var retries: Int?
 
     @Option(help: "Keep each raw answer here (<id>.txt for --engine replay, <id>.json as received).")
     var saveResponses: String?
+
+    func validate() throws {
+        if let concurrency { try checkRange(concurrency, 1...1024, "--concurrency") }
+        if let maxTokens { try checkRange(maxTokens, 1...1_000_000, "--max-tokens") }
+        if let temperature { try checkRange(temperature, 0...100, "--temperature") }
+        if let timeout { try checkRange(timeout, 0.001...86_400, "--timeout") }
+        if let connectTimeout { try checkRange(connectTimeout, 0.001...3_600, "--connect-timeout") }
+        if let retries { try checkRange(retries, 0...100, "--retries") }
+        if let jpegQuality { try checkRange(jpegQuality, 1...100, "--jpeg-quality") }
+    }
 
     func settings(_ file: ConfigFile) throws -> OpenAISettings {
         var s = OpenAISettings()
@@ -228,8 +267,9 @@ struct ServerOptions: ParsableArguments {
         s.retry.maximumRetries = retries ?? file.retries ?? s.retry.maximumRetries
         s.saveResponses = saveResponses
         s.connections = concurrency ?? file.concurrency ?? 8
-        guard s.maxTokens > 0, s.requestTimeout > 0, s.connectTimeout > 0, s.retry.maximumRetries >= 0, (1...100).contains(s.jpegQuality) else {
-            throw ValidationError("--max-tokens, --timeout and --connect-timeout must be positive, --retries not negative, --jpeg-quality 1–100")
+        guard s.maxTokens > 0, s.requestTimeout > 0, s.connectTimeout > 0, (0...100).contains(s.retry.maximumRetries), (1...100).contains(s.jpegQuality),
+              (1...1024).contains(s.connections) else {
+            throw ConfigError("max_tokens, timeout and connect_timeout must be positive, retries 0–100, jpeg_quality 1–100, concurrency 1–1024")
         }
         return s
     }
@@ -246,6 +286,8 @@ struct ResolvedPipeline {
     var openAI: OpenAISettings
     var concurrency: Int?
     var embedded: EmbeddedEngine.Settings
+    var maxPixels: Int
+    var maxRefinePixels: Int
 
     /// Items in flight: the flag or config, else 8 for a server, else the cores.
     var jobs: Int {
@@ -272,7 +314,42 @@ struct ResolvedPipeline {
         default:
             throw EngineError.unknownEngine(engineName, available: ResolvedPipeline.engines)
         }
-        return Segmenter(engine: engine, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
+        var segmenter = Segmenter(engine: engine, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
+        segmenter.maxRefinePixels = maxRefinePixels
+        return segmenter
+    }
+
+    /// Every effective setting that decides the results (see ``RunFingerprint``); `--resume` compares them.
+    func fingerprint(dataset: String, split: String) -> RunFingerprint {
+        var f = RunFingerprint()
+        f["dataset"] = URL(fileURLWithPath: dataset).standardizedFileURL.path
+        f["split"] = split
+        f["vocabulary"] = vocabulary.name
+        f["vocabulary.hash"] = vocabulary.contentHash
+        f["engine"] = engineName
+        f["grid"] = "\(prompt.grid)"
+        f["view"] = "\(prompt.viewSize)"
+        f["question.hash"] = RunFingerprint.hash(prompt.question)
+        f["strict"] = "\(strict)"
+        f["refine"] = refiner.name
+        f.add(prefix: "refine", refiner)
+        f["refine.max_pixels"] = "\(maxRefinePixels)"
+        switch engineName {
+        case "openai":
+            f["openai.base_url"] = openAI.baseURL
+            f["openai.model"] = openAI.model
+            f["openai.max_tokens"] = "\(openAI.maxTokens)"
+            f["openai.temperature"] = "\(openAI.temperature)"
+            f["openai.stop"] = openAI.stop?.joined(separator: "\u{1F}") ?? "none"
+            f["openai.seed"] = openAI.seed.map { "\($0)" } ?? "none"
+            f["openai.image_format"] = openAI.imageFormat.rawValue
+            f["openai.jpeg_quality"] = "\(openAI.jpegQuality)"
+        case "embedded": f.add(prefix: "embedded", embedded)
+        case "oracle": f["oracle.sampling"] = sampling.rawValue
+        case "replay": f["replay.folder"] = replayFolder.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none"
+        default: break
+        }
+        return f
     }
 }
 
@@ -283,5 +360,19 @@ extension DescriptorFormat: ExpressibleByArgument {}
 
 /// Writes to standard error.
 func warn(_ text: String) {
-    FileHandle.standardError.write(Data((text + "\n").utf8))
+    FileHandle.standardError.write(Data((Redaction.redact(text) + "\n").utf8))
+}
+
+/// The exit statuses of `label`, `eval` and the other commands (README, "Exit status").
+enum ExitStatus {
+    /// Every item was done.
+    static let success: Int32 = 0
+    /// Some items failed; the others were written.
+    static let someFailed: Int32 = 1
+    /// Nothing could run: bad vocabulary, no dataset, an empty dataset, configuration errors.
+    static let nothingRan: Int32 = 2
+    /// A bad command line (ArgumentParser's `ValidationError`).
+    static let usage: Int32 = 64
+    /// Interrupted by Ctrl-C or SIGTERM; `--resume` finishes the rest.
+    static let interrupted: Int32 = 130
 }

@@ -50,8 +50,11 @@ struct ConfigFile: Decodable {
     init() {}
 
     static func load(_ path: String) throws -> ConfigFile {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ConfigError("cannot read config \(path)")
+        let text: String
+        do {
+            text = try TextFile.read(path, limit: 16 << 20)
+        } catch {
+            throw ConfigError("cannot read config: \(error)")
         }
         // Unknown keys are mistakes worth naming, not silently ignoring.
         if let node = try? Yams.compose(yaml: text), let mapping = node.mapping {

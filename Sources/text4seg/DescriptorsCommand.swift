@@ -16,7 +16,7 @@ struct Descriptors: ParsableCommand {
         @Option(help: "Vocabulary name or YAML path.")
         var vocab: String = "pascal-voc"
 
-        @Option(help: "Grid size G.")
+        @Option(help: "Grid size G (\(Limits.grid.lowerBound)–\(Limits.grid.upperBound)).")
         var grid: Int = 24
 
         @Option(help: "nearest (Text4Seg's targets) or majority.")
@@ -31,10 +31,18 @@ struct Descriptors: ParsableCommand {
         @Option(help: "Write here instead of standard output.")
         var out: String?
 
+        func validate() throws {
+            try checkRange(grid, Limits.grid, "--grid")
+        }
+
         func run() throws {
-            guard grid > 0 else { throw ValidationError("--grid must be positive") }
             let vocabulary = try Vocabulary.load(vocab)
             let map = try ImageIO.readLabelMap(labelMap)
+            let stray = map.valueCounts().filter { vocabulary.class(id: $0.key) == nil && $0.key != vocabulary.ignoreValue }
+            if !stray.isEmpty {
+                let listed = stray.sorted { $0.key < $1.key }.prefix(8).map { "\($0.key) (\($0.value) px)" }.joined(separator: ", ")
+                warn("warning: \(labelMap): label values not in vocabulary \(vocabulary.name): \(listed)\(stray.count > 8 ? ", …" : ""); their cells are written as others")
+            }
             let cells = map.downsample(rows: grid, cols: grid, rule: sampling, ignoreValue: vocabulary.ignoreValue, othersValue: vocabulary.othersValue)
             var text = DescriptorEncoder.encode(cells, vocabulary: vocabulary, format: format)
             if answer { text = DescriptorEncoder.answer(text) }
@@ -53,14 +61,17 @@ struct Descriptors: ParsableCommand {
         @Option(help: "Vocabulary name or YAML path.")
         var vocab: String = "pascal-voc"
 
-        @Option(help: "Grid size G.")
+        @Option(help: "Grid size G (\(Limits.grid.lowerBound)–\(Limits.grid.upperBound)).")
         var grid: Int = 24
 
-        @Option(help: "Output size WxH (the image's size).")
-        var size: String
+        @Option(help: "Output size WxH (the image's size; each side \(Limits.side.lowerBound)–\(Limits.side.upperBound)).")
+        var size: ImageSize
 
-        @Option(help: "Nearest upsampling goes through an N×N view first, as the reference does.")
+        @Option(help: "Nearest upsampling goes through an N×N view first, as the reference does (\(Limits.view.lowerBound)–\(Limits.view.upperBound)).")
         var view: Int = 336
+
+        @Option(help: "Largest output accepted, in pixels.")
+        var maxPixels: Int = Limits.defaultMaxPixels
 
         @Option(help: "Output PNG.")
         var out: String
@@ -68,23 +79,23 @@ struct Descriptors: ParsableCommand {
         @Flag(help: "Fail instead of repairing.")
         var strict = false
 
-        func run() throws {
-            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--size must look like 500x375") }
-            guard grid > 0 else { throw ValidationError("--grid must be positive") }
-            let vocabulary = try Vocabulary.load(vocab)
-            let text: String
-            if file == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                guard let contents = try? String(contentsOfFile: file, encoding: .utf8) else {
-                    throw ValidationError("cannot read \(file)")
-                }
-                text = contents
+        func validate() throws {
+            try checkRange(grid, Limits.grid, "--grid")
+            try checkRange(view, Limits.view, "--view")
+            guard maxPixels > 0 else { throw ValidationError("--max-pixels must be positive") }
+            guard size.pixels <= maxPixels else {
+                throw ValidationError("--size \(size) is \(size.pixels) pixels, more than --max-pixels \(maxPixels)")
             }
+        }
+
+        func run() throws {
+            let vocabulary = try Vocabulary.load(vocab)
+            let text = file == "-"
+                ? try TextFile.decode(FileHandle.standardInput.readDataToEndOfFile(), path: "standard input")
+                : try TextFile.read(file)
             let decoded = try DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid, strict: strict)
             for repair in decoded.repairs { warn("warning: \(file): \(repair)") }
-            let canvas = RGBImage(width: parts[0], height: parts[1])
+            let canvas = RGBImage(width: size.width, height: size.height)
             let map = try NearestRefiner(viewSize: view).refine(RefinementInput(grid: decoded.grid, image: canvas))
             try LabelMapWriter(vocabulary: vocabulary).writeLabelMap(map, to: out)
         }

@@ -53,29 +53,44 @@ struct Eval: AsyncParsableCommand {
 
     func run() async throws {
         let resolved = try pipeline.resolved()
-        let segmenter = try resolved.segmenter(groundTruth: nil)
-        var items = try Dataset.items(at: dataset, split: split)
+        let listing = try Dataset.list(at: dataset, split: split)
+        for (id, count) in listing.duplicates.prefix(20) { warn("warning: \(dataset): id \(id) is listed \(count) times; it is evaluated once") }
+        if listing.duplicates.count > 20 { warn("warning: \(dataset): \(listing.duplicates.count - 20) more ids are listed more than once") }
+        var items = listing.items
         if let limit { items = Array(items.prefix(max(0, limit))) }
+        guard !items.isEmpty else {
+            warn("error: \(dataset): the dataset lists no items (split '\(split)'); nothing to evaluate")
+            throw ExitCode(ExitStatus.nothingRan)
+        }
+        let segmenter = try resolved.segmenter(groundTruth: nil)
         let verbose = self.verbose
-        let runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
+        var runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
             if let failure { warn("failed: \(id): \(failure)") } else if verbose { warn("done: \(id)") }
         }
+        runner.maxPixels = resolved.maxPixels
         var journal: EvaluationJournal?
         var finished: [String: EvaluationJournal.Entry] = [:]
         if let report {
-            let settings = "vocab=\(resolved.vocabulary.name) engine=\(segmenter.engine.name) grid=\(resolved.prompt.grid) view=\(resolved.prompt.viewSize) sampling=\(resolved.sampling.rawValue) refine=\(segmenter.refiner.name) question=\(resolved.prompt.question.hashValueStable)"
-            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", settings: settings, resume: resume)
+            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)
+        }
+        if resume {
+            // A killed run can leave half-written temporary files beside its outputs.
+            var removed = 0
+            for folder in [out, report.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }].compactMap({ $0 }) {
+                removed += AtomicFile.removeLeftovers(in: folder)
+            }
+            if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
         let outcome: EvaluationRunner.Outcome
         do {
             let (pending, done) = (items, finished)
-            let openJournal = journal
+            let openJournal = journal, runner = runner
             outcome = try await Interruption.cancellable { try await runner.run(pending, journal: openJournal, finished: done) }
         } catch is CancellationError {
             await journal?.close()
             await segmenter.engine.shutdown()
             warn(report == nil ? "interrupted; nothing was journalled (use --report to be able to resume)" : "interrupted; run the same command with --resume to finish the rest")
-            throw ExitCode(130)
+            throw ExitCode(ExitStatus.interrupted)
         } catch {
             await journal?.close()
             await segmenter.engine.shutdown()
@@ -87,20 +102,16 @@ struct Eval: AsyncParsableCommand {
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
         let result = EvaluationReport(metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
                                       engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name)
-        print(result.table())
         if let report { try AtomicFile.write(try result.json(), to: report) }
-        if outcome.evaluated == 0 { throw ExitCode(1) }
-    }
-}
-
-extension String {
-    /// FNV-1a of the UTF-8 bytes: stable across runs, unlike `hashValue`.
-    var hashValueStable: String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x100_0000_01b3
+        if outcome.evaluated == 0 {
+            // No score at all: say so rather than print a table of zeros.
+            warn("error: none of the \(items.count) items could be evaluated (reasons above\(report.map { " and in \($0)" } ?? ""))")
+            throw ExitCode(ExitStatus.someFailed)
         }
-        return String(hash, radix: 16)
+        print(result.table())
+        if !outcome.failed.isEmpty {
+            warn("\(outcome.failed.count) of \(items.count) items failed; the scores cover the other \(outcome.evaluated)")
+            throw ExitCode(ExitStatus.someFailed)
+        }
     }
 }

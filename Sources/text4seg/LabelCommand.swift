@@ -27,32 +27,51 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Skip images whose label map is already in --out (to finish an interrupted run).")
     var resume = false
 
+    func validate() throws {
+        guard !images.isEmpty else { throw ValidationError("give at least one image to label") }
+        // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
+        var byStem: [String: [String]] = [:]
+        for path in images { byStem[Label.stem(path), default: []].append(path) }
+        let clashes = byStem.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
+        if let (name, paths) = clashes.first {
+            throw ValidationError("\(paths.map { "'\($0)'" }.joined(separator: " and ")) would all be written as \(out)/\(name).png"
+                + (clashes.count > 1 ? " (and \(clashes.count - 1) more such names)" : "") + "; label them into different --out folders")
+        }
+    }
+
+    static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+
     func run() async throws {
         let resolved = try pipeline.resolved()
         let segmenter = try resolved.segmenter(groundTruth: groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
-        let out = self.out, overlay = self.overlay, descriptors = self.descriptors
-        let stem = { (path: String) in URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
-        let images = resume ? self.images.filter { !FileManager.default.fileExists(atPath: "\(out)/\(stem($0)).png") } : self.images
+        let out = self.out, overlay = self.overlay, descriptors = self.descriptors, maxPixels = resolved.maxPixels
+        if resume {
+            let removed = AtomicFile.removeLeftovers(in: out)
+            if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
+        }
+        let images = resume ? self.images.filter { !FileManager.default.fileExists(atPath: "\(out)/\(Label.stem($0)).png") } : self.images
         if resume && images.count < self.images.count { warn("resume: \(self.images.count - images.count) images already labelled") }
         let jobs = resolved.jobs
         let failures: [(String, String)]
         do {
-            failures = try await Interruption.cancellable { try await Label.labelAll(images, segmenter: segmenter, writer: writer, out: out, overlay: overlay, descriptors: descriptors, jobs: jobs) }
+            failures = try await Interruption.cancellable {
+                try await Label.labelAll(images, segmenter: segmenter, writer: writer, out: out, overlay: overlay, descriptors: descriptors, jobs: jobs, maxPixels: maxPixels)
+            }
         } catch is CancellationError {
             await segmenter.engine.shutdown()
             warn("interrupted; run the same command with --resume to label the rest")
-            throw ExitCode(130)
+            throw ExitCode(ExitStatus.interrupted)
         }
         await segmenter.engine.shutdown()
         for (path, reason) in failures { warn("error: \(path): \(reason)") }
         if !failures.isEmpty {
-            warn("\(failures.count) of \(images.count) images failed")
-            throw ExitCode(1)
+            warn("\(failures.count) of \(images.count) images failed; the others were written")
+            throw ExitCode(ExitStatus.someFailed)
         }
     }
 
-    static func labelAll(_ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int) async throws -> [(String, String)] {
+    static func labelAll(_ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int, maxPixels: Int) async throws -> [(String, String)] {
         try await withThrowingTaskGroup(of: (String, String?).self) { group in
             var next = 0
             var failures: [(String, String)] = []
@@ -60,9 +79,9 @@ struct Label: AsyncParsableCommand {
                 let path = images[next]
                 next += 1
                 group.addTask {
-                    let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+                    let stem = Label.stem(path)
                     do {
-                        let image = try ImageIO.readImage(path)
+                        let image = try ImageIO.readImage(path, maxPixels: maxPixels)
                         let result = try await segmenter.segment(itemID: stem, image: image)
                         try writer.writeLabelMap(result.labelMap, to: "\(out)/\(stem).png")
                         if overlay { try writer.writeOverlay(result.labelMap, on: image, to: "\(out)/\(stem).overlay.png") }

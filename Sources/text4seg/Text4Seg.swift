@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Text4SegCore
 
 @main
@@ -11,15 +12,29 @@ struct Text4Seg: AsyncParsableCommand {
 
     static func main() async {
         AllocatorTuning.apply()
+        var command: ParsableCommand
         do {
-            var command = try parseAsRoot()
-            if var command = command as? AsyncParsableCommand {
-                try await command.run()
+            command = try parseAsRoot()
+        } catch {
+            exit(withError: error)  // a bad command line: usage and exit 64
+        }
+        do {
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
             } else {
                 try command.run()
             }
-        } catch {
+        } catch let error as ExitCode {
             exit(withError: error)
+        } catch let error as CleanExit {
+            exit(withError: error)
+        } catch let error as ValidationError {
+            exit(withError: error)
+        } catch {
+            // A runtime failure before any item could run (unreadable vocabulary, no dataset,
+            // unreachable model store): one message, no usage screen, exit 2.
+            warn("error: \(Redaction.redact("\(error)"))")
+            Foundation.exit(ExitStatus.nothingRan)
         }
     }
 }

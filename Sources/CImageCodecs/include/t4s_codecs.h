@@ -23,8 +23,13 @@ typedef struct {
     char message[T4S_MESSAGE_SIZE];
 } t4s_png_image;
 
-/// Returns 0 on success; otherwise fills `message`.
-int t4s_png_decode(const uint8_t *data, size_t size, t4s_png_image *out);
+/// Status returned when the header declares more than `max_pixels` pixels;
+/// `width` and `height` then hold the declared size and nothing was allocated.
+#define T4S_TOO_LARGE 2
+
+/// Returns 0 on success, T4S_TOO_LARGE for an image over `max_pixels`
+/// (0: no limit), otherwise 1 and fills `message`.
+int t4s_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_png_image *out);
 
 /// Encodes 8-bit (or 16-bit, host order) samples. `color_type` is a PNG
 /// colour type; for type 3 a palette of `palette_count` RGB triples is written.
@@ -47,7 +52,8 @@ typedef struct {
     char message[T4S_MESSAGE_SIZE];
 } t4s_jpeg_image;
 
-int t4s_jpeg_decode(const uint8_t *data, size_t size, t4s_jpeg_image *out);
+/// Same statuses as t4s_png_decode; the size is checked after the header, before any pixel is decoded.
+int t4s_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_jpeg_image *out);
 
 /// Encodes RGB8 pixels as a baseline JPEG of the given quality (1-100).
 int t4s_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,

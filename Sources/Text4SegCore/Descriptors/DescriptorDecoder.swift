@@ -34,23 +34,24 @@ public enum DescriptorDecoder {
 
         var unknown: [String: Int] = [:]
         var unknownOrder: [String] = []
-        var cache: [Substring: UInt16] = [:]
+        // nil: the label is unknown (decoded as others, and counted at every occurrence).
+        var cache: [Substring: UInt16?] = [:]
         func value(of label: Substring) -> UInt16 {
-            if let known = cache[label] { return known }
-            let id: UInt16
-            if let resolved = vocabulary.resolve(String(label)) {
-                id = UInt16(clamping: resolved)
+            let id: UInt16?
+            if let known = cache[label] {
+                id = known
             } else {
-                id = others
-                let key = String(label)
-                if unknown[key] == nil { unknownOrder.append(key) }
-                unknown[key, default: 0] += 1
+                id = vocabulary.resolve(String(label)).map { UInt16(clamping: $0) }
+                cache[label] = .some(id)
+                if id == nil { unknownOrder.append(String(label)) }
             }
-            cache[label] = id
-            return id
+            if let id { return id }
+            unknown[String(label), default: 0] += 1
+            return others
         }
 
-        let lines = body.split(separator: "\n", omittingEmptySubsequences: true)
+        // Rows end at "\n", "\r\n" or "\r" (a server or an editor may write any of them).
+        let lines = body.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
             .map { $0.trimmingSpaces() }
             .filter { !$0.isEmpty }
         if lines.isEmpty {
@@ -59,68 +60,78 @@ public enum DescriptorDecoder {
         }
         let isFullForm = !body.contains("*")
         var grid = DescriptorGrid(rows: rows, cols: cols, fill: others)
+        let cellCount = rows * cols
         if isFullForm {
             var cells: [UInt16] = []
-            cells.reserveCapacity(rows * cols)
+            cells.reserveCapacity(cellCount)
+            var found = 0
             for line in lines {
                 for label in line.split(separator: "|") {
                     let trimmed = label.trimmingSpaces()
-                    if !trimmed.isEmpty { cells.append(value(of: trimmed)) }
+                    if trimmed.isEmpty { continue }
+                    found += 1
+                    // Cells past the grid are counted for the message, not kept.
+                    let id = value(of: trimmed)
+                    if cells.count < cellCount { cells.append(id) }
                 }
             }
-            if cells.count != rows * cols {
-                repairs.append(.cellCount(found: cells.count, expected: rows * cols))
-                if cells.count > rows * cols {
-                    cells.removeLast(cells.count - rows * cols)
-                } else {
-                    cells.append(contentsOf: repeatElement(cells.last ?? others, count: rows * cols - cells.count))
+            if found != cellCount {
+                repairs.append(.cellCount(found: found, expected: cellCount))
+                if cells.count < cellCount {
+                    cells.append(contentsOf: repeatElement(cells.last ?? others, count: cellCount - cells.count))
                 }
             }
             grid.values = cells
         } else {
             var decodedRows: [[UInt16]] = []
+            var rowsFound = 0
+            var badRuns: (row: Int, run: String, count: Int)?
             for (r, line) in lines.enumerated() {
                 var cells: [UInt16] = []
                 cells.reserveCapacity(cols)
+                var claimed = 0
                 for run in line.split(separator: "|") {
                     let runText = run.trimmingSpaces()
                     if runText.isEmpty { continue }
                     var label = runText
                     var count = 1
-                    if let star = runText.lastIndex(of: "*") {
+                    if let star = runText.lastIndex(of: "*"),
+                       let n = saturatingCount(runText[runText.index(after: star)...].trimmingSpaces()), n > 0 {
                         label = runText[..<star].trimmingSpaces()
-                        let countText = runText[runText.index(after: star)...].trimmingSpaces()
-                        if let n = Int(countText), n > 0 {
-                            count = n
-                        } else {
-                            repairs.append(.badRunCount(row: r, run: String(runText)))
-                        }
+                        count = n
                     } else {
-                        repairs.append(.badRunCount(row: r, run: String(runText)))
+                        if let star = runText.lastIndex(of: "*") { label = runText[..<star].trimmingSpaces() }
+                        if let known = badRuns { badRuns!.count = known.count + 1 } else { badRuns = (r, String(runText), 1) }
                     }
+                    claimed = claimed > Int.max - count ? Int.max : claimed + count
                     if label.isEmpty { continue }
+                    // Cap each run at the row's room, so a runaway count allocates nothing.
                     let id = value(of: label)
-                    // Cap each run so a runaway count cannot allocate without bound.
                     let room = max(0, cols + 1 - cells.count)
-                    cells.append(contentsOf: repeatElement(id, count: min(count, room)))
+                    if room > 0 { cells.append(contentsOf: repeatElement(id, count: min(count, room))) }
                 }
                 if cells.isEmpty { continue }
+                rowsFound += 1
+                // Rows past the grid are counted for the message, not kept.
+                if decodedRows.count >= rows { continue }
                 if cells.count < cols {
                     repairs.append(.shortRow(row: r, cells: cells.count, expected: cols))
                     cells.append(contentsOf: repeatElement(cells.last!, count: cols - cells.count))
                 } else if cells.count > cols {
-                    repairs.append(.longRow(row: r, cells: rowLength(line), expected: cols))
+                    repairs.append(.longRow(row: r, cells: claimed, expected: cols))
                     cells.removeLast(cells.count - cols)
                 }
                 decodedRows.append(cells)
+            }
+            if let badRuns {
+                repairs.append(.badRunCount(row: badRuns.row, run: badRuns.run, occurrences: badRuns.count))
             }
             if decodedRows.isEmpty {
                 repairs.append(.emptyDescriptor)
                 return try finish(grid, repairs, strict)
             }
-            if decodedRows.count > rows {
-                repairs.append(.extraRows(found: decodedRows.count, expected: rows))
-                decodedRows.removeLast(decodedRows.count - rows)
+            if rowsFound > rows {
+                repairs.append(.extraRows(found: rowsFound, expected: rows))
             } else if decodedRows.count < rows {
                 repairs.append(.missingRows(found: decodedRows.count, expected: rows))
                 let last = decodedRows.last!
@@ -128,23 +139,30 @@ public enum DescriptorDecoder {
             }
             grid.values = Array(decodedRows.joined())
         }
-        for label in unknownOrder {
+        // A garbled answer can hold thousands of distinct labels: name the first few, count the rest.
+        for label in unknownOrder.prefix(maximumNamedLabels) {
             repairs.append(.unknownLabel(label, occurrences: unknown[label]!))
+        }
+        if unknownOrder.count > maximumNamedLabels {
+            let rest = unknownOrder.dropFirst(maximumNamedLabels)
+            repairs.append(.moreUnknownLabels(distinct: rest.count, occurrences: rest.reduce(0) { $0 + unknown[$1]! }))
         }
         return try finish(grid, repairs, strict)
     }
 
-    /// The cell count a row claims, for messages about over-long rows.
-    static func rowLength(_ line: Substring) -> Int {
-        var total = 0
-        for run in line.split(separator: "|") {
-            if let star = run.lastIndex(of: "*"), let n = Int(run[run.index(after: star)...].trimmingSpaces()) {
-                total += n
-            } else {
-                total += 1
-            }
+    /// Distinct unknown labels reported by name; the rest are summed into one repair.
+    static let maximumNamedLabels = 10
+
+    /// A run count: ASCII digits only, saturating instead of overflowing (a count past the row is cut anyway).
+    static func saturatingCount(_ text: Substring) -> Int? {
+        guard !text.isEmpty else { return nil }
+        var value = 0
+        for byte in text.utf8 {
+            guard byte >= 48 && byte <= 57 else { return nil }
+            let digit = Int(byte - 48)
+            value = value > (Int.max - digit) / 10 ? Int.max : value * 10 + digit
         }
-        return total
+        return value
     }
 
     static func finish(_ grid: DescriptorGrid, _ repairs: [DescriptorRepair], _ strict: Bool) throws -> Result {

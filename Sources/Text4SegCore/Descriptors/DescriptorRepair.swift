@@ -6,8 +6,10 @@ public enum DescriptorRepair: Hashable, Sendable, CustomStringConvertible {
     case missingSegEnd
     /// A label that no class, synonym or folded spelling matches; decoded as `others`.
     case unknownLabel(String, occurrences: Int)
-    /// A run whose count is missing or not a number; read as one cell.
-    case badRunCount(row: Int, run: String)
+    /// Runs whose count is missing or not a number, each read as one cell: the first one, and how many there were.
+    case badRunCount(row: Int, run: String, occurrences: Int)
+    /// Unknown labels beyond the first few named ones, summed: distinct labels and their occurrences.
+    case moreUnknownLabels(distinct: Int, occurrences: Int)
     /// A row with fewer cells than the grid; padded with its last label.
     case shortRow(row: Int, cells: Int, expected: Int)
     /// A row with more cells than the grid; truncated.
@@ -25,8 +27,11 @@ public enum DescriptorRepair: Hashable, Sendable, CustomStringConvertible {
         switch self {
         case .missingSegBlock: return "no <seg> block in the answer; every cell set to others"
         case .missingSegEnd: return "no </seg>: the answer was cut off"
-        case let .unknownLabel(label, n): return "unknown label '\(label)' (\(n)×) decoded as others"
-        case let .badRunCount(row, run): return "row \(row + 1): run '\(run)' has no valid count; read as 1 cell"
+        case let .unknownLabel(label, n): return "unknown label '\(Excerpt.quote(label))' (\(n)×) decoded as others"
+        case let .moreUnknownLabels(distinct, n): return "\(distinct) more unknown labels (\(n)×) decoded as others"
+        case let .badRunCount(row, run, n):
+            let more = n > 1 ? " (and \(n - 1) more such runs)" : ""
+            return "row \(row + 1): run '\(Excerpt.quote(run))' has no valid count; read as 1 cell\(more)"
         case let .shortRow(row, cells, expected): return "row \(row + 1) has \(cells) cells, expected \(expected); padded with its last label"
         case let .longRow(row, cells, expected): return "row \(row + 1) has \(cells) cells, expected \(expected); truncated"
         case let .missingRows(found, expected): return "\(found) rows, expected \(expected); last row repeated"

@@ -8,29 +8,55 @@
 ///     var cm = ConfusionMatrix(classCount: 21, ignoreValue: 255)
 ///     try cm.add(prediction: pred, groundTruth: gt)
 ///     let metrics = cm.metrics(.mmseg)
-public struct ConfusionMatrix: Sendable, Equatable, Codable {
+///
+/// Counts are stored sparsely (only non-zero pairs), so a vocabulary of ten
+/// thousand classes costs memory and time in the pairs that occur, not in K².
+public struct ConfusionMatrix: Sendable, Equatable {
     public let classCount: Int
     public let ignoreValue: Int
-    /// Row-major `(classCount + 1)²` counts, `[gt * (K + 1) + pred]`.
-    public private(set) var counts: [UInt64]
+    /// Non-zero counts keyed by `gt * (K + 1) + pred`.
+    public private(set) var entries: [Int: UInt64] = [:]
 
     public init(classCount: Int, ignoreValue: Int = 255) {
         self.classCount = classCount
         self.ignoreValue = ignoreValue
-        self.counts = Array(repeating: 0, count: (classCount + 1) * (classCount + 1))
     }
 
+    /// A matrix from dense row-major `(classCount + 1)²` counts.
     public init(classCount: Int, ignoreValue: Int, counts: [UInt64]) throws {
         guard counts.count == (classCount + 1) * (classCount + 1) else {
             throw EvaluationError.badMatrix("expected \((classCount + 1) * (classCount + 1)) counts, found \(counts.count)")
         }
-        self.classCount = classCount
-        self.ignoreValue = ignoreValue
-        self.counts = counts
+        self.init(classCount: classCount, ignoreValue: ignoreValue)
+        for (index, count) in counts.enumerated() where count > 0 { entries[index] = count }
+    }
+
+    /// A matrix from `[index, count]` pairs (index `gt * (K + 1) + pred`), as journals store them.
+    public init(classCount: Int, ignoreValue: Int, pairs: [[UInt64]]) throws {
+        self.init(classCount: classCount, ignoreValue: ignoreValue)
+        let size = UInt64(classCount + 1) * UInt64(classCount + 1)
+        for pair in pairs {
+            guard pair.count == 2, pair[0] < size else { throw EvaluationError.badMatrix("bad pair \(pair) for \(classCount) classes") }
+            let (sum, overflow) = entries[Int(pair[0]), default: 0].addingReportingOverflow(pair[1])
+            guard !overflow else { throw EvaluationError.badMatrix("count overflow") }
+            if sum > 0 { entries[Int(pair[0])] = sum }
+        }
+    }
+
+    /// Dense row-major `(classCount + 1)²` counts; meant for small vocabularies.
+    public var counts: [UInt64] {
+        var dense = [UInt64](repeating: 0, count: (classCount + 1) * (classCount + 1))
+        for (index, count) in entries { dense[index] = count }
+        return dense
+    }
+
+    /// The non-zero `[index, count]` pairs, by index.
+    public var pairs: [[UInt64]] {
+        entries.sorted { $0.key < $1.key }.map { [UInt64($0.key), $0.value] }
     }
 
     public subscript(groundTruth: Int, prediction: Int) -> UInt64 {
-        counts[groundTruth * (classCount + 1) + prediction]
+        entries[groundTruth * (classCount + 1) + prediction] ?? 0
     }
 
     /// Adds one image. Both maps must have the same size.
@@ -39,26 +65,48 @@ public struct ConfusionMatrix: Sendable, Equatable, Codable {
             throw EvaluationError.sizeMismatch(prediction: "\(prediction.width)×\(prediction.height)", groundTruth: "\(groundTruth.width)×\(groundTruth.height)")
         }
         let k = classCount
-        let stride = k + 1
-        // Count in 32 bits per image (an image has far fewer than 2³² pixels), then widen.
-        var small = [UInt32](repeating: 0, count: counts.count)
+        // Values at or above K (the ignore value included) land in the extra bin K. Each side's
+        // values are numbered in order of appearance, so the per-image table is (values in the
+        // ground truth) × (values predicted), a few hundred cells even for a huge vocabulary.
+        var gtSlot = [Int32](repeating: -1, count: 65_536), predSlot = [Int32](repeating: -1, count: 65_536)
+        var gtValues: [Int] = [], predValues: [Int] = []
         prediction.values.withUnsafeBufferPointer { p in
             groundTruth.values.withUnsafeBufferPointer { g in
-                small.withUnsafeMutableBufferPointer { c in
-                    for i in 0..<p.count {
-                        // Values at or above K (the ignore value included) land in the extra bin.
-                        let row = min(Int(g[i]), k), col = min(Int(p[i]), k)
-                        c[row &* stride &+ col] &+= 1
+                for i in 0..<p.count {
+                    let gv = Int(g[i]), pv = Int(p[i])
+                    if gtSlot[gv] < 0 {
+                        gtSlot[gv] = Int32(gtValues.count)
+                        gtValues.append(min(gv, k))
+                    }
+                    if predSlot[pv] < 0 {
+                        predSlot[pv] = Int32(predValues.count)
+                        predValues.append(min(pv, k))
                     }
                 }
             }
         }
-        for i in 0..<small.count { counts[i] &+= UInt64(small[i]) }
+        // Count in 32 bits per image (an image has far fewer than 2³² pixels), then widen.
+        let columns = predValues.count
+        var small = [UInt32](repeating: 0, count: gtValues.count * columns)
+        prediction.values.withUnsafeBufferPointer { p in
+            groundTruth.values.withUnsafeBufferPointer { g in
+                small.withUnsafeMutableBufferPointer { c in
+                    for i in 0..<p.count {
+                        c[Int(gtSlot[Int(g[i])]) &* columns &+ Int(predSlot[Int(p[i])])] &+= 1
+                    }
+                }
+            }
+        }
+        for (row, gv) in gtValues.enumerated() {
+            for (column, pv) in predValues.enumerated() where small[row * columns + column] > 0 {
+                entries[gv * (k + 1) + pv, default: 0] &+= UInt64(small[row * columns + column])
+            }
+        }
     }
 
     public static func += (lhs: inout ConfusionMatrix, rhs: ConfusionMatrix) {
         precondition(lhs.classCount == rhs.classCount, "matrices of different class counts")
-        for i in 0..<lhs.counts.count { lhs.counts[i] &+= rhs.counts[i] }
+        for (index, count) in rhs.entries { lhs.entries[index, default: 0] &+= count }
     }
 
     public static func + (lhs: ConfusionMatrix, rhs: ConfusionMatrix) -> ConfusionMatrix {

@@ -15,7 +15,34 @@ public struct DatasetItem: Sendable, Hashable {
 /// - a folder pair `images/` + `labels/`, matched by file stem, in the order of
 ///   `ids.txt` when present, else sorted.
 public enum Dataset {
+    /// The items of a dataset, with the problems of its id list that did not stop it.
+    public struct Listing: Sendable {
+        public var items: [DatasetItem]
+        /// Ids listed more than once (each is evaluated once), with how often they appeared.
+        public var duplicates: [(id: String, count: Int)]
+    }
+
+    /// Lists a dataset and drops repeated ids, reporting them in ``Listing/duplicates``.
+    /// An id that is not a plain file name (`../x`, `a/b`) stops the listing with an error naming its line.
+    public static func list(at root: String, split: String = "val") throws -> Listing {
+        var seen: [String: Int] = [:]
+        var order: [String] = []
+        var unique: [DatasetItem] = []
+        for item in try Dataset.items(at: root, split: split) {
+            if let n = seen[item.id] {
+                seen[item.id] = n + 1
+                if n == 1 { order.append(item.id) }
+            } else {
+                seen[item.id] = 1
+                unique.append(item)
+            }
+        }
+        return Listing(items: unique, duplicates: order.map { ($0, seen[$0]!) })
+    }
+
+    /// Every listed item, in list order, repeats included.
     public static func items(at root: String, split: String = "val") throws -> [DatasetItem] {
+        try ConfinedPath.check(split)
         let fm = FileManager.default
         for candidate in [root, root + "/VOC2012", root + "/VOCdevkit/VOC2012"] {
             let list = candidate + "/ImageSets/Segmentation/\(split).txt"
@@ -51,10 +78,22 @@ public enum Dataset {
     }
 
     static func readIDs(_ path: String) throws -> [String] {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        let text: String
+        do {
+            text = try TextFile.read(path)
+        } catch TextFileError.missing {
             throw DatasetError.missing(path: path, layout: "id list")
         }
-        return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var ids: [String] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let id = line.trimmingCharacters(in: .whitespacesAndNewlines)
+            if id.isEmpty { continue }
+            if let reason = ConfinedPath.problem(with: id) {
+                throw DatasetError.badID(path: path, line: number + 1, id: id, reason: reason)
+            }
+            ids.append(id)
+        }
+        return ids
     }
 }
 
@@ -62,6 +101,7 @@ public enum Dataset {
 public enum DatasetError: Error, CustomStringConvertible, Sendable {
     case unknownLayout(String)
     case missing(path: String, layout: String)
+    case badID(path: String, line: Int, id: String, reason: String)
 
     public var description: String {
         switch self {
@@ -69,6 +109,8 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
             return "\(root): not a dataset folder; expected VOCdevkit (JPEGImages/, SegmentationClass/, ImageSets/Segmentation/) or images/ + labels/"
         case let .missing(path, layout):
             return "\(path): missing (\(layout) layout)"
+        case let .badID(path, line, id, reason):
+            return "\(path):\(line): id '\(Excerpt.quote(id))' is not a plain file name (\(reason)); ids may not leave the dataset's folders"
         }
     }
 }

@@ -22,26 +22,35 @@ public actor EvaluationJournal {
 
     struct Header: Codable {
         var journal: Int
-        var settings: String
+        var fingerprint: RunFingerprint
     }
+
+    /// The journal format; older journals (a settings string) are refused with a message.
+    static let version = 2
 
     let path: String
     let handle: FileHandle
 
     /// Opens (or creates) a journal. Returns the entries already finished when resuming.
-    public static func open(path: String, settings: String, resume: Bool) throws -> (EvaluationJournal, [String: Entry]) {
+    public static func open(path: String, fingerprint: RunFingerprint, resume: Bool) throws -> (EvaluationJournal, [String: Entry]) {
         let fm = FileManager.default
         var finished: [String: Entry] = [:]
         if resume, fm.fileExists(atPath: path) {
-            let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+            let text: String
+            do {
+                text = try TextFile.read(path, limit: Int.max)
+            } catch {
+                throw JournalError.unreadable(path, reason: "\(error)")
+            }
             let lines = text.split(separator: "\n")
             let decoder = JSONDecoder()
             if let first = lines.first {
-                guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)) else {
-                    throw JournalError.unreadable(path)
+                guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)), header.journal == version else {
+                    throw JournalError.unreadable(path, reason: "its first line is not a text4seg journal header of version \(version)")
                 }
-                guard header.settings == settings else {
-                    throw JournalError.settingsChanged(path: path, was: header.settings, now: settings)
+                let changed = fingerprint.differences(from: header.fingerprint)
+                guard changed.isEmpty else {
+                    throw JournalError.settingsChanged(path: path, differences: changed)
                 }
             }
             for line in lines.dropFirst() {
@@ -50,13 +59,13 @@ public actor EvaluationJournal {
                 }
             }
             // Rewrite without failed or torn lines, so the file stays valid to append to.
-            var rewritten = try jsonLine(Header(journal: 1, settings: settings))
+            var rewritten = try jsonLine(Header(journal: version, fingerprint: fingerprint))
             for entry in finished.values.sorted(by: { $0.id < $1.id }) { rewritten += try jsonLine(entry) }
             try AtomicFile.write(rewritten, to: path)
         } else {
-            try AtomicFile.write(try jsonLine(Header(journal: 1, settings: settings)), to: path)
+            try AtomicFile.write(try jsonLine(Header(journal: version, fingerprint: fingerprint)), to: path)
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw JournalError.unreadable(path) }
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw JournalError.unreadable(path, reason: "cannot open it for writing") }
         handle.seekToEndOfFile()
         return (EvaluationJournal(path: path, handle: handle), finished)
     }
@@ -80,22 +89,19 @@ public actor EvaluationJournal {
         encoder.outputFormatting = [.sortedKeys]
         return String(decoding: try encoder.encode(value), as: UTF8.self) + "\n"
     }
-
-    static func sparse(_ matrix: ConfusionMatrix) -> [[UInt64]] {
-        matrix.counts.enumerated().compactMap { $0.element == 0 ? nil : [UInt64($0.offset), $0.element] }
-    }
 }
 
 /// Why a journal could not be used.
 public enum JournalError: Error, CustomStringConvertible, Sendable {
-    case unreadable(String)
-    case settingsChanged(path: String, was: String, now: String)
+    case unreadable(String, reason: String)
+    case settingsChanged(path: String, differences: [String])
 
     public var description: String {
         switch self {
-        case let .unreadable(path): return "\(path): not an evaluation journal"
-        case let .settingsChanged(path, was, now):
-            return "\(path) was written with other settings (\(was)); now \(now). Remove it or run without --resume."
+        case let .unreadable(path, reason): return "\(path): not a usable evaluation journal: \(reason)"
+        case let .settingsChanged(path, differences):
+            let shown = differences.prefix(12).joined(separator: "; ") + (differences.count > 12 ? "; and \(differences.count - 12) more" : "")
+            return "\(path) was written with other settings (\(shown)). Resume with the same settings, or remove it (or run without --resume) to start over."
         }
     }
 }

@@ -55,8 +55,8 @@ public struct EvaluationReport: Sendable, Encodable {
     public var clientMillisecondsPerItem: Double
     /// What each finished item cost (engine time, retries, tokens, repairs), in dataset order.
     public var items: [EvaluationRunner.ItemRecord]
-    /// The `(K + 1)²` confusion counts the scores come from (row/column K: ignore / out of range).
-    public var confusion: [UInt64]
+    /// The confusion counts the scores come from, sparse (see ``SparseConfusion``).
+    public var confusion: SparseConfusion
 
     public init(metrics: Metrics, outcome: EvaluationRunner.Outcome, vocabulary: Vocabulary, engine: String, grid: Int, refiner: String) {
         let matrix = outcome.matrix
@@ -85,7 +85,23 @@ public struct EvaluationReport: Sendable, Encodable {
         completionTokens = outcome.completionTokens
         clientMillisecondsPerItem = outcome.clientSecondsPerItem * 1000
         items = outcome.items
-        confusion = matrix.counts
+        confusion = SparseConfusion(matrix)
+    }
+
+    /// The confusion matrix as a report stores it: `shape` is `[K + 1, K + 1]`, rows are
+    /// ground truth and columns predictions (index K: the ignore value or anything out of
+    /// range), and `entries` lists each non-zero cell as `[row, column, pixels]`, by row then column.
+    public struct SparseConfusion: Sendable, Codable, Equatable {
+        public var shape: [Int]
+        public var axes: [String]
+        public var entries: [[UInt64]]
+
+        public init(_ matrix: ConfusionMatrix) {
+            let side = matrix.classCount + 1
+            shape = [side, side]
+            axes = ["ground truth", "prediction"]
+            entries = matrix.pairs.map { [$0[0] / UInt64(side), $0[0] % UInt64(side), $0[1]] }
+        }
     }
 
     public func json() throws -> Data {

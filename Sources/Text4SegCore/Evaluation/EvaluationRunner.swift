@@ -43,6 +43,8 @@ public struct EvaluationRunner: Sendable {
     public var writeDescriptors: Bool
     /// Called once per finished item, in completion order.
     public var progress: (@Sendable (String, String?) -> Void)?
+    /// Images (and label maps) declaring more pixels fail their item before they are decoded.
+    public var maxPixels: Int = Limits.defaultMaxPixels
 
     public init(segmenter: Segmenter, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, outputFolder: String? = nil, writeDescriptors: Bool = false, progress: (@Sendable (String, String?) -> Void)? = nil) {
         self.segmenter = segmenter
@@ -73,11 +75,9 @@ public struct EvaluationRunner: Sendable {
         var resumed = 0
         for item in items {
             if let entry = finished[item.id], let sparse = entry.counts {
-                var counts = [UInt64](repeating: 0, count: (k + 1) * (k + 1))
-                for pair in sparse where pair.count == 2 && Int(pair[0]) < counts.count { counts[Int(pair[0])] = pair[1] }
                 let stats = ItemStats(engineSeconds: entry.engineSeconds ?? 0, retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
                                       completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
-                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, counts: counts), repairs: entry.repairs ?? 0, stats: stats)
+                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, pairs: sparse), repairs: entry.repairs ?? 0, stats: stats)
                 resumed += 1
             }
         }
@@ -96,7 +96,7 @@ public struct EvaluationRunner: Sendable {
                 results[id] = result
                 switch result {
                 case let .done(matrix, repairs, stats):
-                    try await journal?.record(.init(id: id, counts: EvaluationJournal.sparse(matrix), failed: nil, repairs: repairs,
+                    try await journal?.record(.init(id: id, counts: matrix.pairs, failed: nil, repairs: repairs,
                                                     engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
                                                     completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
                     progress?(id, nil)
@@ -141,16 +141,16 @@ public struct EvaluationRunner: Sendable {
     func evaluate(_ item: DatasetItem) async -> ItemResult {
         let start = Date()
         do {
-            let image = try ImageIO.readImage(item.imagePath)
-            let truth = try ImageIO.readLabelMap(item.labelPath)
+            let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
+            let truth = try ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
             guard truth.width == image.width, truth.height == image.height else {
                 throw ImageError.sizeMismatch(path: item.labelPath, expected: "\(image.width)×\(image.height)", found: "\(truth.width)×\(truth.height)")
             }
             let result = try await segmenter.segment(itemID: item.id, image: image, groundTruth: truth)
             if let folder = outputFolder {
-                try LabelMapWriter(vocabulary: segmenter.vocabulary).writeLabelMap(result.labelMap, to: "\(folder)/\(item.id).png")
+                try LabelMapWriter(vocabulary: segmenter.vocabulary).writeLabelMap(result.labelMap, to: try ConfinedPath.join(folder, item.id, extension: "png"))
                 if writeDescriptors, let answer = result.answer {
-                    try AtomicFile.write(answer, to: "\(folder)/\(item.id).txt")
+                    try AtomicFile.write(answer, to: try ConfinedPath.join(folder, item.id, extension: "txt"))
                 }
             }
             var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)

@@ -41,17 +41,25 @@ extension ConfusionMatrix {
     /// the VOC-20 / Context-59 convention.
     public func metrics(_ evaluationProtocol: EvaluationProtocol = .mmseg, reduceZeroLabel: Bool = false) -> Metrics {
         let k = classCount
-        let m = { (g: Int, p: Int) -> UInt64 in self.counts[g * (k + 1) + p] }
+        // Row sums, diagonal and the column sums each protocol needs, in one pass over the
+        // non-zero pairs: O(pairs + K), whatever the vocabulary's size.
+        let first = evaluationProtocol == .mmseg && reduceZeroLabel ? 1 : 0
+        var rows = [UInt64](repeating: 0, count: k + 1), diagonal = [UInt64](repeating: 0, count: k + 1)
+        var columns = [UInt64](repeating: 0, count: k + 1)
+        for (index, count) in entries {
+            let (g, p) = index.quotientAndRemainder(dividingBy: k + 1)
+            rows[g] += count
+            if g == p { diagonal[g] = count }
+            switch evaluationProtocol {
+            case .mmseg: if g >= first && g < k { columns[p] += count }
+            case .text4seg: if g >= 1 { columns[p] += count }
+            }
+        }
         var classes: [ClassMetric] = []
         switch evaluationProtocol {
         case .mmseg:
-            let first = reduceZeroLabel ? 1 : 0
-            for c in first..<k {
-                let intersection = m(c, c)
-                var label: UInt64 = 0
-                for p in 0...k { label += m(c, p) }
-                var predicted: UInt64 = 0
-                for g in first..<k { predicted += m(g, c) }
+            for c in first..<max(first, k) {
+                let intersection = diagonal[c], label = rows[c], predicted = columns[c]
                 let union = label + predicted - intersection
                 classes.append(ClassMetric(
                     id: c, intersection: intersection, union: union, groundTruthPixels: label, predictedPixels: predicted,
@@ -59,14 +67,11 @@ extension ConfusionMatrix {
                     accuracy: label > 0 ? Double(intersection) / Double(label) : nil))
             }
         case .text4seg:
-            var row0: UInt64 = 0
-            for p in 0...k { row0 += m(0, p) }
+            let row0 = rows[0]
             for c in 0..<k {
-                var label: UInt64 = 0
-                for p in 0...k { label += m(c, p) }
-                var predicted: UInt64 = c == 0 ? row0 : 0
-                for g in 1...k { predicted += m(g, c) }
-                let intersection = c == 0 ? row0 : m(c, c)
+                let label = rows[c]
+                let predicted = columns[c] + (c == 0 ? row0 : 0)
+                let intersection = c == 0 ? row0 : diagonal[c]
                 let union = label + predicted - intersection
                 classes.append(ClassMetric(
                     id: c, intersection: intersection, union: union, groundTruthPixels: label, predictedPixels: predicted,

@@ -7,6 +7,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case notALabelMap(path: String, reason: String)
     case encodingFailed(path: String, reason: String)
     case sizeMismatch(path: String, expected: String, found: String)
+    /// The header declares more pixels than the limit (`--max-pixels`); nothing was decoded.
+    case tooLarge(path: String, width: Int, height: Int, limit: Int)
 
     public var description: String {
         switch self {
@@ -17,6 +19,8 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .notALabelMap(path, reason): return "\(path): not a label map: \(reason)"
         case let .encodingFailed(path, reason): return "\(path): cannot encode: \(reason)"
         case let .sizeMismatch(path, expected, found): return "\(path): label map is \(found), image is \(expected)"
+        case let .tooLarge(path, width, height, limit):
+            return "\(path): image is \(width)×\(height) (\(width * height) pixels), over the limit of \(limit) pixels; raise --max-pixels to read it"
         }
     }
 }

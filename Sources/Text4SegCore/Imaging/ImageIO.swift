@@ -2,21 +2,21 @@ import Foundation
 
 /// Reads images and label maps from files, choosing the codec by content, not by name.
 public enum ImageIO {
-    /// Reads a JPEG or PNG file as RGB.
-    public static func readImage(_ path: String) throws -> RGBImage {
+    /// Reads a JPEG or PNG file as RGB. An image over `maxPixels` is refused before it is decoded.
+    public static func readImage(_ path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
         let data = try readData(path)
-        if data.starts(with: [0xFF, 0xD8]) { return try JPEGCodec.decode(data, path: path) }
-        if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try PNGCodec.readRGB(data, path: path) }
+        if data.starts(with: [0xFF, 0xD8]) { return try JPEGCodec.decode(data, path: path, maxPixels: maxPixels) }
+        if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try PNGCodec.readRGB(data, path: path, maxPixels: maxPixels) }
         throw ImageError.unsupportedFormat(path: path)
     }
 
     /// Reads a label map PNG (palette indices or grey values).
-    public static func readLabelMap(_ path: String) throws -> LabelMap {
+    public static func readLabelMap(_ path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> LabelMap {
         let data = try readData(path)
         guard data.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {
             throw ImageError.notALabelMap(path: path, reason: "not a PNG file")
         }
-        return try PNGCodec.readLabelMap(data, path: path)
+        return try PNGCodec.readLabelMap(data, path: path, maxPixels: maxPixels)
     }
 
     static func readData(_ path: String) throws -> Data {

@@ -3,16 +3,21 @@ import Foundation
 
 /// JPEG decoding through libjpeg-turbo, with EXIF orientation applied.
 public enum JPEGCodec {
-    public static func decode(_ data: Data, path: String = "<memory>", applyOrientation: Bool = true) throws -> RGBImage {
+    /// Decodes a JPEG; one whose header declares more than `maxPixels` pixels is refused before decoding.
+    public static func decode(_ data: Data, path: String = "<memory>", applyOrientation: Bool = true,
+                              maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
         var image = t4s_jpeg_image()
         let status = data.withUnsafeBytes { raw -> Int32 in
-            t4s_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &image)
+            t4s_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(max(0, maxPixels)), &image)
         }
         defer {
             t4s_free(image.pixels)
             t4s_free(image.exif)
         }
         let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+        if status == T4S_TOO_LARGE {
+            throw ImageError.tooLarge(path: path, width: Int(image.width), height: Int(image.height), limit: maxPixels)
+        }
         guard status == 0 else { throw ImageError.corrupt(path: path, reason: message) }
         if image.truncated != 0 { throw ImageError.truncated(path: path) }
         let width = Int(image.width), height = Int(image.height)

@@ -25,4 +25,30 @@ public struct LabelMap: Sendable, Equatable {
 
     /// The largest value in the map.
     public var maxValue: UInt16 { values.max() ?? 0 }
+
+    /// The map stretched to `width × height`, each pixel taking source floor(d · in / out).
+    public func resizedNearest(width: Int, height: Int) -> LabelMap {
+        if width == self.width && height == self.height { return self }
+        let xs = Resampling.floorIndices(input: self.width, output: width)
+        let ys = Resampling.floorIndices(input: self.height, output: height)
+        var out = [UInt16](repeating: 0, count: width * height)
+        out.withUnsafeMutableBufferPointer { target in
+            values.withUnsafeBufferPointer { source in
+                for y in 0..<height {
+                    let row = ys[y] * self.width, base = y * width
+                    for x in 0..<width { target[base + x] = source[row + xs[x]] }
+                }
+            }
+        }
+        return LabelMap(width: width, height: height, values: out)
+    }
+
+    /// How many pixels hold each value present.
+    public func valueCounts() -> [Int: Int] {
+        var counts = [Int](repeating: 0, count: 65_536)
+        for value in values { counts[Int(value)] += 1 }
+        var result: [Int: Int] = [:]
+        for (value, count) in counts.enumerated() where count > 0 { result[value] = count }
+        return result
+    }
 }

@@ -15,12 +15,16 @@ public enum PNGCodec {
         public var palette: [RGBColor]
     }
 
-    public static func decode(_ data: Data, path: String = "<memory>") throws -> Decoded {
+    /// Decodes a PNG; one whose header declares more than `maxPixels` pixels is refused before decoding.
+    public static func decode(_ data: Data, path: String = "<memory>", maxPixels: Int = Limits.defaultMaxPixels) throws -> Decoded {
         var image = t4s_png_image()
         let status = data.withUnsafeBytes { raw -> Int32 in
-            t4s_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, &image)
+            t4s_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(max(0, maxPixels)), &image)
         }
         defer { t4s_free(image.pixels) }
+        if status == T4S_TOO_LARGE {
+            throw ImageError.tooLarge(path: path, width: Int(image.width), height: Int(image.height), limit: maxPixels)
+        }
         guard status == 0 else {
             let message = withUnsafeBytes(of: image.message) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
             if message.contains("truncated") || message.contains("end of file") || message.contains("Read Error") {
@@ -51,8 +55,8 @@ public enum PNGCodec {
     }
 
     /// Reads a label map: a palette PNG (its indices) or a single-channel grey PNG (its values).
-    public static func readLabelMap(_ data: Data, path: String = "<memory>") throws -> LabelMap {
-        let decoded = try decode(data, path: path)
+    public static func readLabelMap(_ data: Data, path: String = "<memory>", maxPixels: Int = Limits.defaultMaxPixels) throws -> LabelMap {
+        let decoded = try decode(data, path: path, maxPixels: maxPixels)
         guard decoded.channels == 1 else {
             throw ImageError.notALabelMap(path: path, reason: "PNG has \(decoded.channels) channels; expected palette or grey")
         }
@@ -60,8 +64,8 @@ public enum PNGCodec {
     }
 
     /// Reads a PNG as RGB (grey is replicated, alpha dropped, palettes expanded).
-    public static func readRGB(_ data: Data, path: String = "<memory>") throws -> RGBImage {
-        let d = try decode(data, path: path)
+    public static func readRGB(_ data: Data, path: String = "<memory>", maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
+        let d = try decode(data, path: path, maxPixels: maxPixels)
         let n = d.width * d.height
         var pixels = [UInt8](repeating: 0, count: n * 3)
         let shift = d.bitDepth == 16 ? 8 : 0

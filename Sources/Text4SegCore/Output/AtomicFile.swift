@@ -25,6 +25,22 @@ public enum AtomicFile {
     public static func write(_ text: String, to path: String) throws {
         try write(Data(text.utf8), to: path)
     }
+
+    /// Removes temporary files that a killed writer left in `folder` (`.<name>.<pid>.<n>.tmp`
+    /// whose process is gone). Returns how many were removed.
+    @discardableResult
+    public static func removeLeftovers(in folder: String) -> Int {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return 0 }
+        var removed = 0
+        for name in names where name.hasPrefix(".") && name.hasSuffix(".tmp") {
+            let parts = name.dropLast(4).split(separator: ".")
+            guard parts.count >= 3, let pid = Int32(parts[parts.count - 2]), UInt32(parts[parts.count - 1]) != nil else { continue }
+            // A live writer (another run in the same folder) keeps its file.
+            if pid != ProcessInfo.processInfo.processIdentifier && kill(pid, 0) == 0 { continue }
+            if (try? FileManager.default.removeItem(atPath: folder + "/" + name)) != nil { removed += 1 }
+        }
+        return removed
+    }
 }
 
 /// Why an output could not be written.

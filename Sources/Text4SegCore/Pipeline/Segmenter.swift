@@ -22,6 +22,10 @@ public struct Segmenter: Sendable {
     public var refiner: any Refiner
     /// Turn descriptor repairs into errors.
     public var strict: Bool
+    /// Refiners work on at most this many pixels: a larger image is refined at a reduced size
+    /// (same aspect) and the labels are brought back to full size by nearest neighbour, so the
+    /// refiners' time and memory stay bounded whatever the photo's size.
+    public var maxRefinePixels: Int = Limits.defaultMaxRefinePixels
 
     public init(engine: any Engine, vocabulary: Vocabulary, prompt: Prompt? = nil, refiner: (any Refiner)? = nil, strict: Bool = false) {
         self.engine = engine
@@ -46,8 +50,23 @@ public struct Segmenter: Sendable {
         } else {
             throw EngineError.emptyOutput(engine: engine.name, item: itemID)
         }
-        let map = try refiner.refine(RefinementInput(grid: grid, scores: output.scores, image: image))
+        try Task.checkCancellation()
+        let map = try refineBounded(RefinementInput(grid: grid, scores: output.scores, image: image))
         return Segmentation(labelMap: map, grid: grid, answer: output.text, repairs: repairs, engineOutput: output)
+    }
+}
+
+extension Segmenter {
+    /// Refines at full size up to ``maxRefinePixels``, else at a reduced size whose labels are upsampled.
+    func refineBounded(_ input: RefinementInput) throws -> LabelMap {
+        let (width, height) = (input.width, input.height)
+        guard width * height > maxRefinePixels, maxRefinePixels > 0 else { return try refiner.refine(input) }
+        let scale = (Double(maxRefinePixels) / Double(width * height)).squareRoot()
+        let small = (width: max(1, Int(Double(width) * scale)), height: max(1, Int(Double(height) * scale)))
+        var reduced = input
+        reduced.image = Resampling.bilinear(input.image, width: small.width, height: small.height)
+        let labels = try refiner.refine(reduced)
+        return labels.resizedNearest(width: width, height: height)
     }
 }
 

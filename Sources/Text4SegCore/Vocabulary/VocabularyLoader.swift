@@ -174,9 +174,9 @@ public enum VocabularyLoader {
     public static func load(path: String) throws -> Vocabulary {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path, limit: 256 << 20)
         } catch {
-            throw VocabularyError.unreadable(path: path, reason: error.localizedDescription)
+            throw VocabularyError.unreadable(path: path, reason: "\(error)")
         }
         let (vocabulary, issues) = parse(text, file: path)
         guard let vocabulary else { throw VocabularyError.invalid(issues) }

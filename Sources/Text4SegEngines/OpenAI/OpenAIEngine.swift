@@ -22,13 +22,19 @@ public final class OpenAIEngine: Engine {
     public init(settings: OpenAISettings) throws {
         var base = settings.baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), url.host != nil else {
-            throw OpenAIError.badBaseURL(settings.baseURL)
+        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty else {
+            throw OpenAIError.badBaseURL(settings.baseURL, reason: "expected something like http://127.0.0.1:8000/v1")
+        }
+        if let port = url.port, !(1...65_535).contains(port) {
+            throw OpenAIError.badBaseURL(settings.baseURL, reason: "port \(port) is outside 1–65535")
         }
         self.settings = settings
         self.endpoint = base + "/chat/completions"
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .milliseconds(Int64(settings.connectTimeout * 1000))))
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.connections))
+        // A refused connection fails the attempt at once; our own loop retries it with backoff,
+        // instead of the pool retrying silently until the connect timeout.
+        configuration.connectionPool.retryConnectionEstablishment = false
         self.client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -37,6 +43,9 @@ public final class OpenAIEngine: Engine {
     public func shutdown() async {
         try? await client.shutdown()
     }
+
+    /// The largest answer body read; a larger one fails the item.
+    static let maximumBodyBytes = 64 << 20
 
     public func describe(_ request: DescriptorRequest) async throws -> EngineOutput {
         let prepareStart = Date()
@@ -51,27 +60,23 @@ public final class OpenAIEngine: Engine {
             let failure: String
             var retryAfter: String?
             do {
-                var http = HTTPClientRequest(url: endpoint)
-                http.method = .POST
-                http.headers.add(name: "Content-Type", value: "application/json")
-                if let key = settings.apiKey { http.headers.add(name: "Authorization", value: "Bearer \(key)") }
-                http.body = .bytes(ByteBuffer(bytes: body))
-                let response = try await client.execute(http, timeout: .milliseconds(Int64(settings.requestTimeout * 1000)))
-                let bytes = try await response.body.collect(upTo: 64 << 20)
-                let data = Data(bytes.readableBytesView)
+                // --timeout bounds the whole exchange, body included: a server that sends headers
+                // and then stalls, or trickles a byte at a time, cannot hold the run.
+                let (status, headers, data) = try await Deadline.run(seconds: settings.requestTimeout) { [self] in
+                    try await exchange(body)
+                }
                 waited += Date().timeIntervalSince(sent)
-                let status = Int(response.status.code)
                 if status == 200 {
                     return try output(data, request: request, retries: attempt, waited: waited, prepared: prepareSeconds)
                 }
-                let message = serverMessage(data)
+                let message = redact(serverMessage(data))
                 switch status {
                 case 400, 422: throw OpenAIError.badRequest(status: status, message: message)
                 case 401, 403: throw OpenAIError.unauthorized(status: status, message: message, keySet: settings.apiKey != nil)
                 case 404: throw OpenAIError.notFound(url: endpoint, model: settings.model, message: message)
                 case _ where RetryPolicy.retryableStatuses.contains(status):
                     failure = "HTTP \(status): \(message)"
-                    retryAfter = response.headers.first(name: "Retry-After")
+                    retryAfter = headers.first(name: "Retry-After")
                 default:
                     throw OpenAIError.badRequest(status: status, message: message)
                 }
@@ -79,10 +84,12 @@ public final class OpenAIEngine: Engine {
                 throw error
             } catch is CancellationError {
                 throw CancellationError()
+            } catch is NIOTooManyBytesError {
+                throw OpenAIError.badResponse("answer larger than \(ByteCountText.format(OpenAIEngine.maximumBodyBytes))")
             } catch {
                 waited += Date().timeIntervalSince(sent)
                 if Task.isCancelled { throw CancellationError() }
-                failure = "cannot reach \(endpoint): \(error)"
+                failure = redact(TransportFailure.describe(error, endpoint: endpoint, settings: settings))
             }
             guard attempt < settings.retry.maximumRetries else {
                 throw OpenAIError.gaveUp(attempts: attempt + 1, last: failure)
@@ -92,6 +99,23 @@ public final class OpenAIEngine: Engine {
             try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             waited += delay
         }
+    }
+
+    /// One request and its whole answer.
+    func exchange(_ body: Data) async throws -> (Int, HTTPHeaders, Data) {
+        var http = HTTPClientRequest(url: endpoint)
+        http.method = .POST
+        http.headers.add(name: "Content-Type", value: "application/json")
+        if let key = settings.apiKey { http.headers.add(name: "Authorization", value: "Bearer \(key)") }
+        http.body = .bytes(ByteBuffer(bytes: body))
+        let response = try await client.execute(http, timeout: .milliseconds(Int64(settings.requestTimeout * 1000)))
+        let bytes = try await response.body.collect(upTo: OpenAIEngine.maximumBodyBytes)
+        return (Int(response.status.code), response.headers, Data(bytes.readableBytesView))
+    }
+
+    /// Server text with the API key taken out (a server may echo the `Authorization` header).
+    func redact(_ text: String) -> String {
+        Redaction.redact(text, secrets: (settings.apiKey.map { [$0] } ?? []) + Redaction.environmentSecrets)
     }
 
     /// The JSON body: model, one user message (question + image), decoding settings.
@@ -117,14 +141,16 @@ public final class OpenAIEngine: Engine {
         do {
             response = try JSONDecoder().decode(ChatCompletionResponse.self, from: data)
         } catch {
-            throw OpenAIError.badResponse("not a chat completion: \(String(decoding: data.prefix(200), as: UTF8.self))")
+            throw OpenAIError.badResponse("not a chat completion: '\(Excerpt.quote(redact(String(decoding: data.prefix(400), as: UTF8.self)), limit: 200))'")
         }
-        guard let text = response.choices.first?.message?.content?.text else {
+        guard let received = response.choices.first?.message?.content?.text else {
             throw OpenAIError.badResponse("no message content in the first choice")
         }
+        let text = redact(received)
         if let folder = settings.saveResponses {
-            try AtomicFile.write(text, to: "\(folder)/\(request.itemID).txt")
-            try AtomicFile.write(data, to: "\(folder)/\(request.itemID).json")
+            try AtomicFile.write(text, to: try ConfinedPath.join(folder, request.itemID, extension: "txt"))
+            let secrets = (settings.apiKey.map { [$0] } ?? []) + Redaction.environmentSecrets
+            try AtomicFile.write(Redaction.redact(data, secrets: secrets), to: try ConfinedPath.join(folder, request.itemID, extension: "json"))
         }
         var output = EngineOutput(text: text, promptTokens: response.usage?.promptTokens, completionTokens: response.usage?.completionTokens, seconds: waited + prepared)
         output.retries = retries

@@ -1,6 +1,8 @@
+import Text4SegCore
+
 /// Why the OpenAI-compatible engine could not get an answer.
 public enum OpenAIError: Error, CustomStringConvertible, Sendable {
-    case badBaseURL(String)
+    case badBaseURL(String, reason: String)
     case badRequest(status: Int, message: String)
     case unauthorized(status: Int, message: String, keySet: Bool)
     case notFound(url: String, model: String, message: String)
@@ -9,8 +11,8 @@ public enum OpenAIError: Error, CustomStringConvertible, Sendable {
 
     public var description: String {
         switch self {
-        case let .badBaseURL(url):
-            return "bad --base-url '\(url)': expected something like http://127.0.0.1:8000/v1"
+        case let .badBaseURL(url, reason):
+            return "bad --base-url '\(Excerpt.quote(url, limit: 200))': \(reason)"
         case let .badRequest(status, message):
             return "the server rejected the request (\(status)): \(message)"
         case let .unauthorized(status, message, keySet):

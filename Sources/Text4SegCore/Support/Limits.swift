@@ -1,0 +1,16 @@
+/// The ranges text4seg accepts for sizes that come from users and files.
+/// Everything outside them is refused with a message before any work starts,
+/// so no setting can make an allocation abort or an index trap.
+public enum Limits {
+    /// Descriptor grid side G (Text4Seg uses 16, 24 or 32).
+    public static let grid = 1...512
+    /// Engine view side in pixels (336 for LLaVA-1.5).
+    public static let view = 1...4096
+    /// One side of an image or output, in pixels (libpng's and libjpeg's own limit is 65500 for JPEG).
+    public static let side = 1...65_535
+    /// Decoded images larger than this many pixels are refused (`--max-pixels`).
+    public static let defaultMaxPixels = 100_000_000
+    /// Refiners work on at most this many pixels; larger images are refined at a reduced
+    /// size and their labels upsampled (`--max-refine-pixels`).
+    public static let defaultMaxRefinePixels = 4_000_000
+}
