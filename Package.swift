@@ -60,6 +60,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzz targets: a corpus replayer in the normal build, libFuzzer's entry point when
+        // built by scripts/fuzz.sh with -sanitize=fuzzer,address -DFUZZING.
+        .executableTarget(
+            name: "text4seg-fuzz",
+            dependencies: ["Text4SegCore", "Text4SegEngines"]
+        ),
         .testTarget(
             name: "Text4SegCoreTests",
             dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels"],

@@ -62,17 +62,17 @@ struct Eval: AsyncParsableCommand {
             warn("error: \(dataset): the dataset lists no items (split '\(split)'); nothing to evaluate")
             throw ExitCode(ExitStatus.nothingRan)
         }
+        var journal: EvaluationJournal?
+        var finished: [String: EvaluationJournal.Entry] = [:]
+        if let report {
+            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)
+        }
         let segmenter = try resolved.segmenter(groundTruth: nil)
         let verbose = self.verbose
         var runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
             if let failure { warn("failed: \(id): \(failure)") } else if verbose { warn("done: \(id)") }
         }
         runner.maxPixels = resolved.maxPixels
-        var journal: EvaluationJournal?
-        var finished: [String: EvaluationJournal.Entry] = [:]
-        if let report {
-            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)
-        }
         if resume {
             // A killed run can leave half-written temporary files beside its outputs.
             var removed = 0

@@ -95,7 +95,7 @@ final class DescriptorCodecTests: XCTestCase {
     func testBadRunCountsAndEmptyBlocks() throws {
         let decoded = try DescriptorDecoder.decode("<seg>cat *x| dog *2\n</seg>", vocabulary: voc, rows: 1, cols: 3)
         XCTAssertEqual(decoded.grid.values, [8, 12, 12])
-        XCTAssertEqual(decoded.repairs, [.badRunCount(row: 0, run: "cat *x")])
+        XCTAssertEqual(decoded.repairs, [.badRunCount(row: 0, run: "cat *x", occurrences: 1)])
         let empty = try DescriptorDecoder.decode("<seg>\n</seg>", vocabulary: voc, rows: 1, cols: 2)
         XCTAssertEqual(empty.repairs, [.emptyDescriptor])
         // A runaway count must not allocate without bound.

@@ -7,9 +7,18 @@ final class StubServer {
     let port: Int
     var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
-    init(dataset: String, _ options: [String] = []) throws {
+    convenience init(dataset: String, _ options: [String] = []) throws {
+        try self.init(script: "openai_stub_server.py", ["--dataset", dataset] + options)
+    }
+
+    /// A misbehaving server (scripts/hostile_server.py) playing one `--mode`.
+    static func hostile(_ mode: String, _ options: [String] = []) throws -> StubServer {
+        try StubServer(script: "hostile_server.py", ["--mode", mode] + options)
+    }
+
+    init(script: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", CLI.packageRoot + "/scripts/openai_stub_server.py", "--dataset", dataset] + options
+        process.arguments = ["python3", CLI.packageRoot + "/scripts/" + script] + arguments
         let out = Pipe()
         process.standardOutput = out
         try process.run()

@@ -42,22 +42,7 @@ public actor EvaluationJournal {
             } catch {
                 throw JournalError.unreadable(path, reason: "\(error)")
             }
-            let lines = text.split(separator: "\n")
-            let decoder = JSONDecoder()
-            if let first = lines.first {
-                guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)), header.journal == version else {
-                    throw JournalError.unreadable(path, reason: "its first line is not a text4seg journal header of version \(version)")
-                }
-                let changed = fingerprint.differences(from: header.fingerprint)
-                guard changed.isEmpty else {
-                    throw JournalError.settingsChanged(path: path, differences: changed)
-                }
-            }
-            for line in lines.dropFirst() {
-                if let entry = try? decoder.decode(Entry.self, from: Data(line.utf8)), entry.failed == nil {
-                    finished[entry.id] = entry
-                }
-            }
+            finished = try parse(text, path: path, fingerprint: fingerprint)
             // Rewrite without failed or torn lines, so the file stays valid to append to.
             var rewritten = try jsonLine(Header(journal: version, fingerprint: fingerprint))
             for entry in finished.values.sorted(by: { $0.id < $1.id }) { rewritten += try jsonLine(entry) }
@@ -68,6 +53,28 @@ public actor EvaluationJournal {
         guard let handle = FileHandle(forWritingAtPath: path) else { throw JournalError.unreadable(path, reason: "cannot open it for writing") }
         handle.seekToEndOfFile()
         return (EvaluationJournal(path: path, handle: handle), finished)
+    }
+
+    /// The finished entries of a journal's text. The header must match `fingerprint`;
+    /// failed entries and lines that do not decode (a torn last line) are skipped.
+    public static func parse(_ text: String, path: String, fingerprint: RunFingerprint) throws -> [String: Entry] {
+        let lines = text.split(separator: "\n")
+        let decoder = JSONDecoder()
+        guard let first = lines.first else { return [:] }
+        guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)), header.journal == version else {
+            throw JournalError.unreadable(path, reason: "its first line is not a text4seg journal header of version \(version)")
+        }
+        let changed = fingerprint.differences(from: header.fingerprint)
+        guard changed.isEmpty else {
+            throw JournalError.settingsChanged(path: path, differences: changed)
+        }
+        var finished: [String: Entry] = [:]
+        for line in lines.dropFirst() {
+            if let entry = try? decoder.decode(Entry.self, from: Data(line.utf8)), entry.failed == nil {
+                finished[entry.id] = entry
+            }
+        }
+        return finished
     }
 
     init(path: String, handle: FileHandle) {

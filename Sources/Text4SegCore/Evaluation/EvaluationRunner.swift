@@ -74,10 +74,12 @@ public struct EvaluationRunner: Sendable {
         var results: [String: ItemResult] = [:]
         var resumed = 0
         for item in items {
-            if let entry = finished[item.id], let sparse = entry.counts {
+            // An entry whose counts do not fit this vocabulary is run again rather than trusted.
+            if let entry = finished[item.id], let sparse = entry.counts,
+               let matrix = try? ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, pairs: sparse) {
                 let stats = ItemStats(engineSeconds: entry.engineSeconds ?? 0, retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
                                       completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
-                results[item.id] = .done(try ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, pairs: sparse), repairs: entry.repairs ?? 0, stats: stats)
+                results[item.id] = .done(matrix, repairs: entry.repairs ?? 0, stats: stats)
                 resumed += 1
             }
         }

@@ -17,7 +17,7 @@ struct ChatCompletionRequest: Encodable {
 }
 
 /// The parts of a chat completion answer that text4seg reads.
-struct ChatCompletionResponse: Decodable {
+package struct ChatCompletionResponse: Decodable {
     struct Choice: Decodable {
         struct Message: Decodable {
             var content: Content?
@@ -70,7 +70,7 @@ struct ChatCompletionResponse: Decodable {
 }
 
 /// Pulls a human-readable message out of an error body (OpenAI, vLLM, SGLang and llama.cpp shapes).
-func serverMessage(_ body: Data) -> String {
+package func serverMessage(_ body: Data) -> String {
     if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
         if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
         if let message = object["error"] as? String { return message }

@@ -41,8 +41,17 @@ public final class OpenAIEngine: Engine {
     public var name: String { "openai" }
 
     public func shutdown() async {
+        guard shutDown.claim() else { return }
         try? await client.shutdown()
     }
+
+    /// An engine dropped without ``shutdown()`` (an error path) still releases its client:
+    /// AsyncHTTPClient stops the process when a client is deinitialised while running.
+    deinit {
+        if shutDown.claim() { try? client.syncShutdown() }
+    }
+
+    let shutDown = OnceFlag()
 
     /// The largest answer body read; a larger one fails the item.
     static let maximumBodyBytes = 64 << 20
@@ -136,16 +145,22 @@ public final class OpenAIEngine: Engine {
         return try encoder.encode(body)
     }
 
-    func output(_ data: Data, request: DescriptorRequest, retries: Int, waited: Double, prepared: Double) throws -> EngineOutput {
+    /// The first choice's message text of a chat completion body (the fuzz target `chat` runs this).
+    package static func parseAnswer(_ data: Data, redact: (String) -> String = { $0 }) throws -> (String, ChatCompletionResponse) {
         let response: ChatCompletionResponse
         do {
             response = try JSONDecoder().decode(ChatCompletionResponse.self, from: data)
         } catch {
             throw OpenAIError.badResponse("not a chat completion: '\(Excerpt.quote(redact(String(decoding: data.prefix(400), as: UTF8.self)), limit: 200))'")
         }
-        guard let received = response.choices.first?.message?.content?.text else {
+        guard let text = response.choices.first?.message?.content?.text else {
             throw OpenAIError.badResponse("no message content in the first choice")
         }
+        return (text, response)
+    }
+
+    func output(_ data: Data, request: DescriptorRequest, retries: Int, waited: Double, prepared: Double) throws -> EngineOutput {
+        let (received, response) = try OpenAIEngine.parseAnswer(data, redact: redact)
         let text = redact(received)
         if let folder = settings.saveResponses {
             try AtomicFile.write(text, to: try ConfinedPath.join(folder, request.itemID, extension: "txt"))

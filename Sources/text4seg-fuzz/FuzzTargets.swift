@@ -1,0 +1,61 @@
+import Foundation
+import Text4SegCore
+import Text4SegEngines
+
+/// The parsers that read input text4seg does not control, each as a function
+/// that must return (or throw a typed error) for any bytes: never trap, hang
+/// or read out of bounds. libFuzzer drives them in the fuzzing build
+/// (`scripts/fuzz.sh`); the normal build replays corpora through them.
+enum FuzzTargets {
+    static let names = ["descriptor", "vocabulary", "png", "jpeg", "journal", "chat"]
+
+    static let vocabulary = try! Vocabulary.load("pascal-voc")
+
+    static func run(_ target: String, _ data: Data) {
+        switch target {
+        case "descriptor":
+            // The first byte picks the grid (1–40), the rest is the answer.
+            let grid = Int(data.first ?? 24) % 40 + 1
+            let text = String(decoding: data.dropFirst(), as: UTF8.self)
+            if let decoded = try? DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid) {
+                precondition(decoded.grid.values.count == grid * grid)
+                // What decodes must encode and decode back to the same grid.
+                let again = try? DescriptorDecoder.decode(DescriptorEncoder.answer(DescriptorEncoder.encode(decoded.grid, vocabulary: vocabulary, format: .rrle)),
+                                                          vocabulary: vocabulary, rows: grid, cols: grid, strict: true)
+                precondition(again?.grid == decoded.grid, "encode/decode round trip")
+            }
+            _ = try? DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid, strict: true)
+        case "vocabulary":
+            let (parsed, _) = VocabularyLoader.parse(String(decoding: data, as: UTF8.self), file: "fuzz.yaml")
+            if let parsed {
+                _ = parsed.promptNames
+                _ = parsed.palette
+                _ = parsed.resolve("cat")
+            }
+        case "png":
+            if let decoded = try? PNGCodec.decode(data, maxPixels: 1 << 22) {
+                precondition(decoded.samples.count == decoded.width * decoded.height * decoded.channels)
+            }
+            _ = try? PNGCodec.readLabelMap(data, maxPixels: 1 << 22)
+        case "jpeg":
+            if let image = try? JPEGCodec.decode(data, maxPixels: 1 << 22) {
+                precondition(image.pixels.count == image.width * image.height * 3)
+            }
+        case "journal":
+            let fingerprint = RunFingerprint(["grid": "24"])
+            if let entries = try? EvaluationJournal.parse(String(decoding: data, as: UTF8.self), path: "fuzz.journal", fingerprint: fingerprint) {
+                for entry in entries.values {
+                    if let pairs = entry.counts, let matrix = try? ConfusionMatrix(classCount: 21, ignoreValue: 255, pairs: pairs) {
+                        _ = matrix.metrics(.mmseg)
+                        _ = matrix.metrics(.text4seg)
+                    }
+                }
+            }
+        case "chat":
+            _ = try? OpenAIEngine.parseAnswer(data)
+            _ = serverMessage(data)
+        default:
+            break
+        }
+    }
+}
