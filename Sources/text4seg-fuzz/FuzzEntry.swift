@@ -1,21 +1,41 @@
 import Foundation
 
 #if FUZZING
-// libFuzzer supplies `main`; the target comes from T4S_FUZZ_TARGET.
-nonisolated(unsafe) private var selectedTarget: String?
+/// libFuzzer's driver (compiler-rt); `main` hands it the command line and the target.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
 
+/// The target named by T4S_FUZZ_TARGET, read once.
+let selectedTarget: String = {
+    let name = ProcessInfo.processInfo.environment["T4S_FUZZ_TARGET"] ?? ""
+    guard FuzzTargets.names.contains(name) else {
+        FileHandle.standardError.write(Data("set T4S_FUZZ_TARGET to one of: \(FuzzTargets.names.joined(separator: ", "))\n".utf8))
+        exit(64)
+    }
+    return name
+}()
+
+/// libFuzzer's entry point, for the `main` that compiler-rt links in.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ bytes: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    if selectedTarget == nil {
-        selectedTarget = ProcessInfo.processInfo.environment["T4S_FUZZ_TARGET"] ?? ""
-        guard FuzzTargets.names.contains(selectedTarget!) else {
-            FileHandle.standardError.write(Data("set T4S_FUZZ_TARGET to one of: \(FuzzTargets.names.joined(separator: ", "))\n".utf8))
-            exit(2)
-        }
-    }
-    let data = bytes.map { Data(bytes: $0, count: size) } ?? Data()
-    FuzzTargets.run(selectedTarget!, data)
+    FuzzTargets.run(selectedTarget, bytes.map { Data(bytes: $0, count: size) } ?? Data())
     return 0
+}
+
+/// The fuzzing build: `T4S_FUZZ_TARGET=png text4seg-fuzz CORPUS… -max_total_time=30` (see scripts/fuzz.sh).
+/// SwiftPM links this as the executable's `main`; it hands the command line to libFuzzer's driver.
+@main
+struct FuzzMain {
+    static func main() {
+        _ = selectedTarget
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { bytes, size in fuzzOneInput(bytes, size) })
+    }
 }
 #else
 /// Replays files (or folders of files) through one fuzz target:
