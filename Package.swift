@@ -66,14 +66,21 @@ let package = Package(
             name: "text4seg-fuzz",
             dependencies: ["Text4SegCore", "Text4SegEngines"]
         ),
+        // What both test targets share: paths, the CLI runner, the local servers and the
+        // prerequisite guards (skip, or fail under TEXT4SEG_REQUIRE_ALL=1).
+        .target(
+            name: "Text4SegTestSupport",
+            dependencies: ["Text4SegModels"],
+            path: "Tests/Text4SegTestSupport"
+        ),
         .testTarget(
             name: "Text4SegCoreTests",
-            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels"],
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "Text4SegEndToEndTests",
-            dependencies: ["Text4SegCore"]
+            dependencies: ["Text4SegCore", "Text4SegTestSupport"]
         ),
     ]
 )

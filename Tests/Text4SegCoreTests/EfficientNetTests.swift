@@ -2,6 +2,7 @@ import Foundation
 import Text4SegCore
 import Text4SegModels
 import XCTest
+import Text4SegTestSupport
 
 /// The EfficientNet-Lite0 port against an independent numpy forward pass
 /// (scripts/efficientnet_reference.py) on a VOC sample image at two sizes.
@@ -14,10 +15,8 @@ final class EfficientNetTests: XCTestCase {
     }
 
     func testLogitsMatchTheReferenceAtTwoSizes() throws {
+        try Prerequisite.models.require()
         let store = ModelStore()
-        guard store.isInstalled(.efficientNetWeights) else {
-            return XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)")
-        }
         let references = try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-reference.json")))
         let net = try EfficientNetLite(store: store)
         XCTAssertEqual(net.classCount, 1000)
@@ -46,10 +45,8 @@ final class TorchParityTests: XCTestCase {
     }
 
     func testEfficientNetAndMiniLMMatchPyTorch() throws {
+        try Prerequisite.models.require()
         let store = ModelStore()
-        guard ModelStore.Asset.allCases.allSatisfy(store.isInstalled) else {
-            return XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)")
-        }
         let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/torch-reference.json")))
         let net = try EfficientNetLite(store: store)
         XCTAssertEqual(fixture.efficientnet.count, 2)

@@ -2,14 +2,12 @@ import Foundation
 import Text4SegCore
 import Text4SegModels
 import XCTest
+import Text4SegTestSupport
 
 final class EmbeddedEngineTests: XCTestCase {
     func engine() throws -> EmbeddedEngine {
+        try Prerequisite.models.require()
         let store = ModelStore()
-        guard ModelStore.Asset.allCases.allSatisfy(store.isInstalled) else {
-            XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)")
-            throw XCTSkip("no models")
-        }
         return try EmbeddedEngine(store: store)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import Text4SegCore
 import Text4SegEngines
 import XCTest
+import Text4SegTestSupport
 
 final class EvaluationRunnerTests: XCTestCase {
     /// A dataset with two good items, a truncated JPEG, a label map of the wrong size and a missing label.

@@ -1,6 +1,7 @@
 import Foundation
 import Text4SegCore
 import XCTest
+import Text4SegTestSupport
 
 /// Inputs a hostile but fair user (or a broken server) can send: each must end in a
 /// result or a typed error, never a trap, an unbounded allocation or a path outside its folder.

@@ -1,6 +1,7 @@
 import Foundation
 import Text4SegCore
 import XCTest
+import Text4SegTestSupport
 
 final class ImageCodecTests: XCTestCase {
     func testPaletteLabelMapRoundTripsRandomMaps() throws {

@@ -3,6 +3,7 @@ import Text4SegEngines
 import XCTest
 
 @testable import Text4SegCore
+import Text4SegTestSupport
 
 final class RefinerTests: XCTestCase {
     /// A 96×48 image, dark left of x = 40 and bright right of it, with a 4×2 grid whose

@@ -1,6 +1,7 @@
 import Foundation
 import Text4SegModels
 import XCTest
+import Text4SegTestSupport
 
 /// The MiniLM port against Hugging Face `tokenizers` (token ids) and an independent
 /// numpy forward pass (embeddings), fixtures from scripts/minilm_reference.py.
@@ -12,10 +13,8 @@ final class SentenceEncoderTests: XCTestCase {
     }
 
     func testTokenIdsAndEmbeddingsMatchTheReferences() throws {
+        try Prerequisite.models.require()
         let store = ModelStore()
-        guard store.isInstalled(.miniLMWeights) else {
-            return XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)")
-        }
         let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/minilm-reference.json")))
         XCTAssertEqual(cases.count, 10)
         let encoder = try SentenceEncoder(store: store)
@@ -28,8 +27,8 @@ final class SentenceEncoderTests: XCTestCase {
     }
 
     func testSimilarNamesAreCloserThanUnrelatedOnes() throws {
+        try Prerequisite.models.require()
         let store = ModelStore()
-        guard store.isInstalled(.miniLMWeights) else { return XCTFail("run `text4seg models install`") }
         let encoder = try SentenceEncoder(store: store)
         func cosine(_ a: String, _ b: String) -> Float { zip(encoder.embed(a), encoder.embed(b)).reduce(0) { $0 + $1.0 * $1.1 } }
         XCTAssertGreaterThan(cosine("sofa", "couch"), cosine("sofa", "aeroplane"))

@@ -1,5 +1,6 @@
 import Text4SegCore
 import XCTest
+import Text4SegTestSupport
 
 final class VocabularyTests: XCTestCase {
     func testPascalVOCHasTextSegPromptNamesAndOfficialNames() throws {

@@ -3,6 +3,7 @@ import Text4SegEngines
 import XCTest
 
 @testable import Text4SegCore
+import Text4SegTestSupport
 
 final class WatershedTests: XCTestCase {
     func testDistanceTransformMatchesBruteForce() {

@@ -1,15 +1,12 @@
 import Foundation
 @testable import Text4SegModels
 import XCTest
+import Text4SegTestSupport
 
 final class WeightsTests: XCTestCase {
     func installedStore(file: StaticString = #filePath, line: UInt = #line) throws -> ModelStore {
-        let store = ModelStore()
-        guard ModelStore.Asset.allCases.allSatisfy(store.isInstalled) else {
-            XCTFail("models are not installed in \(store.folder): run `text4seg models install` (.ci/run does)", file: file, line: line)
-            throw XCTSkip("no models")
-        }
-        return store
+        try Prerequisite.models.require(file: file, line: line)
+        return ModelStore()
     }
 
     /// The converted EfficientNet-Lite0 weights against an independent reader of the

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Text4SegTestSupport
 
 final class CommandsEndToEndTests: XCTestCase {
     func testDescriptorsEncodeThenDecodeReproducesTheOracleLabelMap() throws {

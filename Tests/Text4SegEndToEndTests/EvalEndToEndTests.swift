@@ -1,7 +1,26 @@
 import Foundation
 import XCTest
+import Text4SegTestSupport
 
 final class EvalEndToEndTests: XCTestCase {
+    /// On the twelve committed VOC pairs (runs on a fresh clone): the oracle's mIoU at 16, 24
+    /// and 32 equals the independent numpy + Pillow computation (scripts/bench_oracle_eval.py).
+    func testOracleEvaluationEqualsTheIndependentComputation() throws {
+        try Prerequisite.pythonImaging.require()
+        let folder = try CLI.temporaryFolder()
+        for grid in ["16", "24", "32"] {
+            let swift = try CLI.run(["eval", "--dataset", TestPaths.voc12, "--engine", "oracle", "--grid", grid, "--refine", "nearest",
+                                     "--report", folder + "/r\(grid).json"])
+            XCTAssertEqual(swift.status, 0, swift.stderr)
+            let numpy = try CLI.run("/usr/bin/env", ["python3", CLI.packageRoot + "/scripts/bench_oracle_eval.py", "--dataset", TestPaths.voc12, "--grid", grid])
+            XCTAssertEqual(numpy.status, 0, numpy.stderr)
+            let reference = try JSONSerialization.jsonObject(with: Data(numpy.stdout.utf8)) as! [String: Any]
+            let report = try CLI.json(folder + "/r\(grid).json")
+            XCTAssertEqual(report["images"] as? Int, 12)
+            XCTAssertEqual(report["mIoU"] as! Double, reference["mIoU"] as! Double, accuracy: 1e-9, "grid \(grid)")
+        }
+    }
+
     func testOracleEvaluationOfTheDevSetWritesTheReport() throws {
         let root = try CLI.requireVOCDev()
         let folder = try CLI.temporaryFolder()

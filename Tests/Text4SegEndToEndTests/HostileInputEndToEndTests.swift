@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import Text4SegTestSupport
 
 /// The reproductions of the robustness report, run against the real executable: each ends
 /// with a clear message and a documented exit status, the batch's other items are still
@@ -234,6 +235,7 @@ final class HostileInputEndToEndTests: XCTestCase {
     }
 
     func testSIGTERMStopsALongImageWithinTwoSeconds() throws {
+        try Prerequisite.pythonImaging.require()
         // One large image with a refinement made slow on purpose (no size cap, many CRF iterations).
         let folder = try CLI.temporaryFolder()
         let script = """

@@ -1,8 +1,10 @@
 import Foundation
 import XCTest
+import Text4SegTestSupport
 
 final class LabelEndToEndTests: XCTestCase {
     func testLabelsSampleImagesWithPalettePNGsThatPillowReads() throws {
+        try Prerequisite.pythonImaging.require()
         let out = try CLI.temporaryFolder()
         let images = ["2007_000033", "2007_000452", "2007_001321"].map { CLI.samples + "/images/\($0).jpg" }
         let result = try CLI.run(["label"] + images + ["--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", out, "--overlay", "--descriptors"])
@@ -49,6 +51,7 @@ final class LabelEndToEndTests: XCTestCase {
     }
 
     func testLabelReadBackByPillowHasTheSameIndicesAsTheDecodedGrid() throws {
+        try Prerequisite.pythonImaging.require()
         let out = try CLI.temporaryFolder()
         let answer = "Sure, the segmentation mask is:\n<seg>others *2| cat *1\n TV *3\n</seg>"
         try answer.write(toFile: out + "/answer.txt", atomically: true, encoding: .utf8)
@@ -82,6 +85,8 @@ final class LabelEndToEndTests: XCTestCase {
 
     /// The main job: no --engine means the embedded engine, offline, after `models install`.
     func testLabelWithoutAnEngineUsesTheEmbeddedOne() throws {
+        try Prerequisite.models.require()
+        try Prerequisite.pythonImaging.require()
         let out = try CLI.temporaryFolder()
         let images = ["2007_000033", "2007_000452", "2007_001321"].map { CLI.samples + "/images/\($0).jpg" }
         let result = try CLI.run(["label"] + images + ["--out", out])

@@ -20,6 +20,11 @@ public enum ImageIO {
     }
 
     static func readData(_ path: String) throws -> Data {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw ImageError.unreadable(path: path, reason: "no such file")
+        }
+        if isFolder.boolValue { throw ImageError.unreadable(path: path, reason: "it is a folder") }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {

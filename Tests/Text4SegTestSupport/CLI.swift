@@ -1,30 +1,29 @@
 import Foundation
 import XCTest
 
-/// Runs the built `text4seg` executable as a separate process, as a user would.
-enum CLI {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+/// Runs the built `text4seg` executable (or any program) as a separate process, as a user would.
+public enum CLI {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-    static let samples = packageRoot + "/Samples/voc"
-    static let vocDev = URL(fileURLWithPath: packageRoot + "/../shared/data/voc2012-val-dev").standardized.path
+    public static let packageRoot = TestPaths.packageRoot
+    public static let samples = TestPaths.samples
 
-    static var executable: String {
+    public static var executable: String {
         // The test bundle sits in the same build folder as the products.
         let folder = Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }?.deletingLastPathComponent() ?? Bundle.main.bundleURL
         return folder.appendingPathComponent("text4seg").path
     }
 
     @discardableResult
-    static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ arguments: [String], input: String? = nil, environment: [String: String] = [:]) throws -> Result {
         try run(executable, arguments, input: input.map { Data($0.utf8) }, environment: environment)
     }
 
-    static func run(_ program: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+    public static func run(_ program: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -37,7 +36,7 @@ enum CLI {
         process.currentDirectoryURL = URL(fileURLWithPath: packageRoot)
         // Standard error goes to a file, so that neither stream can fill a pipe and block the process.
         let errPath = NSTemporaryDirectory() + "text4seg-stderr-" + UUID().uuidString
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let errHandle = FileHandle(forWritingAtPath: errPath)!
         let out = Pipe(), inPipe = Pipe()
@@ -54,25 +53,18 @@ enum CLI {
         return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
     }
 
-    static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> Result {
+    /// Runs `python3 -c script`; tests that need numpy and Pillow require ``Prerequisite/pythonImaging`` first.
+    public static func python(_ script: String, _ arguments: [String] = [], input: Data? = nil) throws -> Result {
         try run("/usr/bin/env", ["python3", "-c", script] + arguments, input: input)
     }
 
-    static func temporaryFolder() throws -> String {
-        let path = NSTemporaryDirectory() + "text4seg-e2e-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
+    public static func temporaryFolder() throws -> String { try TestPaths.temporaryFolder() }
+
+    public static func requireVOCDev(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try TestPaths.requireVOCDev(file: file, line: line)
     }
 
-    static func requireVOCDev(file: StaticString = #filePath, line: UInt = #line) throws -> String {
-        guard FileManager.default.fileExists(atPath: vocDev + "/ids.txt") else {
-            XCTFail("the VOC dev set is missing at \(vocDev); it is laid beside the checkout as shared/data", file: file, line: line)
-            throw XCTSkip("no data")
-        }
-        return vocDev
-    }
-
-    static func json(_ path: String) throws -> [String: Any] {
+    public static func json(_ path: String) throws -> [String: Any] {
         try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
     }
 }

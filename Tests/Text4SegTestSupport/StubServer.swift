@@ -2,21 +2,23 @@ import Foundation
 import XCTest
 
 /// The OpenAI-compatible test server (scripts/openai_stub_server.py), started on a free loopback port.
-final class StubServer {
+public final class StubServer {
     let process = Process()
-    let port: Int
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+    public let port: Int
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
 
-    convenience init(dataset: String, _ options: [String] = []) throws {
+    /// The answering server over a dataset (needs python3 with numpy and Pillow).
+    public convenience init(dataset: String, _ options: [String] = []) throws {
+        try Prerequisite.pythonImaging.require()
         try self.init(script: "openai_stub_server.py", ["--dataset", dataset] + options)
     }
 
     /// A misbehaving server (scripts/hostile_server.py) playing one `--mode`.
-    static func hostile(_ mode: String, _ options: [String] = []) throws -> StubServer {
+    public static func hostile(_ mode: String, _ options: [String] = []) throws -> StubServer {
         try StubServer(script: "hostile_server.py", ["--mode", mode] + options)
     }
 
-    init(script: String, _ arguments: [String]) throws {
+    public init(script: String, _ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", CLI.packageRoot + "/scripts/" + script] + arguments
         let out = Pipe()
@@ -34,12 +36,12 @@ final class StubServer {
     }
 
     /// Counters: requests, failures, per_item, max_in_flight.
-    func stats() throws -> [String: Any] {
+    public func stats() throws -> [String: Any] {
         let result = try CLI.python("import urllib.request, sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", ["http://127.0.0.1:\(port)/stats"])
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     }
 
-    func stop() {
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         // Poll rather than waitUntilExit, which can spin when called off the main thread.
@@ -50,7 +52,7 @@ final class StubServer {
     deinit { stop() }
 }
 
-struct StubError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct StubError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

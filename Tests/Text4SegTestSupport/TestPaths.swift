@@ -1,0 +1,37 @@
+import Foundation
+import XCTest
+
+/// Where the repository's files and the team's shared data are, seen from the tests.
+public enum TestPaths {
+    /// The checkout's root (this file is `Tests/Text4SegTestSupport/TestPaths.swift`).
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let fixtures = packageRoot + "/Tests/Text4SegCoreTests/Fixtures"
+    /// Three VOC 2012 val pairs, the README's quick-start input (images/, labels/, ids.txt).
+    public static let samples = packageRoot + "/Samples/voc"
+    /// Twelve VOC 2012 val pairs committed for the end-to-end tests (images/, labels/, ids.txt).
+    public static let voc12 = packageRoot + "/Tests/Fixtures/voc12"
+    /// The 290-image VOC dev set: `../shared/data/voc2012-val-dev` beside the checkout (as on CI).
+    public static let vocDev = URL(fileURLWithPath: packageRoot + "/../shared/data/voc2012-val-dev").standardized.path
+
+    /// The dev set's path, or a skip (a failure under `TEXT4SEG_REQUIRE_ALL=1`) when it is not beside the checkout.
+    public static func requireVOCDev(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try Prerequisite.vocDev.require(file: file, line: line)
+        return vocDev
+    }
+
+    public static func temporaryFolder() throws -> String {
+        let path = NSTemporaryDirectory() + "text4seg-tests-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+}
+
+/// ‖a − b‖ / ‖b‖: how far a port's output is from a reference's.
+public func relativeError(_ a: [Float], _ b: [Float]) -> Float {
+    var error: Float = 0, norm: Float = 0
+    for (x, y) in zip(a, b) {
+        error += (x - y) * (x - y)
+        norm += y * y
+    }
+    return (error / norm).squareRoot()
+}
