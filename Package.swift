@@ -58,8 +58,12 @@ let package = Package(
             dependencies: [
                 "Text4SegCore", "Text4SegEngines", "Text4SegModels",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                .product(name: "Yams", package: "Yams"),
+            ],
+            plugins: ["BuildInfo"]
         ),
+        // Embeds the git commit in the executable (text4seg --version).
+        .plugin(name: "BuildInfo", capability: .buildTool()),
         // Fuzz targets: a corpus replayer in the normal build, libFuzzer's entry point when
         // built by scripts/fuzz.sh with -sanitize=fuzzer,address -DFUZZING.
         .executableTarget(

@@ -1,5 +1,6 @@
 import Foundation
 import Text4SegCore
+import Text4SegEngines
 import Yams
 
 /// A config YAML (see `Configs/`): defaults for the pipeline and the engine,
@@ -14,11 +15,11 @@ import Yams
 ///     refine: watershed
 ///     refine_options: {margin: 0.34, others_margin: 1.6}
 struct ConfigFile: Decodable {
-    var engine: String?
+    var engine: EngineKind?
     var grid: Int?
     var view: Int?
     var sampling: GridSampling?
-    var refine: String?
+    var refine: RefinerKind?
     var refineOptions: RefineOptions?
     var templateSeed: UInt64?
     var replay: String?
@@ -29,7 +30,7 @@ struct ConfigFile: Decodable {
     var temperature: Double?
     var stop: [String]?
     var seed: Int?
-    var imageFormat: String?
+    var imageFormat: OpenAISettings.ImageFormat?
     var jpegQuality: Int?
     var concurrency: Int?
     var timeout: Double?
@@ -57,7 +58,8 @@ struct ConfigFile: Decodable {
             throw ConfigError("cannot read config: \(error)")
         }
         // Unknown keys are mistakes worth naming, not silently ignoring.
-        if let node = try? Yams.compose(yaml: text), let mapping = node.mapping {
+        let root = try? Yams.compose(yaml: text)
+        if let node = root, let mapping = node.mapping {
             try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue), path: path)
             if let options = mapping["refine_options"]?.mapping {
                 try checkKeys(options, known: RefineOptions.CodingKeys.allCases.map(\.stringValue), path: path)
@@ -68,8 +70,34 @@ struct ConfigFile: Decodable {
         } catch let error as YamlError {
             let (mark, problem) = VocabularyLoader.describe(error)
             throw ConfigError("\(path):\(mark?.description ?? "1:1"): malformed YAML: \(problem)")
+        } catch let error as DecodingError {
+            // Say where in the file, and what, instead of DecodingError's own wording.
+            let (codingPath, problem): ([CodingKey], String) = {
+                switch error {
+                case let .dataCorrupted(c): return (c.codingPath, c.debugDescription)
+                case let .typeMismatch(type, c): return (c.codingPath, "expected \(ConfigFile.describe(type))")
+                case let .valueNotFound(type, c): return (c.codingPath, "expected \(ConfigFile.describe(type))")
+                case let .keyNotFound(key, c): return (c.codingPath, "missing key '\(key.stringValue)'")
+                @unknown default: return ([], "\(error)")
+                }
+            }()
+            var node = root
+            for key in codingPath { node = key.intValue.map { node?.sequence?[$0] } ?? node?.mapping?[key.stringValue] }
+            let mark = node?.mark.map { "\($0.line):\($0.column)" } ?? "1:1"
+            let key = codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigError("\(path):\(mark): \(key.isEmpty ? "" : key + ": ")\(problem)")
         } catch {
             throw ConfigError("\(path): \(error)")
+        }
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is Int?.Type, is UInt64.Type: return "a whole number"
+        case is Double.Type, is Float.Type: return "a number"
+        case is Bool.Type: return "true or false"
+        case is String.Type: return "text"
+        default: return "\(type)"
         }
     }
 }

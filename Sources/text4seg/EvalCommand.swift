@@ -10,37 +10,24 @@ struct Eval: AsyncParsableCommand {
         and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
         An item that fails (corrupt image, label map of the wrong size, engine error) is listed in the report \
         and the run goes on. With --report, finished items are journalled to REPORT.journal; --resume \
-        continues an interrupted run without redoing them.
+        continues an interrupted run without redoing them (and refuses changed settings). \
+        Exit status: 0 all evaluated, 1 some items failed, 2 nothing could run, 64 bad usage, 130 interrupted.
         """)
 
-    @Option(help: "Dataset folder.")
-    var dataset: String
-
-    @Option(help: "Image list name for the VOCdevkit layout (ImageSets/Segmentation/<split>.txt).")
-    var split: String = "val"
-
+    @OptionGroup(title: "Dataset") var data: EvalDataset
+    @OptionGroup(title: "Evaluation") var scoring: EvalScoring
+    @OptionGroup(title: "Output") var output: EvalOutput
     @OptionGroup var pipeline: PipelineOptions
 
-    @Option(name: .customLong("protocol"), help: "mmseg or text4seg.")
-    var evaluationProtocol: EvaluationProtocol = .mmseg
-
-    @Flag(help: "mmseg only: drop class 0 (VOC-20 / Context-59 convention).")
-    var reduceZeroLabel = false
-
-    @Option(help: "Write a JSON report here.")
-    var report: String?
-
-    @Flag(help: "Continue an interrupted evaluation from REPORT.journal.")
-    var resume = false
-
-    @Option(help: "Also write each prediction as a palette PNG into this folder.")
-    var out: String?
-
-    @Option(help: "Evaluate only the first N items.")
-    var limit: Int?
-
-    @Flag(help: "Print each item as it finishes.")
-    var verbose = false
+    var dataset: String { data.dataset }
+    var split: String { data.split }
+    var limit: Int? { data.limit }
+    var evaluationProtocol: EvaluationProtocol { scoring.evaluationProtocol }
+    var reduceZeroLabel: Bool { scoring.reduceZeroLabel }
+    var report: String? { output.report }
+    var resume: Bool { output.resume }
+    var out: String? { output.out }
+    var verbose: Bool { output.verbose }
 
     func validate() throws {
         if reduceZeroLabel && evaluationProtocol == .text4seg {
@@ -114,4 +101,40 @@ struct Eval: AsyncParsableCommand {
             throw ExitCode(ExitStatus.someFailed)
         }
     }
+}
+
+/// Which items `eval` reads.
+struct EvalDataset: ParsableArguments {
+    @Option(help: "Dataset folder: a VOCdevkit, or images/ + labels/ (+ ids.txt).")
+    var dataset: String
+
+    @Option(help: "Image list name for the VOCdevkit layout (ImageSets/Segmentation/<split>.txt).")
+    var split: String = "val"
+
+    @Option(help: "Evaluate only the first N items.")
+    var limit: Int?
+}
+
+/// How `eval` scores.
+struct EvalScoring: ParsableArguments {
+    @Option(name: .customLong("protocol"), help: "mmseg (mmsegmentation's IoUMetric) or text4seg (the Text4Seg repository's evaluator).")
+    var evaluationProtocol: EvaluationProtocol = .mmseg
+
+    @Flag(help: "mmseg only: drop class 0 (VOC-20 / Context-59 convention).")
+    var reduceZeroLabel = false
+}
+
+/// What `eval` writes.
+struct EvalOutput: ParsableArguments {
+    @Option(help: "Write a JSON report here (and journal finished items to REPORT.journal).")
+    var report: String?
+
+    @Flag(help: "Continue an interrupted evaluation from REPORT.journal.")
+    var resume = false
+
+    @Option(help: "Also write each prediction as a palette PNG into this folder.")
+    var out: String?
+
+    @Flag(help: "Print each item as it finishes.")
+    var verbose = false
 }

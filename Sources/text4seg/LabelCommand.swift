@@ -2,21 +2,10 @@ import ArgumentParser
 import Foundation
 import Text4SegCore
 
-struct Label: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        abstract: "Label images: one palette PNG per image, plus overlays and descriptors on request.",
-        discussion: "An image that cannot be read or described is reported and skipped; the others are still written. The exit status is 1 when any image failed.")
-
-    @Argument(help: "Image files (JPEG or PNG).")
-    var images: [String]
-
-    @OptionGroup var pipeline: PipelineOptions
-
-    @Option(help: "Output folder.")
+/// Where `label` writes, and what.
+struct LabelOutput: ParsableArguments {
+    @Option(help: "Output folder: <stem>.png for each image.")
     var out: String
-
-    @Option(help: "Folder of ground-truth label maps <stem>.png, for --engine oracle.")
-    var groundTruth: String?
 
     @Flag(help: "Also write <stem>.overlay.png: the image blended with the label colours.")
     var overlay = false
@@ -27,6 +16,25 @@ struct Label: AsyncParsableCommand {
     @Flag(help: "Skip images whose label map is already in --out (to finish an interrupted run).")
     var resume = false
 
+    @Option(help: "oracle: folder of ground-truth label maps <stem>.png.")
+    var groundTruth: String?
+}
+
+struct Label: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label images: one palette PNG per image, plus overlays and descriptors on request.",
+        discussion: """
+        An image that cannot be read or described is reported and skipped; the others are still written. \
+        Exit status: 0 all written, 1 some images failed, 2 nothing could run, 64 bad usage, 130 interrupted.
+        """)
+
+    @Argument(help: "Image files (JPEG or PNG).")
+    var images: [String]
+
+    @OptionGroup(title: "Output") var output: LabelOutput
+
+    @OptionGroup var pipeline: PipelineOptions
+
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image to label") }
         // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
@@ -34,7 +42,7 @@ struct Label: AsyncParsableCommand {
         for path in images { byStem[Label.stem(path), default: []].append(path) }
         let clashes = byStem.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
         if let (name, paths) = clashes.first {
-            throw ValidationError("\(paths.map { "'\($0)'" }.joined(separator: " and ")) would all be written as \(out)/\(name).png"
+            throw ValidationError("\(paths.map { "'\($0)'" }.joined(separator: " and ")) would all be written as \(output.out)/\(name).png"
                 + (clashes.count > 1 ? " (and \(clashes.count - 1) more such names)" : "") + "; label them into different --out folders")
         }
     }
@@ -43,9 +51,9 @@ struct Label: AsyncParsableCommand {
 
     func run() async throws {
         let resolved = try pipeline.resolved()
-        let segmenter = try resolved.segmenter(groundTruth: groundTruth)
+        let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
-        let out = self.out, overlay = self.overlay, descriptors = self.descriptors, maxPixels = resolved.maxPixels
+        let out = output.out, overlay = output.overlay, descriptors = output.descriptors, maxPixels = resolved.maxPixels, resume = output.resume
         if resume {
             let removed = AtomicFile.removeLeftovers(in: out)
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }

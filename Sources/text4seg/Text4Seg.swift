@@ -7,11 +7,24 @@ struct Text4Seg: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text4seg",
         abstract: "Open-vocabulary semantic segmentation in the Text4Seg text-as-mask paradigm.",
+        version: "\(Text4Seg.version) (commit \(buildCommit))",
         subcommands: [Label.self, Eval.self, Descriptors.self, Vocab.self, PromptCommand.self, Models.self, Bench.self]
     )
 
+    /// The release version; the commit comes from the BuildInfo plugin.
+    static let version = "0.4.0"
+
     static func main() async {
         AllocatorTuning.apply()
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let message = CommandLineFront.unknownCommandMessage(for: arguments) {
+            warn(message)
+            Foundation.exit(ExitStatus.usage)
+        }
+        if let help = CommandLineFront.help(for: arguments) {
+            print(help)
+            Foundation.exit(ExitStatus.success)
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot()
@@ -30,6 +43,8 @@ struct Text4Seg: AsyncParsableCommand {
             exit(withError: error)
         } catch let error as ValidationError {
             exit(withError: error)
+        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+            exit(withError: error)  // help, version and parse errors that surface while running
         } catch {
             // A runtime failure before any item could run (unreadable vocabulary, no dataset,
             // unreachable model store): one message, no usage screen, exit 2.

@@ -77,7 +77,7 @@ final class LabelEndToEndTests: XCTestCase {
     func testUnknownEngineAndUnknownVocabularyAreClearErrors() throws {
         let badEngine = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "gpt", "--out", "/tmp/unused"])
         XCTAssertNotEqual(badEngine.status, 0)
-        XCTAssertTrue(badEngine.stderr.contains("unknown engine 'gpt'"), badEngine.stderr)
+        XCTAssertTrue(badEngine.stderr.contains("The value 'gpt' is invalid for '--engine <engine>'"), badEngine.stderr)
         let badVocab = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--vocab", "klingon", "--out", "/tmp/unused"])
         XCTAssertNotEqual(badVocab.status, 0)
         XCTAssertTrue(badVocab.stderr.contains("no vocabulary named 'klingon'"), badVocab.stderr)

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+import Text4SegEngines
+import Text4SegModels
+
+/// Options shared by `label` and `eval`, in titled groups. Precedence: built-in defaults <
+/// `--config` YAML < environment (the API key only) < flags. Tuning knobs few people touch
+/// are hidden from `--help` and listed by `--help-hidden` (and in the README).
+struct PipelineOptions: ParsableArguments {
+    @OptionGroup(title: "Engine") var engineOptions: EngineOptions
+    @OptionGroup(title: "Refinement") var refinement: RefinementOptions
+    @OptionGroup(title: "Server (--engine openai)") var server: ServerOptions
+    @OptionGroup(title: "Embedded engine (--engine embedded)") var embedded: EmbeddedOptions
+    @OptionGroup(title: "Limits") var limits: LimitOptions
+
+    func validate() throws {
+        try engineOptions.validate()
+        try refinement.validate()
+        try server.validate()
+        try embedded.validate()
+        try limits.validate()
+    }
+
+    func resolved() throws -> ResolvedPipeline {
+        let e = engineOptions
+        let file = try e.config.map(ConfigFile.load) ?? ConfigFile()
+        let vocabulary = try Vocabulary.load(e.vocab)
+        let grid = e.grid ?? file.grid ?? 24
+        let view = e.view ?? file.view ?? 336
+        guard Limits.grid.contains(grid) else { throw ConfigError("grid must be between \(Limits.grid.lowerBound) and \(Limits.grid.upperBound) (got \(grid))") }
+        guard Limits.view.contains(view) else { throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))") }
+        let engine = e.engine ?? file.engine ?? .embedded
+        let refiner = refinement.refiner(refinement.refine ?? file.refine ?? .auto, engine: engine, options: file.refineOptions ?? RefineOptions(),
+                                         view: view, others: vocabulary.othersValue)
+        let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: e.templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
+        return ResolvedPipeline(
+            vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
+            engine: engine, sampling: e.sampling ?? file.sampling ?? .nearest,
+            replayFolder: e.replayFolder ?? file.replay, strict: e.strict || (file.strict ?? false),
+            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency, embedded: embedded.settings,
+            maxPixels: limits.maxPixels ?? Limits.defaultMaxPixels,
+            maxRefinePixels: refinement.maxRefinePixels ?? Limits.defaultMaxRefinePixels)
+    }
+}

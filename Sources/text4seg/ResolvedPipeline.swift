@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+import Text4SegEngines
+import Text4SegModels
+
+/// What `label` and `eval` run with, once defaults, the config file and flags are merged.
+struct ResolvedPipeline {
+    var vocabulary: Vocabulary
+    var prompt: Prompt
+    var refiner: any Refiner
+    var engine: EngineKind
+    var sampling: GridSampling
+    var replayFolder: String?
+    var strict: Bool
+    var openAI: OpenAISettings
+    var concurrency: Int?
+    var embedded: EmbeddedEngine.Settings
+    var maxPixels: Int
+    var maxRefinePixels: Int
+
+    /// Items in flight: the flag or config, else 8 for a server, else the cores.
+    var jobs: Int {
+        max(1, concurrency ?? (engine == .openai ? 8 : ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    func segmenter(groundTruth: String?) throws -> Segmenter {
+        let made: any Engine
+        switch engine {
+        case .embedded:
+            made = try EmbeddedEngine(store: ModelStore(), settings: embedded)
+        case .openai:
+            made = try OpenAIEngine(settings: openAI)
+        case .oracle:
+            made = OracleEngine(sampling: sampling, labelsFolder: groundTruth)
+        case .replay:
+            guard let replayFolder else {
+                throw EngineError.missingInput(engine: engine.rawValue, item: "-", reason: "pass --replay DIR, a folder of <id>.txt answers")
+            }
+            made = ReplayEngine(folder: replayFolder)
+        }
+        var segmenter = Segmenter(engine: made, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
+        segmenter.maxRefinePixels = maxRefinePixels
+        return segmenter
+    }
+
+    /// Every effective setting that decides the results (see ``RunFingerprint``); `--resume` compares them.
+    func fingerprint(dataset: String, split: String) -> RunFingerprint {
+        var f = RunFingerprint()
+        f["dataset"] = URL(fileURLWithPath: dataset).standardizedFileURL.path
+        f["split"] = split
+        f["vocabulary"] = vocabulary.name
+        f["vocabulary.hash"] = vocabulary.contentHash
+        f["engine"] = engine.rawValue
+        f["grid"] = "\(prompt.grid)"
+        f["view"] = "\(prompt.viewSize)"
+        f["question.hash"] = RunFingerprint.hash(prompt.question)
+        f["strict"] = "\(strict)"
+        f["refine"] = refiner.name
+        f.add(prefix: "refine", refiner)
+        f["refine.max_pixels"] = "\(maxRefinePixels)"
+        switch engine {
+        case .openai:
+            f["openai.base_url"] = openAI.baseURL
+            f["openai.model"] = openAI.model
+            f["openai.max_tokens"] = "\(openAI.maxTokens)"
+            f["openai.temperature"] = "\(openAI.temperature)"
+            f["openai.stop"] = openAI.stop?.joined(separator: "\u{1F}") ?? "none"
+            f["openai.seed"] = openAI.seed.map { "\($0)" } ?? "none"
+            f["openai.image_format"] = openAI.imageFormat.rawValue
+            f["openai.jpeg_quality"] = "\(openAI.jpegQuality)"
+        case .embedded: f.add(prefix: "embedded", embedded)
+        case .oracle: f["oracle.sampling"] = sampling.rawValue
+        case .replay: f["replay.folder"] = replayFolder.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none"
+        }
+        return f
+    }
+}

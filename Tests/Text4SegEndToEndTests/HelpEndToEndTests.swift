@@ -1,0 +1,70 @@
+import Foundation
+import Text4SegTestSupport
+import XCTest
+
+/// The help screens people read, as snapshots, and the exit status of each kind of outcome.
+/// After changing an option on purpose, refresh the snapshots with
+/// `TEXT4SEG_UPDATE_SNAPSHOTS=1 swift test --filter HelpEndToEndTests` and review the diff.
+final class HelpEndToEndTests: XCTestCase {
+    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
+
+    func assertSnapshot(_ arguments: [String], _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let run = try CLI.run(arguments, environment: ["COLUMNS": "100"])
+        XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
+        let path = HelpEndToEndTests.snapshots + "/" + name + ".txt"
+        if ProcessInfo.processInfo.environment["TEXT4SEG_UPDATE_SNAPSHOTS"] == "1" {
+            try run.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        let expected = try String(contentsOfFile: path, encoding: .utf8)
+        XCTAssertEqual(run.stdout, expected, "\(arguments.joined(separator: " ")) differs from Snapshots/\(name).txt", file: file, line: line)
+    }
+
+    func testHelpScreensMatchTheirSnapshots() throws {
+        try assertSnapshot(["--help"], "text4seg-help")
+        try assertSnapshot(["label", "--help"], "label-help")
+        try assertSnapshot(["eval", "--help"], "eval-help")
+        try assertSnapshot(["eval", "--help-hidden"], "eval-help-hidden")
+    }
+
+    func testHelpIsGroupedShowsDefaultsAndEndsWithExamples() throws {
+        for command in [["label"], ["eval"]] {
+            let help = try CLI.run(command + ["--help"]).stdout
+            for title in ["OUTPUT:", "ENGINE:", "REFINEMENT:", "SERVER (--ENGINE OPENAI):", "LIMITS:"] {
+                XCTAssertTrue(help.contains(title), "\(command): \(title)")
+            }
+            XCTAssertTrue(help.contains("(default: 24)"))
+            XCTAssertTrue(help.contains("EXAMPLES:\n  # "), help)
+            XCTAssertFalse(help.contains("--ws-margin"), "tuning knobs are hidden")
+            XCTAssertTrue(try CLI.run(command + ["--help-hidden"]).stdout.contains("--ws-margin"))
+        }
+    }
+
+    func testExitStatusesByKind() throws {
+        let version = try CLI.run(["--version"])
+        XCTAssertEqual(version.status, 0)
+        XCTAssertNotNil(version.stdout.range(of: #"^\d+\.\d+\.\d+ \(commit [0-9a-f]{12}(\+changes)?\)\n$"#, options: .regularExpression), version.stdout)
+
+        let misspelt = try CLI.run(["evaluate", "--dataset", "x"])
+        XCTAssertEqual(misspelt.status, 64)
+        XCTAssertTrue(misspelt.stderr.contains("'evaluate' is not a text4seg command. Did you mean 'eval'?"), misspelt.stderr)
+
+        let badValue = try CLI.run(["label", "x.jpg", "--out", "o", "--engine", "gpt"])
+        XCTAssertEqual(badValue.status, 64)
+        XCTAssertTrue(badValue.stderr.contains("The value 'gpt' is invalid for '--engine <engine>'"), badValue.stderr)
+
+        // A runtime failure is one message and status 2, with no usage screen after it.
+        let noDataset = try CLI.run(["eval", "--dataset", "/nonexistent/dataset", "--engine", "oracle"])
+        XCTAssertEqual(noDataset.status, 2)
+        XCTAssertTrue(noDataset.stderr.hasPrefix("error: /nonexistent/dataset: not a dataset folder"), noDataset.stderr)
+        XCTAssertFalse(noDataset.stderr.contains("Usage:"))
+    }
+
+    func testUnknownNamesInAConfigFileSayWhereAndWhat() throws {
+        let folder = try CLI.temporaryFolder()
+        try "engine: gpt\n".write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
+        let run = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--out", folder + "/o", "--config", folder + "/c.yaml"])
+        XCTAssertEqual(run.status, 2)
+        XCTAssertTrue(run.stderr.contains("c.yaml:1:9: engine: unknown engine 'gpt'; available: embedded, openai, oracle, replay"), run.stderr)
+    }
+}
