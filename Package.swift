@@ -19,13 +19,16 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
     ],
     targets: [
-        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
-                       
-                       providers: [.apt(["libpng-dev"])]),
-        .systemLibrary(name: "CJPEG", path: "Sources/CJPEG",
-                       providers: [.apt(["libjpeg-dev"])]),
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS",
-                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", path: "Sources/CJPEG",
+            providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(
+            name: "CBLAS", path: "Sources/CBLAS",
+            providers: [.apt(["libopenblas-dev"])]),
         .target(
             name: "CImageCodecs",
             dependencies: ["CPNG", "CJPEG"],

@@ -10,16 +10,19 @@ struct BuildInfo: BuildToolPlugin {
         let output = context.pluginWorkDirectoryURL.appending(path: "generated")
         let scratch = context.pluginWorkDirectoryURL.appending(path: "scratch")
         let script = """
-        mkdir -p "$2" "$3"
-        commit=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
-        if [ "$commit" != unknown ] && ! git -C "$1" diff --quiet HEAD -- 2>/dev/null; then commit="$commit+changes"; fi
-        printf '/// The git commit this build comes from (written by the BuildInfo plugin).\\nlet buildCommit = "%s"\\n' "$commit" > "$3/BuildInfo.swift"
-        cmp -s "$3/BuildInfo.swift" "$2/BuildInfo.swift" || cp "$3/BuildInfo.swift" "$2/BuildInfo.swift"
-        """
-        return [.prebuildCommand(
-            displayName: "Embed the git commit",
-            executable: URL(fileURLWithPath: "/bin/sh"),
-            arguments: ["-c", script, "sh", context.package.directoryURL.path, output.path, scratch.path],
-            outputFilesDirectory: output)]
+            mkdir -p "$2" "$3"
+            commit=$(git -C "$1" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+            if [ "$commit" != unknown ] && ! git -C "$1" diff --quiet HEAD -- 2>/dev/null; then commit="$commit+changes"; fi
+            comment='/// The git commit this build comes from (written by the BuildInfo plugin).'
+            printf '%s\\nlet buildCommit = "%s"\\n' "$comment" "$commit" > "$3/BuildInfo.swift"
+            cmp -s "$3/BuildInfo.swift" "$2/BuildInfo.swift" || cp "$3/BuildInfo.swift" "$2/BuildInfo.swift"
+            """
+        return [
+            .prebuildCommand(
+                displayName: "Embed the git commit",
+                executable: URL(fileURLWithPath: "/bin/sh"),
+                arguments: ["-c", script, "sh", context.package.directoryURL.path, output.path, scratch.path],
+                outputFilesDirectory: output)
+        ]
     }
 }

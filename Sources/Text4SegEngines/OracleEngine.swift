@@ -31,8 +31,9 @@ public struct OracleEngine: Engine {
             throw EngineError.missingInput(engine: name, item: request.itemID, reason: "no ground truth: pass --ground-truth DIR")
         }
         let vocabulary = request.vocabulary
-        let grid = truth.downsample(rows: request.prompt.grid, cols: request.prompt.grid, rule: sampling,
-                                    ignoreValue: vocabulary.ignoreValue, othersValue: vocabulary.othersValue)
+        let grid = truth.downsample(
+            rows: request.prompt.grid, cols: request.prompt.grid, rule: sampling,
+            ignoreValue: vocabulary.ignoreValue, othersValue: vocabulary.othersValue)
         let text = DescriptorEncoder.answer(DescriptorEncoder.encode(grid, vocabulary: vocabulary, format: format))
         return EngineOutput(text: text, seconds: Date().timeIntervalSince(start))
     }

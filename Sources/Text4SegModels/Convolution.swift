@@ -29,7 +29,9 @@ struct FoldedConvolution {
     let bias: [Float]
 
     /// Folds `γ (x − μ) / √(σ² + ε) + β` into the convolution that precedes it.
-    init(weight: Tensor, batchNorm prefix: String, in tensors: (String) throws -> Tensor, stride: Int, depthwise: Bool, epsilon: Float) throws {
+    init(
+        weight: Tensor, batchNorm prefix: String, in tensors: (String) throws -> Tensor, stride: Int, depthwise: Bool, epsilon: Float
+    ) throws {
         let gamma = try tensors(prefix + ".weight"), beta = try tensors(prefix + ".bias")
         let mean = try tensors(prefix + ".running_mean"), variance = try tensors(prefix + ".running_var")
         outputs = weight.shape[0]
@@ -80,8 +82,9 @@ struct FoldedConvolution {
                     let (wp, ip, cp) = (w.baseAddress!, cols.baseAddress!, c.baseAddress!)
                     Parallel.rows(outputs) { range in
                         for o in range { (cp + o * pixels).update(repeating: bias[o], count: pixels) }
-                        LinearAlgebra.gemmAccumulate(wp + range.lowerBound * depth, lda: depth, ip, ldb: pixels, m: range.count, n: pixels, k: depth,
-                                                     into: cp + range.lowerBound * pixels, ldc: pixels)
+                        LinearAlgebra.gemmAccumulate(
+                            wp + range.lowerBound * depth, lda: depth, ip, ldb: pixels, m: range.count, n: pixels, k: depth,
+                            into: cp + range.lowerBound * pixels, ldc: pixels)
                         if activate { FoldedConvolution.relu6(cp + range.lowerBound * pixels, range.count * pixels) }
                     }
                 }

@@ -46,20 +46,26 @@ public struct EfficientNetLite: Sendable {
         let file = try SafetensorsFile(path: path)
         let epsilon: Float = 1e-3
         func t(_ name: String) throws -> Tensor { try file.tensor(name) }
-        stem = try FoldedConvolution(weight: t("_conv_stem.weight"), batchNorm: "_bn0", in: t, stride: 2, depthwise: false, epsilon: epsilon)
+        stem = try FoldedConvolution(
+            weight: t("_conv_stem.weight"), batchNorm: "_bn0", in: t, stride: 2, depthwise: false, epsilon: epsilon)
         var blocks: [Block] = []
         for (i, stride) in EfficientNetLite.blockStrides.enumerated() {
             let p = "_blocks.\(i)."
-            let expand = file.names.contains(p + "_expand_conv.weight")
-                ? try FoldedConvolution(weight: t(p + "_expand_conv.weight"), batchNorm: p + "_bn0", in: t, stride: 1, depthwise: false, epsilon: epsilon)
+            let expand =
+                file.names.contains(p + "_expand_conv.weight")
+                ? try FoldedConvolution(
+                    weight: t(p + "_expand_conv.weight"), batchNorm: p + "_bn0", in: t, stride: 1, depthwise: false, epsilon: epsilon)
                 : nil
-            let depthwise = try FoldedConvolution(weight: t(p + "_depthwise_conv.weight"), batchNorm: p + "_bn1", in: t, stride: stride, depthwise: true, epsilon: epsilon)
-            let project = try FoldedConvolution(weight: t(p + "_project_conv.weight"), batchNorm: p + "_bn2", in: t, stride: 1, depthwise: false, epsilon: epsilon)
+            let depthwise = try FoldedConvolution(
+                weight: t(p + "_depthwise_conv.weight"), batchNorm: p + "_bn1", in: t, stride: stride, depthwise: true, epsilon: epsilon)
+            let project = try FoldedConvolution(
+                weight: t(p + "_project_conv.weight"), batchNorm: p + "_bn2", in: t, stride: 1, depthwise: false, epsilon: epsilon)
             let inputs = expand?.inputs ?? depthwise.inputs
             blocks.append(Block(expand: expand, depthwise: depthwise, project: project, skip: stride == 1 && inputs == project.outputs))
         }
         self.blocks = blocks
-        head = try FoldedConvolution(weight: t("_conv_head.weight"), batchNorm: "_bn1", in: t, stride: 1, depthwise: false, epsilon: epsilon)
+        head = try FoldedConvolution(
+            weight: t("_conv_head.weight"), batchNorm: "_bn1", in: t, stride: 1, depthwise: false, epsilon: epsilon)
         classifier = try t("_fc.weight")
         classifierBias = try t("_fc.bias")
     }
@@ -93,7 +99,8 @@ public struct EfficientNetLite: Sendable {
         classifier.data.withUnsafeBufferPointer { w in
             f.data.withUnsafeBufferPointer { x in
                 cellLogits.withUnsafeMutableBufferPointer { out in
-                    LinearAlgebra.gemmAccumulate(w.baseAddress!, lda: d, x.baseAddress!, ldb: cells, m: k, n: cells, k: d, into: out.baseAddress!, ldc: cells)
+                    LinearAlgebra.gemmAccumulate(
+                        w.baseAddress!, lda: d, x.baseAddress!, ldb: cells, m: k, n: cells, k: d, into: out.baseAddress!, ldc: cells)
                 }
             }
         }

@@ -122,7 +122,9 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
         let view = Resampling.bilinear(request.image, width: settings.inputSize, height: settings.inputSize)
         let output = net.run(view)
         let cells = output.rows * output.cols
-        let imageScores = output.imageLogits.withUnsafeBufferPointer { vote($0.baseAddress!, stride: 1, weights: weights, classCount: classes.count) }
+        let imageScores = output.imageLogits.withUnsafeBufferPointer {
+            vote($0.baseAddress!, stride: 1, weights: weights, classCount: classes.count)
+        }
         let best = imageScores.max() ?? 0
         let allowed = imageScores.map { $0 >= settings.gate * best }
         var cellScores = [[Float]](repeating: [], count: cells)
@@ -139,7 +141,9 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
             var map = (0..<cells).map { cellScores[$0][v] }
             if settings.relativeThreshold > 0, let peak = map.max(), peak > 0 {
                 // Below the relative threshold the class cannot win: its score drops under the background's.
-                for p in 0..<cells where map[p] < settings.relativeThreshold * peak { map[p] = min(map[p], settings.backgroundThreshold * 0.5) }
+                for p in 0..<cells where map[p] < settings.relativeThreshold * peak {
+                    map[p] = min(map[p], settings.backgroundThreshold * 0.5)
+                }
             }
             maps[item.id] = map
         }

@@ -7,7 +7,9 @@ public enum ImageNetLabels {
     public static func texts(store: ModelStore) throws -> [String] {
         func table(_ asset: ModelStore.Asset) throws -> [String: String] {
             let path = try store.require(asset)
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw WeightsError.unreadable(path: path, reason: "not UTF-8 text") }
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw WeightsError.unreadable(path: path, reason: "not UTF-8 text")
+            }
             var table: [String: String] = [:]
             for line in text.split(separator: "\n") {
                 let parts = line.split(separator: "\t", maxSplits: 1)
@@ -16,7 +18,9 @@ public enum ImageNetLabels {
             return table
         }
         let synsetsPath = try store.require(.imagenetSynsets)
-        guard let synsets = try? String(contentsOfFile: synsetsPath, encoding: .utf8) else { throw WeightsError.unreadable(path: synsetsPath, reason: "not UTF-8 text") }
+        guard let synsets = try? String(contentsOfFile: synsetsPath, encoding: .utf8) else {
+            throw WeightsError.unreadable(path: synsetsPath, reason: "not UTF-8 text")
+        }
         let ids = synsets.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
         guard ids.count == 1000 else { throw WeightsError.malformed(path: synsetsPath, reason: "\(ids.count) synsets, expected 1000") }
         let lemmas = try table(.imagenetLemmas), definitions = try table(.imagenetDefinitions)

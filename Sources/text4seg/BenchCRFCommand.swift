@@ -8,7 +8,12 @@ extension Bench {
         static let configuration = CommandConfiguration(
             commandName: "crf",
             abstract: "text4seg's dense CRF against pydensecrf2 (Krähenbühl's C++), same inputs and parameters, one thread each.",
-            discussion: "Runs scripts/bench_densecrf.py (needs `pip install pydensecrf2`) on the same oracle grids. Prints both mIoUs and the CRF time per image on the dataset, and on a 500×375 image with 2 and with 21 classes; the guided filter and the seeded watershed (the default on patch labels) are measured beside them.")
+            discussion:
+                "Runs scripts/bench_densecrf.py (needs `pip install pydensecrf2`) on the same oracle grids. Prints both mIoUs and "
+                + "the CRF time per image on the dataset, and on a 500×375 image with 2 and with 21 classes; "
+                + "the guided filter and the "
+                + "seeded watershed (the default on patch labels) are measured beside them."
+        )
 
         @Option(help: "Dataset folder (images/ + labels/ + ids.txt).")
         var dataset: String = "../shared/data/voc2012-val-dev"
@@ -51,12 +56,20 @@ extension Bench {
             let reference = try runPython(["--limit", String(limit)])
             let pythonMIoU = reference["mIoU"] as! Double, pythonMs = reference["ms_per_image"] as! Double
             let swiftMs = crfSeconds / Double(items.count) * 1000
-            print("dense CRF, oracle \(grid)×\(grid) grids, \(items.count) images, defaults: 5 iterations, Gaussian sxy 3 compat 3, bilateral sxy 50 srgb 13 compat 10, gt_prob 0.9")
+            print(
+                "dense CRF, oracle \(grid)×\(grid) grids, \(items.count) images, defaults: 5 iterations, Gaussian sxy 3 compat 3, "
+                    + "bilateral sxy 50 srgb 13 compat 10, gt_prob 0.9"
+            )
             print(String(format: "pydensecrf2: mIoU %.4f  %.1f ms/image", pythonMIoU, pythonMs))
             print(String(format: "text4seg:    mIoU %.4f  %.1f ms/image", swiftMIoU, swiftMs))
-            print(String(format: "mIoU difference %.4f points; time ratio text4seg/pydensecrf2 %.2f", abs(swiftMIoU - pythonMIoU), swiftMs / pythonMs))
-            print(String(format: "watershed:   mIoU %.4f  %.1f ms/image (text4seg's default on patch labels)",
-                         watershedMatrix.metrics().meanIoU * 100, watershedSeconds / Double(items.count) * 1000))
+            print(
+                String(
+                    format: "mIoU difference %.4f points; time ratio text4seg/pydensecrf2 %.2f", abs(swiftMIoU - pythonMIoU),
+                    swiftMs / pythonMs))
+            print(
+                String(
+                    format: "watershed:   mIoU %.4f  %.1f ms/image (text4seg's default on patch labels)",
+                    watershedMatrix.metrics().meanIoU * 100, watershedSeconds / Double(items.count) * 1000))
 
             let sample = try ImageIO.readImage(dataset + "/images/2007_000033.jpg")
             let image = Resampling.bilinear(sample, width: 500, height: 375)
@@ -70,8 +83,10 @@ extension Bench {
                 let watershedMs = try fastest { _ = try watershed.refine(input) }
                 let reference = try runPython(["--synthetic", String(k), "--repeat", String(runs)])
                 let pythonMs = reference["ms"] as! Double
-                print(String(format: "  K = %2d: pydensecrf2 %7.1f   text4seg crf %7.1f (ratio %.2f)   guided %6.1f   watershed %6.1f",
-                             k, pythonMs, crfMs, crfMs / pythonMs, guidedMs, watershedMs))
+                print(
+                    String(
+                        format: "  K = %2d: pydensecrf2 %7.1f   text4seg crf %7.1f (ratio %.2f)   guided %6.1f   watershed %6.1f",
+                        k, pythonMs, crfMs, crfMs / pythonMs, guidedMs, watershedMs))
             }
         }
 
@@ -86,7 +101,9 @@ extension Bench {
         }
 
         func runPython(_ extra: [String]) throws -> [String: Any] {
-            try PythonReference.run(python, ["--dataset", dataset, "--grid", String(grid)] + extra, needs: "numpy, Pillow and pydensecrf2 (`python3 -m pip install pydensecrf2`)")
+            try PythonReference.run(
+                python, ["--dataset", dataset, "--grid", String(grid)] + extra,
+                needs: "numpy, Pillow and pydensecrf2 (`python3 -m pip install pydensecrf2`)")
         }
     }
 }

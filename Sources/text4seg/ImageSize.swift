@@ -9,7 +9,8 @@ struct ImageSize: ExpressibleByArgument, CustomStringConvertible, Sendable {
     init?(argument: String) {
         let parts = argument.lowercased().split(separator: "x", omittingEmptySubsequences: false)
         guard parts.count == 2, let width = Int(parts[0]), let height = Int(parts[1]),
-              Limits.side.contains(width), Limits.side.contains(height) else { return nil }
+            Limits.side.contains(width), Limits.side.contains(height)
+        else { return nil }
         self.width = width
         self.height = height
     }

@@ -24,9 +24,9 @@ struct Label: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Label images: one palette PNG per image, plus overlays and descriptors on request.",
         discussion: """
-        An image that cannot be read or described is reported and skipped; the others are still written. \
-        Exit status: 0 all written, 1 some images failed, 2 nothing could run, 64 bad usage, 130 interrupted.
-        """)
+            An image that cannot be read or described is reported and skipped; the others are still written. \
+            Exit status: 0 all written, 1 some images failed, 2 nothing could run, 64 bad usage, 130 interrupted.
+            """)
 
     @Argument(help: "Image files (JPEG or PNG).")
     var images: [String]
@@ -42,8 +42,10 @@ struct Label: AsyncParsableCommand {
         for path in images { byStem[Label.stem(path), default: []].append(path) }
         let clashes = byStem.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
         if let (name, paths) = clashes.first {
-            throw ValidationError("\(paths.map { "'\($0)'" }.joined(separator: " and ")) would all be written as \(output.out)/\(name).png"
-                + (clashes.count > 1 ? " (and \(clashes.count - 1) more such names)" : "") + "; label them into different --out folders")
+            throw ValidationError(
+                "\(paths.map { "'\($0)'" }.joined(separator: " and ")) would all be written as \(output.out)/\(name).png"
+                    + (clashes.count > 1 ? " (and \(clashes.count - 1) more such names)" : "") + "; label them into different --out folders"
+            )
         }
     }
 
@@ -53,7 +55,8 @@ struct Label: AsyncParsableCommand {
         let resolved = try pipeline.resolved()
         let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
-        let out = output.out, overlay = output.overlay, descriptors = output.descriptors, maxPixels = resolved.maxPixels, resume = output.resume
+        let out = output.out, overlay = output.overlay, descriptors = output.descriptors, maxPixels = resolved.maxPixels,
+            resume = output.resume
         if resume {
             let removed = AtomicFile.removeLeftovers(in: out)
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
@@ -64,7 +67,9 @@ struct Label: AsyncParsableCommand {
         let failures: [(String, String)]
         do {
             failures = try await Interruption.cancellable {
-                try await Label.labelAll(images, segmenter: segmenter, writer: writer, out: out, overlay: overlay, descriptors: descriptors, jobs: jobs, maxPixels: maxPixels)
+                try await Label.labelAll(
+                    images, segmenter: segmenter, writer: writer, out: out, overlay: overlay, descriptors: descriptors, jobs: jobs,
+                    maxPixels: maxPixels)
             }
         } catch is CancellationError {
             await segmenter.engine.shutdown()
@@ -79,7 +84,10 @@ struct Label: AsyncParsableCommand {
         }
     }
 
-    static func labelAll(_ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int, maxPixels: Int) async throws -> [(String, String)] {
+    static func labelAll(
+        _ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int,
+        maxPixels: Int
+    ) async throws -> [(String, String)] {
         try await withThrowingTaskGroup(of: (String, String?).self) { group in
             var next = 0
             var failures: [(String, String)] = []
@@ -104,7 +112,11 @@ struct Label: AsyncParsableCommand {
             while next < images.count && next < max(1, jobs) { launch() }
             while let (path, failure) = try await group.next() {
                 if Task.isCancelled { continue }
-                if let failure { failures.append((path, failure)) } else { print("\(path) -> \(out)/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).png") }
+                if let failure {
+                    failures.append((path, failure))
+                } else {
+                    print("\(path) -> \(out)/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).png")
+                }
                 if next < images.count { launch() }
             }
             try Task.checkCancellation()

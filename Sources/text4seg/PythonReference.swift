@@ -4,7 +4,9 @@ import Foundation
 /// Runs a Python reference script (the benchmarks' other side) and reads the JSON it prints.
 enum PythonReference {
     /// The JSON is read from the last line of standard output (reference packages may print lines of their own first).
-    static func run(_ script: String, _ arguments: [String], python: String = "python3", environment: [String: String] = [:], needs: String) throws -> [String: Any] {
+    static func run(
+        _ script: String, _ arguments: [String], python: String = "python3", environment: [String: String] = [:], needs: String
+    ) throws -> [String: Any] {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [python, script] + arguments

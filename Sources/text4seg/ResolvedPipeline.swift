@@ -35,7 +35,8 @@ struct ResolvedPipeline {
             made = OracleEngine(sampling: sampling, labelsFolder: groundTruth)
         case .replay:
             guard let replayFolder else {
-                throw EngineError.missingInput(engine: engine.rawValue, item: "-", reason: "pass --replay DIR, a folder of <id>.txt answers")
+                throw EngineError.missingInput(
+                    engine: engine.rawValue, item: "-", reason: "pass --replay DIR, a folder of <id>.txt answers")
             }
             made = ReplayEngine(folder: replayFolder)
         }

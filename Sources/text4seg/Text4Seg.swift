@@ -43,7 +43,7 @@ struct Text4Seg: AsyncParsableCommand {
             exit(withError: error)
         } catch let error as ValidationError {
             exit(withError: error)
-        } catch where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
+        } catch  where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
             exit(withError: error)  // help, version and parse errors that surface while running
         } catch {
             // A runtime failure before any item could run (unreadable vocabulary, no dataset,

@@ -39,7 +39,10 @@ struct Vocab: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Report every problem in vocabulary files as file:line:column.",
-            discussion: "Errors: malformed YAML, unknown keys, missing or duplicate ids, names and prompt names, ids out of range, bad colours, empty names. Warnings: synonyms shared between classes. Exit status 1 when any error is found.")
+            discussion:
+                "Errors: malformed YAML, unknown keys, missing or duplicate ids, names and prompt names, ids out of range, bad "
+                + "colours, empty names. Warnings: synonyms shared between classes. Exit status 1 when any error is found."
+        )
 
         @Argument(help: "YAML files or built-in names.")
         var files: [String]

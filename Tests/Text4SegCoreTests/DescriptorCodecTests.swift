@@ -6,16 +6,19 @@ final class DescriptorCodecTests: XCTestCase {
 
     /// The G = 4 example from Text4Seg's description of `encode_mask`.
     func testEncodeMatchesTheReferenceExampleByteForByte() {
-        let grid = DescriptorGrid(rows: 4, cols: 4, values: [
-            0, 0, 0, 0,
-            0, 8, 8, 8,
-            0, 8, 8, 0,
-            0, 0, 0, 0,
-        ])
+        let grid = DescriptorGrid(
+            rows: 4, cols: 4,
+            values: [
+                0, 0, 0, 0,
+                0, 8, 8, 8,
+                0, 8, 8, 0,
+                0, 0, 0, 0,
+            ])
         let text = DescriptorEncoder.encode(grid, vocabulary: voc)
         XCTAssertEqual(text, "others *4\n others *1| cat *3\n others *1| cat *2| others *1\n others *4\n")
-        XCTAssertEqual(DescriptorEncoder.answer(text),
-                       "Sure, the segmentation mask is:\n<seg>others *4\n others *1| cat *3\n others *1| cat *2| others *1\n others *4\n</seg>")
+        XCTAssertEqual(
+            DescriptorEncoder.answer(text),
+            "Sure, the segmentation mask is:\n<seg>others *4\n others *1| cat *3\n others *1| cat *2| others *1\n others *4\n</seg>")
     }
 
     func testEncodeUsesPromptNamesAndFullForm() {

@@ -1,8 +1,8 @@
 import Foundation
 import Text4SegCore
 import Text4SegModels
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// The EfficientNet-Lite0 port against an independent numpy forward pass
 /// (scripts/efficientnet_reference.py) on a VOC sample image at two sizes.
@@ -17,7 +17,8 @@ final class EfficientNetTests: XCTestCase {
     func testLogitsMatchTheReferenceAtTwoSizes() throws {
         try Prerequisite.models.require()
         let store = ModelStore()
-        let references = try JSONDecoder().decode([String: Reference].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-reference.json")))
+        let references = try JSONDecoder().decode(
+            [String: Reference].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-reference.json")))
         let net = try EfficientNetLite(store: store)
         XCTAssertEqual(net.classCount, 1000)
         for (file, reference) in references {
@@ -28,8 +29,9 @@ final class EfficientNetTests: XCTestCase {
             XCTAssertLessThan(relativeError(output.imageLogits, reference.image), 1e-4, file)
             let cells = output.rows * output.cols
             XCTAssertLessThan(relativeError(Array(output.cellLogits.prefix(20 * cells)), reference.cells20), 1e-4, file)
-            XCTAssertEqual(output.imageLogits.indices.max { output.imageLogits[$0] < output.imageLogits[$1] },
-                           reference.image.indices.max { reference.image[$0] < reference.image[$1] }, file)
+            XCTAssertEqual(
+                output.imageLogits.indices.max { output.imageLogits[$0] < output.imageLogits[$1] },
+                reference.image.indices.max { reference.image[$0] < reference.image[$1] }, file)
         }
     }
 }
@@ -47,7 +49,8 @@ final class TorchParityTests: XCTestCase {
     func testEfficientNetAndMiniLMMatchPyTorch() throws {
         try Prerequisite.models.require()
         let store = ModelStore()
-        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/torch-reference.json")))
+        let fixture = try JSONDecoder().decode(
+            Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/torch-reference.json")))
         let net = try EfficientNetLite(store: store)
         XCTAssertEqual(fixture.efficientnet.count, 2)
         for (file, reference) in fixture.efficientnet {

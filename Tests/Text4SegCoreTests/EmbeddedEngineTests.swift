@@ -1,8 +1,8 @@
 import Foundation
 import Text4SegCore
 import Text4SegModels
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 final class EmbeddedEngineTests: XCTestCase {
     func engine() throws -> EmbeddedEngine {
@@ -14,21 +14,23 @@ final class EmbeddedEngineTests: XCTestCase {
     func testImageNetTextsAreLemmasAndDefinitionsInClassifierOrder() throws {
         let texts = try ImageNetLabels.texts(store: ModelStore())
         XCTAssertEqual(texts.count, 1000)
-        XCTAssertEqual(texts[0], "tench, Tinca tinca: freshwater dace-like game fish of Europe and western Asia noted for ability to survive outside water")
+        XCTAssertEqual(
+            texts[0],
+            "tench, Tinca tinca: freshwater dace-like game fish of Europe and western Asia noted for ability to survive outside water")
     }
 
     func testAnyVocabularyGetsAGridAndScoreMaps() async throws {
         let engine = try engine()
         let yaml = """
-        name: tiny
-        ignore: 65535
-        others: 0
-        classes:
-          - {id: 0, name: background, prompt: others}
-          - {id: 1, name: aeroplane, synonyms: [airliner, airplane]}
-          - {id: 2, name: cat}
-          - {id: 300, name: lighthouse}
-        """
+            name: tiny
+            ignore: 65535
+            others: 0
+            classes:
+              - {id: 0, name: background, prompt: others}
+              - {id: 1, name: aeroplane, synonyms: [airliner, airplane]}
+              - {id: 2, name: cat}
+              - {id: 300, name: lighthouse}
+            """
         let (parsed, issues) = VocabularyLoader.parse(yaml, file: "tiny.yaml")
         let vocabulary = try XCTUnwrap(parsed, "\(issues)")
         let image = try ImageIO.readImage(TestPaths.samples + "/images/2007_000033.jpg")

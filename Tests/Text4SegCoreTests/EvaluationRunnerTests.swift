@@ -1,8 +1,8 @@
 import Foundation
 import Text4SegCore
 import Text4SegEngines
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 final class EvaluationRunnerTests: XCTestCase {
     /// A dataset with two good items, a truncated JPEG, a label map of the wrong size and a missing label.
@@ -47,9 +47,11 @@ final class EvaluationRunnerTests: XCTestCase {
         let full = try await EvaluationRunner(segmenter: Segmenter(engine: OracleEngine(), vocabulary: voc)).run(items)
 
         // First run: only two items, as if killed before the third.
-        let (journal, none) = try EvaluationJournal.open(path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.34"]), resume: true)
+        let (journal, none) = try EvaluationJournal.open(
+            path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.34"]), resume: true)
         XCTAssertTrue(none.isEmpty)
-        _ = try await EvaluationRunner(segmenter: Segmenter(engine: OracleEngine(), vocabulary: voc)).run(Array(items.prefix(2)), journal: journal)
+        _ = try await EvaluationRunner(segmenter: Segmenter(engine: OracleEngine(), vocabulary: voc)).run(
+            Array(items.prefix(2)), journal: journal)
         await journal.close()
         // A torn last line, as a kill mid-write leaves.
         let handle = FileHandle(forWritingAtPath: journalPath)!
@@ -57,7 +59,8 @@ final class EvaluationRunnerTests: XCTestCase {
         handle.write(Data("{\"id\":\"2007_00".utf8))
         try handle.close()
 
-        let (resumedJournal, finished) = try EvaluationJournal.open(path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.34"]), resume: true)
+        let (resumedJournal, finished) = try EvaluationJournal.open(
+            path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.34"]), resume: true)
         XCTAssertEqual(Set(finished.keys), Set(items.prefix(2).map(\.id)))
         let counter = Counter()
         let runner = EvaluationRunner(segmenter: Segmenter(engine: CountingEngine(counter: counter), vocabulary: voc))
@@ -67,7 +70,9 @@ final class EvaluationRunnerTests: XCTestCase {
         XCTAssertEqual(resumed.resumed, 2)
         XCTAssertEqual(resumed.matrix, full.matrix)
 
-        XCTAssertThrowsError(try EvaluationJournal.open(path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.5"]), resume: true)) { error in
+        XCTAssertThrowsError(
+            try EvaluationJournal.open(path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.5"]), resume: true)
+        ) { error in
             XCTAssertTrue("\(error)".contains("other settings (refine.margin: was '0.34', now '0.5')"), "\(error)")
         }
     }

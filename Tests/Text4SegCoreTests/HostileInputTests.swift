@@ -1,7 +1,7 @@
 import Foundation
 import Text4SegCore
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// Inputs a hostile but fair user (or a broken server) can send: each must end in a
 /// result or a typed error, never a trap, an unbounded allocation or a path outside its folder.
@@ -57,7 +57,9 @@ final class HostileInputTests: XCTestCase {
         XCTAssertEqual(try ConfinedPath.join("out", "..hidden", extension: "png"), "out/..hidden.png", "dots inside a name are fine")
 
         let root = try TestPaths.temporaryFolder()
-        for folder in ["images", "labels"] { try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true) }
+        for folder in ["images", "labels"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
         try "2007_000033\n../../victim/pwn\n".write(toFile: root + "/ids.txt", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try Dataset.items(at: root)) { error in
             XCTAssertTrue("\(error)".contains("ids.txt:2: id '../../victim/pwn' is not a plain file name"), "\(error)")
@@ -66,7 +68,9 @@ final class HostileInputTests: XCTestCase {
 
     func testDuplicateIdsAreListedOnceAndReported() throws {
         let root = try TestPaths.temporaryFolder()
-        for folder in ["images", "labels"] { try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true) }
+        for folder in ["images", "labels"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
         try "a\nb\na\na\n".write(toFile: root + "/ids.txt", atomically: true, encoding: .utf8)
         let listing = try Dataset.list(at: root)
         XCTAssertEqual(listing.items.map(\.id), ["a", "b"])
@@ -87,14 +91,18 @@ final class HostileInputTests: XCTestCase {
         let folder = try TestPaths.temporaryFolder()
         XCTAssertEqual(try? TextFile.read(folder).isEmpty, nil)
         XCTAssertThrowsError(try TextFile.read(folder)) { XCTAssertEqual($0 as? TextFileError, .isFolder(folder)) }
-        XCTAssertThrowsError(try TextFile.read(folder + "/none.txt")) { XCTAssertEqual($0 as? TextFileError, .missing(folder + "/none.txt")) }
+        XCTAssertThrowsError(try TextFile.read(folder + "/none.txt")) {
+            XCTAssertEqual($0 as? TextFileError, .missing(folder + "/none.txt"))
+        }
         let utf16 = folder + "/utf16.txt"
         try "<seg>cat *24\n</seg>".data(using: .utf16)!.write(to: URL(fileURLWithPath: utf16))
         XCTAssertThrowsError(try TextFile.read(utf16)) { XCTAssertTrue("\($0)".contains("UTF-16"), "\($0)") }
         let latin1 = folder + "/latin1.txt"
         try Data([0x63, 0x61, 0x74, 0xE9, 0x20]).write(to: URL(fileURLWithPath: latin1))
         XCTAssertThrowsError(try TextFile.read(latin1)) { XCTAssertTrue("\($0)".contains("byte 3 is not valid UTF-8"), "\($0)") }
-        XCTAssertThrowsError(try TextFile.decode(Data(count: 100), path: "x", limit: 10)) { XCTAssertTrue("\($0)".contains("larger than"), "\($0)") }
+        XCTAssertThrowsError(try TextFile.decode(Data(count: 100), path: "x", limit: 10)) {
+            XCTAssertTrue("\($0)".contains("larger than"), "\($0)")
+        }
         XCTAssertEqual(try TextFile.decode(Data([0xEF, 0xBB, 0xBF, 0x61]), path: "bom"), "a")
     }
 

@@ -1,8 +1,8 @@
 import Foundation
 import Text4SegCore
 import Text4SegEngines
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// Compares against fixtures made by scripts/bench_oracle_eval.py, an
 /// independent numpy + Pillow implementation of the same computation.

@@ -5,7 +5,12 @@ final class PromptBuilderTests: XCTestCase {
     func testConditionQuestionForVOCIsTextSegsWording() throws {
         let voc = try Vocabulary.load("pascal-voc")
         let prompt = PromptBuilder(vocabulary: voc).build(.condition)
-        XCTAssertEqual(prompt.question, "Please segment the image based on the category: others|aeroplane|bicycle|bird|ship|bottle|bus|car|cat|chair|cow|table|dog|horse|motorbike|person|potted plant|sheep|sofa|train|TV.")
+        XCTAssertEqual(
+            prompt.question,
+            "Please segment the image based on the category: "
+                + "others|aeroplane|bicycle|bird|ship|bottle|bus|car|cat|chair|cow|table|dog|horse|motorbike|person|potted "
+                + "plant|sheep|sofa|train|TV."
+        )
         XCTAssertEqual(prompt.viewSize, 336)
         XCTAssertEqual(prompt.grid, 24)
     }
@@ -29,8 +34,12 @@ final class PromptBuilderTests: XCTestCase {
     func testRawConversationsAndChatMessages() throws {
         let voc = try Vocabulary.load("pascal-voc")
         let prompt = PromptBuilder(vocabulary: voc).build(.all)
-        XCTAssertEqual(prompt.conversation(.vicunaV1),
-                       "A chat between a curious user and an artificial intelligence assistant. You are able to understand the visual content that the user provides, The assistant gives helpful, detailed, and polite answers to the user's questions. USER: <image>\nSegment the entire image and classify each category separately. ASSISTANT:")
+        XCTAssertEqual(
+            prompt.conversation(.vicunaV1),
+            "A chat between a curious user and an artificial intelligence assistant. You are able to understand the visual content "
+                + "that the user provides, The assistant gives helpful, detailed, and polite answers to the user's questions. USER: "
+                + "<image>\nSegment the entire image and classify each category separately. ASSISTANT:"
+        )
         XCTAssertTrue(prompt.conversation(.llavaV1).hasPrefix("A chat between a curious human and an artificial intelligence assistant."))
         let json = try prompt.chatMessagesJSON(imageURL: "data:image/png;base64,AAAA")
         let parsed = try JSONSerialization.jsonObject(with: Data(json.utf8)) as! [[String: Any]]

@@ -1,9 +1,9 @@
 import Foundation
 import Text4SegEngines
+import Text4SegTestSupport
 import XCTest
 
 @testable import Text4SegCore
-import Text4SegTestSupport
 
 final class RefinerTests: XCTestCase {
     /// A 96×48 image, dark left of x = 40 and bright right of it, with a 4×2 grid whose
@@ -46,7 +46,10 @@ final class RefinerTests: XCTestCase {
 
     func testSixteenBitLabelsAndSingleClassesPassThrough() throws {
         let input = misplacedEdge(first: 300, second: 1000)
-        for refiner in [GuidedFilterRefiner(radius: 12, epsilon: 0.001) as any Refiner, DenseCRFRefiner(bilateralSXY: 20, bilateralSRGB: 10), ModeFilterRefiner(), BilinearRefiner()] {
+        for refiner in [
+            GuidedFilterRefiner(radius: 12, epsilon: 0.001) as any Refiner, DenseCRFRefiner(bilateralSXY: 20, bilateralSRGB: 10),
+            ModeFilterRefiner(), BilinearRefiner(),
+        ] {
             let map = try refiner.refine(input)
             XCTAssertEqual(Set(map.values), [300, 1000], refiner.name)
         }
@@ -59,7 +62,8 @@ final class RefinerTests: XCTestCase {
     func testModeFilterRemovesAnIsolatedCell() throws {
         var grid = DescriptorGrid(rows: 5, cols: 5, fill: 1)
         grid[2, 2] = 9
-        let map = try ModeFilterRefiner(radius: 10, viewSize: 50).refine(RefinementInput(grid: grid, image: RGBImage(width: 50, height: 50)))
+        let map = try ModeFilterRefiner(radius: 10, viewSize: 50).refine(
+            RefinementInput(grid: grid, image: RGBImage(width: 50, height: 50)))
         XCTAssertEqual(Set(map.values), [1])
     }
 
@@ -115,7 +119,8 @@ final class RefinerTests: XCTestCase {
     /// The refiner against pydensecrf2 on the three sample images, same inputs and parameters.
     func testDenseCRFMatchesTheReferenceImplementation() async throws {
         struct Fixture: Decodable { var mIoU: Double }
-        let fixture = try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/densecrf-samples.json")))
+        let fixture = try JSONDecoder().decode(
+            Fixture.self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/densecrf-samples.json")))
         let voc = try Vocabulary.load("pascal-voc")
         let runner = EvaluationRunner(segmenter: Segmenter(engine: OracleEngine(), vocabulary: voc, refiner: DenseCRFRefiner()))
         let outcome = try await runner.run(try Dataset.items(at: TestPaths.samples))

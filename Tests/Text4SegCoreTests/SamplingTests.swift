@@ -32,7 +32,8 @@ final class SamplingTests: XCTestCase {
         let grid = map.downsample(rows: 1, cols: 2, rule: .majority, ignoreValue: 255, othersValue: 0)
         // Left cell: only 5 is not ignore. Right cell: 3, 2, 2, 3 tie → 2.
         XCTAssertEqual(grid.values, [5, 2])
-        let empty = LabelMap(width: 2, height: 1, values: [255, 255]).downsample(rows: 1, cols: 1, rule: .majority, ignoreValue: 255, othersValue: 0)
+        let empty = LabelMap(width: 2, height: 1, values: [255, 255]).downsample(
+            rows: 1, cols: 1, rule: .majority, ignoreValue: 255, othersValue: 0)
         XCTAssertEqual(empty.values, [0])
     }
 

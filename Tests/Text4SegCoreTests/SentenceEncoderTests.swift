@@ -1,7 +1,7 @@
 import Foundation
 import Text4SegModels
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// The MiniLM port against Hugging Face `tokenizers` (token ids) and an independent
 /// numpy forward pass (embeddings), fixtures from scripts/minilm_reference.py.
@@ -15,7 +15,8 @@ final class SentenceEncoderTests: XCTestCase {
     func testTokenIdsAndEmbeddingsMatchTheReferences() throws {
         try Prerequisite.models.require()
         let store = ModelStore()
-        let cases = try JSONDecoder().decode([Case].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/minilm-reference.json")))
+        let cases = try JSONDecoder().decode(
+            [Case].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/minilm-reference.json")))
         XCTAssertEqual(cases.count, 10)
         let encoder = try SentenceEncoder(store: store)
         for item in cases {

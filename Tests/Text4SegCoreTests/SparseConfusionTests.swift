@@ -33,7 +33,8 @@ final class SparseConfusionTests: XCTestCase {
 
     func testJournalPairsRoundTripAndBadPairsAreRefused() throws {
         var cm = ConfusionMatrix(classCount: 3, ignoreValue: 255)
-        try cm.add(prediction: LabelMap(width: 3, height: 1, values: [0, 1, 2]), groundTruth: LabelMap(width: 3, height: 1, values: [0, 2, 255]))
+        try cm.add(
+            prediction: LabelMap(width: 3, height: 1, values: [0, 1, 2]), groundTruth: LabelMap(width: 3, height: 1, values: [0, 2, 255]))
         XCTAssertEqual(try ConfusionMatrix(classCount: 3, ignoreValue: 255, pairs: cm.pairs), cm)
         XCTAssertThrowsError(try ConfusionMatrix(classCount: 3, ignoreValue: 255, pairs: [[16, 1]]), "index past (K + 1)²")
         XCTAssertThrowsError(try ConfusionMatrix(classCount: 3, ignoreValue: 255, pairs: [[1, UInt64.max], [1, 1]]), "overflow")

@@ -1,6 +1,6 @@
 import Text4SegCore
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 final class VocabularyTests: XCTestCase {
     func testPascalVOCHasTextSegPromptNamesAndOfficialNames() throws {
@@ -67,24 +67,24 @@ final class VocabularyTests: XCTestCase {
 
     func testCheckReportsEveryProblemWhereItIs() {
         let text = """
-        name: bad
-        colour: red
-        classes:
-          - id: 0
-            name: background
-          - id: 0
-            name: again
-          - id: 300
-            name: far
-          - id: 2
-            name: ""
-          - id: 3
-            name: cat
-            color: [1, 2]
-          - id: 4
-            name: cat
-            wings: 2
-        """
+            name: bad
+            colour: red
+            classes:
+              - id: 0
+                name: background
+              - id: 0
+                name: again
+              - id: 300
+                name: far
+              - id: 2
+                name: ""
+              - id: 3
+                name: cat
+                color: [1, 2]
+              - id: 4
+                name: cat
+                wings: 2
+            """
         let (vocabulary, issues) = VocabularyLoader.parse(text, file: "bad.yaml")
         XCTAssertNil(vocabulary)
         let lines = issues.map(\.description)

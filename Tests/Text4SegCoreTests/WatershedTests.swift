@@ -1,9 +1,9 @@
 import Foundation
 import Text4SegEngines
+import Text4SegTestSupport
 import XCTest
 
 @testable import Text4SegCore
-import Text4SegTestSupport
 
 final class WatershedTests: XCTestCase {
     func testDistanceTransformMatchesBruteForce() {
@@ -110,7 +110,8 @@ final class WatershedTests: XCTestCase {
                 (image.pixels[i], image.pixels[i + 1], image.pixels[i + 2]) = (230, 220, 200)
             }
         }
-        return RefinementInput(grid: DescriptorGrid(rows: 2, cols: 4, values: [first, first, second, second, first, first, second, second]), image: image)
+        return RefinementInput(
+            grid: DescriptorGrid(rows: 2, cols: 4, values: [first, first, second, second, first, first, second, second]), image: image)
     }
 
     func testWatershedSnapsTheBoundaryToTheColourEdge() throws {
@@ -151,7 +152,8 @@ final class WatershedTests: XCTestCase {
         let single = RefinementInput(grid: DescriptorGrid(rows: 3, cols: 3, fill: 170), image: RGBImage(width: 7, height: 5))
         XCTAssertEqual(try WatershedRefiner().refine(single), LabelMap(width: 7, height: 5, fill: 170))
         // A grid finer than the image: several sample points share pixels.
-        let tiny = RefinementInput(grid: DescriptorGrid(rows: 4, cols: 4, values: (0..<16).map { UInt16($0 % 3) }), image: RGBImage(width: 2, height: 3))
+        let tiny = RefinementInput(
+            grid: DescriptorGrid(rows: 4, cols: 4, values: (0..<16).map { UInt16($0 % 3) }), image: RGBImage(width: 2, height: 3))
         XCTAssertEqual(try WatershedRefiner().refine(tiny).values.count, 6)
     }
 

@@ -1,7 +1,8 @@
 import Foundation
-@testable import Text4SegModels
-import XCTest
 import Text4SegTestSupport
+import XCTest
+
+@testable import Text4SegModels
 
 final class WeightsTests: XCTestCase {
     func installedStore(file: StaticString = #filePath, line: UInt = #line) throws -> ModelStore {
@@ -22,7 +23,8 @@ final class WeightsTests: XCTestCase {
                 first = try c.decode(Double.self)
             }
         }
-        let expected = try JSONDecoder().decode([String: Stat].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-lite0-stats.json")))
+        let expected = try JSONDecoder().decode(
+            [String: Stat].self, from: Data(contentsOf: URL(fileURLWithPath: TestPaths.fixtures + "/efficientnet-lite0-stats.json")))
         XCTAssertEqual(expected.count, 247)
         let direct = try TorchLegacyCheckpoint.load(path: store.path(.efficientNetCheckpoint))
         let converted = try SafetensorsFile(path: store.path(.efficientNetWeights))
@@ -67,7 +69,8 @@ final class WeightsTests: XCTestCase {
 
     func testTheUnpicklerRefusesCode() {
         // PROTO 2, GLOBAL 'os system', BINUNICODE 'echo', TUPLE1, REDUCE, STOP.
-        var pickle: [UInt8] = [0x80, 0x02, 0x63] + Array("os\nsystem\n".utf8) + [0x58, 4, 0, 0, 0] + Array("echo".utf8) + [0x85, 0x52, 0x2E]
+        var pickle: [UInt8] =
+            [0x80, 0x02, 0x63] + Array("os\nsystem\n".utf8) + [0x58, 4, 0, 0, 0] + Array("echo".utf8) + [0x85, 0x52, 0x2E]
         var reader = PickleReader(bytes: pickle, path: "evil.pth")
         XCTAssertThrowsError(try reader.next()) { error in
             XCTAssertTrue("\(error)".contains("refused to load global os.system"), "\(error)")

@@ -1,21 +1,30 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 final class CommandsEndToEndTests: XCTestCase {
     func testDescriptorsEncodeThenDecodeReproducesTheOracleLabelMap() throws {
         let folder = try CLI.temporaryFolder()
         let label = CLI.samples + "/labels/2007_000033.png"
-        let encode = try CLI.run(["descriptors", "encode", label, "--vocab", "pascal-voc", "--grid", "24", "--answer", "--out", folder + "/d.txt"])
+        let encode = try CLI.run([
+            "descriptors", "encode", label, "--vocab", "pascal-voc", "--grid", "24", "--answer", "--out", folder + "/d.txt",
+        ])
         XCTAssertEqual(encode.status, 0, encode.stderr)
         let text = try String(contentsOfFile: folder + "/d.txt", encoding: .utf8)
         XCTAssertTrue(text.contains("aeroplane *"), text)
-        let decode = try CLI.run(["descriptors", "decode", folder + "/d.txt", "--grid", "24", "--size", "500x366", "--out", folder + "/d.png", "--strict"])
+        let decode = try CLI.run([
+            "descriptors", "decode", folder + "/d.txt", "--grid", "24", "--size", "500x366", "--out", folder + "/d.png", "--strict",
+        ])
         XCTAssertEqual(decode.status, 0, decode.stderr)
         XCTAssertEqual(decode.stderr, "")
-        let label2 = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--refine", "nearest", "--out", folder + "/labels"])
+        let label2 = try CLI.run([
+            "label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--refine",
+            "nearest", "--out", folder + "/labels",
+        ])
         XCTAssertEqual(label2.status, 0, label2.stderr)
-        XCTAssertEqual(FileManager.default.contents(atPath: folder + "/d.png"), FileManager.default.contents(atPath: folder + "/labels/2007_000033.png"))
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: folder + "/d.png"),
+            FileManager.default.contents(atPath: folder + "/labels/2007_000033.png"))
         // Plain descriptor text on standard output, Text4Seg's format (checked against Pillow's 4×4 NEAREST resize).
         let plain = try CLI.run(["descriptors", "encode", label, "--grid", "4"])
         XCTAssertEqual(plain.stdout, "others *4\n aeroplane *1| others *3\n others *2| aeroplane *1| others *1\n others *4\n")
@@ -42,7 +51,8 @@ final class CommandsEndToEndTests: XCTestCase {
         let good = try CLI.run(["vocab", "check", "pascal-voc", CLI.packageRoot + "/Vocabularies/coco-stuff-171.yaml"])
         XCTAssertEqual(good.status, 0, good.stdout)
         let folder = try CLI.temporaryFolder()
-        try "name: x\nclasses:\n  - id: 1\n    name: cat\n    colour: red\n  - id: 1\n    name: dog\n".write(toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
+        try "name: x\nclasses:\n  - id: 1\n    name: cat\n    colour: red\n  - id: 1\n    name: dog\n".write(
+            toFile: folder + "/bad.yaml", atomically: true, encoding: .utf8)
         let bad = try CLI.run(["vocab", "check", folder + "/bad.yaml"])
         XCTAssertEqual(bad.status, 1)
         XCTAssertTrue(bad.stdout.contains("bad.yaml:5:5: error: unknown key 'colour'"), bad.stdout)
@@ -51,9 +61,16 @@ final class CommandsEndToEndTests: XCTestCase {
 
     func testPromptCommand() throws {
         let question = try CLI.run(["prompt", "--vocab", "pascal-voc"])
-        XCTAssertEqual(question.stdout, "Please segment the image based on the category: others|aeroplane|bicycle|bird|ship|bottle|bus|car|cat|chair|cow|table|dog|horse|motorbike|person|potted plant|sheep|sofa|train|TV.\n")
+        XCTAssertEqual(
+            question.stdout,
+            "Please segment the image based on the category: "
+                + "others|aeroplane|bicycle|bird|ship|bottle|bus|car|cat|chair|cow|table|dog|horse|motorbike|person|potted "
+                + "plant|sheep|sofa|train|TV.\n"
+        )
         let vicuna = try CLI.run(["prompt", "--task", "all", "--format", "vicuna_v1"])
-        XCTAssertTrue(vicuna.stdout.hasSuffix(" USER: <image>\nSegment the entire image and classify each category separately. ASSISTANT:\n"), vicuna.stdout)
+        XCTAssertTrue(
+            vicuna.stdout.hasSuffix(" USER: <image>\nSegment the entire image and classify each category separately. ASSISTANT:\n"),
+            vicuna.stdout)
         let openai = try CLI.run(["prompt", "--format", "openai"])
         XCTAssertTrue(openai.stdout.contains("\"image_url\""), openai.stdout)
     }
@@ -74,7 +91,8 @@ final class CommandsEndToEndTests: XCTestCase {
         let folder = try CLI.temporaryFolder()
         func miou(_ config: String, _ extra: [String] = []) throws -> Double {
             try config.write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
-            let run = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/c.yaml", "--report", folder + "/r.json"] + extra)
+            let run = try CLI.run(
+                ["eval", "--dataset", CLI.samples, "--config", folder + "/c.yaml", "--report", folder + "/r.json"] + extra)
             XCTAssertEqual(run.status, 0, run.stderr)
             XCTAssertEqual(try CLI.json(folder + "/r.json")["refiner"] as? String, "watershed")
             return try CLI.json(folder + "/r.json")["mIoU"] as! Double
@@ -82,13 +100,18 @@ final class CommandsEndToEndTests: XCTestCase {
         let defaults = try miou("engine: oracle\nrefine: watershed\n")
         // A band of 0 cells re-decides only the pixels at label changes: close to nearest.
         let pinned = try miou("engine: oracle\nrefine: watershed\nrefine_options:\n  margin: 0\n  others_margin: 0\n")
-        let reference = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--report", folder + "/n.json"])
+        let reference = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--report", folder + "/n.json",
+        ])
         XCTAssertEqual(reference.status, 0, reference.stderr)
         let nearest = try CLI.json(folder + "/n.json")["mIoU"] as! Double
         XCTAssertEqual(pinned, nearest, accuracy: 0.5)
         XCTAssertGreaterThan(defaults, pinned + 1)
         // Flags override the file.
-        XCTAssertEqual(try miou("engine: oracle\nrefine: watershed\nrefine_options: {margin: 0, others_margin: 0}\n", ["--ws-margin", "0.34", "--ws-others-margin", "1.6"]), defaults, accuracy: 1e-9)
+        XCTAssertEqual(
+            try miou(
+                "engine: oracle\nrefine: watershed\nrefine_options: {margin: 0, others_margin: 0}\n",
+                ["--ws-margin", "0.34", "--ws-others-margin", "1.6"]), defaults, accuracy: 1e-9)
         try "engine: oracle\nrefine_options:\n  margn: 2\n".write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)
         let typo = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/typo.yaml"])
         XCTAssertNotEqual(typo.status, 0)

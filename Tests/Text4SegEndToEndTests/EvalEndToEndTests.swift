@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 final class EvalEndToEndTests: XCTestCase {
     /// On the twelve committed VOC pairs (runs on a fresh clone): the oracle's mIoU at 16, 24
@@ -9,10 +9,14 @@ final class EvalEndToEndTests: XCTestCase {
         try Prerequisite.pythonImaging.require()
         let folder = try CLI.temporaryFolder()
         for grid in ["16", "24", "32"] {
-            let swift = try CLI.run(["eval", "--dataset", TestPaths.voc12, "--engine", "oracle", "--grid", grid, "--refine", "nearest",
-                                     "--report", folder + "/r\(grid).json"])
+            let swift = try CLI.run([
+                "eval", "--dataset", TestPaths.voc12, "--engine", "oracle", "--grid", grid, "--refine", "nearest",
+                "--report", folder + "/r\(grid).json",
+            ])
             XCTAssertEqual(swift.status, 0, swift.stderr)
-            let numpy = try CLI.run("/usr/bin/env", ["python3", CLI.packageRoot + "/scripts/bench_oracle_eval.py", "--dataset", TestPaths.voc12, "--grid", grid])
+            let numpy = try CLI.run(
+                "/usr/bin/env",
+                ["python3", CLI.packageRoot + "/scripts/bench_oracle_eval.py", "--dataset", TestPaths.voc12, "--grid", grid])
             XCTAssertEqual(numpy.status, 0, numpy.stderr)
             let reference = try JSONSerialization.jsonObject(with: Data(numpy.stdout.utf8)) as! [String: Any]
             let report = try CLI.json(folder + "/r\(grid).json")
@@ -24,7 +28,10 @@ final class EvalEndToEndTests: XCTestCase {
     func testOracleEvaluationOfTheDevSetWritesTheReport() throws {
         let root = try CLI.requireVOCDev()
         let folder = try CLI.temporaryFolder()
-        let result = try CLI.run(["eval", "--dataset", root, "--vocab", "pascal-voc", "--engine", "oracle", "--grid", "24", "--refine", "nearest", "--report", folder + "/report.json"])
+        let result = try CLI.run([
+            "eval", "--dataset", root, "--vocab", "pascal-voc", "--engine", "oracle", "--grid", "24", "--refine", "nearest", "--report",
+            folder + "/report.json",
+        ])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("mIoU 88.52"), result.stdout)
         XCTAssertTrue(result.stdout.contains("refine nearest"), result.stdout)
@@ -61,7 +68,8 @@ final class EvalEndToEndTests: XCTestCase {
         let folder = try CLI.temporaryFolder()
         var scores: [String: Double] = [:]
         for (name, extra) in [("mmseg", [String]()), ("voc20", ["--reduce-zero-label"]), ("text4seg", ["--protocol", "text4seg"])] {
-            let result = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/\(name).json"] + extra)
+            let result = try CLI.run(
+                ["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/\(name).json"] + extra)
             XCTAssertEqual(result.status, 0, result.stderr)
             scores[name] = try CLI.json(folder + "/\(name).json")["mIoU"] as? Double
         }
@@ -108,7 +116,9 @@ final class EvalEndToEndTests: XCTestCase {
         // Stand-in for a killed run: only the first item finished and was journalled.
         let part = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--limit", "1", "--report", folder + "/run.json"])
         XCTAssertEqual(part.status, 0, part.stderr)
-        let resumed = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/run.json", "--resume", "--verbose"])
+        let resumed = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/run.json", "--resume", "--verbose",
+        ])
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resumed: 1 items"), resumed.stderr)
         XCTAssertFalse(resumed.stderr.contains("done: 2007_000033"), "the finished item ran again: \(resumed.stderr)")
@@ -118,11 +128,14 @@ final class EvalEndToEndTests: XCTestCase {
             a[timing] = nil
             b[timing] = nil
         }
-        XCTAssertEqual((a["items"] as! [[String: Any]]).map { $0["id"] as! String }, (b["items"] as! [[String: Any]]).map { $0["id"] as! String })
+        XCTAssertEqual(
+            (a["items"] as! [[String: Any]]).map { $0["id"] as! String }, (b["items"] as! [[String: Any]]).map { $0["id"] as! String })
         a["items"] = nil
         b["items"] = nil
         XCTAssertEqual(NSDictionary(dictionary: a), NSDictionary(dictionary: b))
-        let changed = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--grid", "16", "--report", folder + "/run.json", "--resume"])
+        let changed = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "oracle", "--grid", "16", "--report", folder + "/run.json", "--resume",
+        ])
         XCTAssertNotEqual(changed.status, 0)
         XCTAssertTrue(changed.stderr.contains("other settings"), changed.stderr)
     }

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// Every seed and every crash the fuzzers ever found (Tests/FuzzCorpus/TARGET) goes through
 /// its target again in the normal build, so a fixed crash stays fixed without libFuzzer.

@@ -17,7 +17,8 @@ final class HelpEndToEndTests: XCTestCase {
             return
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
-        XCTAssertEqual(run.stdout, expected, "\(arguments.joined(separator: " ")) differs from Snapshots/\(name).txt", file: file, line: line)
+        XCTAssertEqual(
+            run.stdout, expected, "\(arguments.joined(separator: " ")) differs from Snapshots/\(name).txt", file: file, line: line)
     }
 
     func testHelpScreensMatchTheirSnapshots() throws {
@@ -43,7 +44,9 @@ final class HelpEndToEndTests: XCTestCase {
     func testExitStatusesByKind() throws {
         let version = try CLI.run(["--version"])
         XCTAssertEqual(version.status, 0)
-        XCTAssertNotNil(version.stdout.range(of: #"^\d+\.\d+\.\d+ \(commit [0-9a-f]{12}(\+changes)?\)\n$"#, options: .regularExpression), version.stdout)
+        XCTAssertNotNil(
+            version.stdout.range(of: #"^\d+\.\d+\.\d+ \(commit [0-9a-f]{12}(\+changes)?\)\n$"#, options: .regularExpression), version.stdout
+        )
 
         let misspelt = try CLI.run(["evaluate", "--dataset", "x"])
         XCTAssertEqual(misspelt.status, 64)
@@ -65,6 +68,7 @@ final class HelpEndToEndTests: XCTestCase {
         try "engine: gpt\n".write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
         let run = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--out", folder + "/o", "--config", folder + "/c.yaml"])
         XCTAssertEqual(run.status, 2)
-        XCTAssertTrue(run.stderr.contains("c.yaml:1:9: engine: unknown engine 'gpt'; available: embedded, openai, oracle, replay"), run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains("c.yaml:1:9: engine: unknown engine 'gpt'; available: embedded, openai, oracle, replay"), run.stderr)
     }
 }

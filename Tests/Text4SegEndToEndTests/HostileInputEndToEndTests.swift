@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// The reproductions of the robustness report, run against the real executable: each ends
 /// with a clear message and a documented exit status, the batch's other items are still
@@ -19,13 +19,17 @@ final class HostileInputEndToEndTests: XCTestCase {
             let server = try StubServer.hostile(mode)
             defer { server.stop() }
             let out = try CLI.temporaryFolder()
-            let (label, seconds) = try timed(["label", image, "--out", out, "--engine", "openai", "--base-url", server.baseURL,
-                                              "--timeout", "2", "--retries", "0"])
+            let (label, seconds) = try timed([
+                "label", image, "--out", out, "--engine", "openai", "--base-url", server.baseURL,
+                "--timeout", "2", "--retries", "0",
+            ])
             XCTAssertEqual(label.status, 1, label.stderr)
             XCTAssertLessThan(seconds, 15, "\(mode): --timeout bounds the whole request")
             XCTAssertTrue(label.stderr.contains("no complete answer within --timeout 2 s"), label.stderr)
-            let (eval, evalSeconds) = try timed(["eval", "--dataset", CLI.samples, "--limit", "2", "--engine", "openai", "--base-url", server.baseURL,
-                                                 "--timeout", "2", "--retries", "0", "--concurrency", "2"])
+            let (eval, evalSeconds) = try timed([
+                "eval", "--dataset", CLI.samples, "--limit", "2", "--engine", "openai", "--base-url", server.baseURL,
+                "--timeout", "2", "--retries", "0", "--concurrency", "2",
+            ])
             XCTAssertEqual(eval.status, 1, eval.stderr)
             XCTAssertLessThan(evalSeconds, 15)
         }
@@ -33,7 +37,9 @@ final class HostileInputEndToEndTests: XCTestCase {
 
     func testARefusedConnectionFailsFastWithAPlainMessage() throws {
         let out = try CLI.temporaryFolder()
-        let (run, seconds) = try timed(["label", image, "--out", out, "--engine", "openai", "--base-url", "http://127.0.0.1:1/v1", "--retries", "2"])
+        let (run, seconds) = try timed([
+            "label", image, "--out", out, "--engine", "openai", "--base-url", "http://127.0.0.1:1/v1", "--retries", "2",
+        ])
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertLessThan(seconds, 8, "three refused attempts with short backoff, not three connect timeouts")
         XCTAssertTrue(run.stderr.contains("gave up after 3 attempts: connection refused by 127.0.0.1:1"), run.stderr)
@@ -55,10 +61,15 @@ final class HostileInputEndToEndTests: XCTestCase {
         let ids = ["2007_000033", "2007_000452", "2007_001321"]
         for id in ids {
             let encoded = try CLI.run(["descriptors", "encode", CLI.samples + "/labels/\(id).png", "--answer"])
-            let text = id == "2007_000452" ? "<seg>cat *1| dog *9223372036854775807\n</seg>" : encoded.stdout.replacingOccurrences(of: "\n", with: "\r\n")
+            let text =
+                id == "2007_000452"
+                ? "<seg>cat *1| dog *9223372036854775807\n</seg>" : encoded.stdout.replacingOccurrences(of: "\n", with: "\r\n")
             try text.write(toFile: answers + "/\(id).txt", atomically: true, encoding: .utf8)
         }
-        let eval = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "replay", "--replay", answers, "--refine", "nearest", "--report", folder + "/r.json"])
+        let eval = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "replay", "--replay", answers, "--refine", "nearest", "--report",
+            folder + "/r.json",
+        ])
         XCTAssertEqual(eval.status, 0, eval.stderr)
         let report = try CLI.json(folder + "/r.json")
         XCTAssertEqual(report["images"] as? Int, 3)
@@ -86,9 +97,12 @@ final class HostileInputEndToEndTests: XCTestCase {
         let jpeg = try Data(contentsOf: URL(fileURLWithPath: image))
         try JPEGBomb.make(jpeg).write(to: URL(fileURLWithPath: folder + "/bomb.jpg"))
         let out = folder + "/out"
-        let run = try CLI.run(["label", folder + "/bomb.jpg", image, "--out", out, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels"])
+        let run = try CLI.run([
+            "label", folder + "/bomb.jpg", image, "--out", out, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels",
+        ])
         XCTAssertEqual(run.status, 1, run.stderr)
-        XCTAssertTrue(run.stderr.contains("bomb.jpg: image is 65000×65000 (4225000000 pixels), over the limit of 100000000 pixels"), run.stderr)
+        XCTAssertTrue(
+            run.stderr.contains("bomb.jpg: image is 65000×65000 (4225000000 pixels), over the limit of 100000000 pixels"), run.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/2007_000033.png"), "the other image is still labelled")
     }
 
@@ -98,9 +112,12 @@ final class HostileInputEndToEndTests: XCTestCase {
             let server = try StubServer.hostile(mode)
             defer { server.stop() }
             let folder = try CLI.temporaryFolder()
-            let run = try CLI.run(["eval", "--dataset", CLI.samples, "--limit", "1", "--engine", "openai", "--base-url", server.baseURL, "--retries", "1",
-                                   "--report", folder + "/r.json", "--save-responses", folder + "/responses", "--out", folder + "/preds"],
-                                  environment: ["TEXT4SEG_API_KEY": key])
+            let run = try CLI.run(
+                [
+                    "eval", "--dataset", CLI.samples, "--limit", "1", "--engine", "openai", "--base-url", server.baseURL, "--retries", "1",
+                    "--report", folder + "/r.json", "--save-responses", folder + "/responses", "--out", folder + "/preds",
+                ],
+                environment: ["TEXT4SEG_API_KEY": key])
             XCTAssertNotEqual(run.status, 2, run.stderr)
             XCTAssertTrue(run.stderr.contains("[redacted]") || mode == "echo-200", "\(mode): \(run.stderr)")
             XCTAssertFalse(run.stdout.contains("4f9a1c77") || run.stderr.contains("4f9a1c77"), "\(mode): the key was printed")
@@ -137,7 +154,10 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertTrue(same.stderr.contains("resumed: 3 items"), same.stderr)
 
         // Engine settings count too: the model and max_tokens decide the answers.
-        let openai = ["eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", "http://127.0.0.1:1/v1", "--retries", "0", "--report", folder + "/o.json"]
+        let openai = [
+            "eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", "http://127.0.0.1:1/v1", "--retries", "0", "--report",
+            folder + "/o.json",
+        ]
         XCTAssertEqual(try CLI.run(openai).status, 1)
         let otherModel = try CLI.run(openai + ["--resume", "--model", "another", "--max-tokens", "100"])
         XCTAssertEqual(otherModel.status, 2)
@@ -162,17 +182,21 @@ final class HostileInputEndToEndTests: XCTestCase {
         let folder = try CLI.temporaryFolder()
         try "<seg>cat *24\n</seg>".write(toFile: folder + "/a.txt", atomically: true, encoding: .utf8)
         let decode = ["descriptors", "decode", folder + "/a.txt", "--out", folder + "/m.png"]
-        for (extra, message) in [(["--size", "10x10", "--view", "0"], "--view must be between 1 and 4096 (got 0)"),
-                                 (["--size", "100000x100000"], "The value '100000x100000' is invalid for '--size <size>'"),
-                                 (["--size", "60000x60000"], "more than --max-pixels"),
-                                 (["--size", "10x10", "--grid", "100000"], "--grid must be between 1 and 512 (got 100000)"),
-                                 (["--size", "10x-5"], "is invalid for '--size")] {
+        for (extra, message) in [
+            (["--size", "10x10", "--view", "0"], "--view must be between 1 and 4096 (got 0)"),
+            (["--size", "100000x100000"], "The value '100000x100000' is invalid for '--size <size>'"),
+            (["--size", "60000x60000"], "more than --max-pixels"),
+            (["--size", "10x10", "--grid", "100000"], "--grid must be between 1 and 512 (got 100000)"),
+            (["--size", "10x-5"], "is invalid for '--size"),
+        ] {
             let run = try CLI.run(decode + extra)
             XCTAssertEqual(run.status, 64, "\(extra): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains(message), "\(extra): \(run.stderr)")
         }
-        for (extra, message) in [(["--grid", "100000"], "--grid must be between"), (["--concurrency", "0"], "--concurrency must be between"),
-                                 (["--max-pixels", "0"], "--max-pixels must be between"), (["--retries=-1"], "--retries must be between")] {
+        for (extra, message) in [
+            (["--grid", "100000"], "--grid must be between"), (["--concurrency", "0"], "--concurrency must be between"),
+            (["--max-pixels", "0"], "--max-pixels must be between"), (["--retries=-1"], "--retries must be between"),
+        ] {
             let run = try CLI.run(["label", image, "--out", folder + "/o", "--engine", "oracle"] + extra)
             XCTAssertEqual(run.status, 64, "\(extra): \(run.stderr)")
             XCTAssertTrue(run.stderr.contains(message), "\(extra): \(run.stderr)")
@@ -185,7 +209,9 @@ final class HostileInputEndToEndTests: XCTestCase {
     func testMessagesAndExitStatusesFollowOneScheme() throws {
         let folder = try CLI.temporaryFolder()
         // An empty dataset says so, rather than "mIoU 0.00".
-        for sub in ["images", "labels"] { try FileManager.default.createDirectory(atPath: folder + "/empty/" + sub, withIntermediateDirectories: true) }
+        for sub in ["images", "labels"] {
+            try FileManager.default.createDirectory(atPath: folder + "/empty/" + sub, withIntermediateDirectories: true)
+        }
         let empty = try CLI.run(["eval", "--dataset", folder + "/empty", "--engine", "oracle"])
         XCTAssertEqual(empty.status, 2, empty.stderr)
         XCTAssertTrue(empty.stderr.contains("lists no items"), empty.stderr)
@@ -213,7 +239,8 @@ final class HostileInputEndToEndTests: XCTestCase {
         // descriptors encode warns about values the vocabulary does not know.
         let stray = try CLI.run(["descriptors", "encode", CLI.samples + "/labels/2007_000033.png", "--vocab", folder + "/tiny.yaml"])
         XCTAssertEqual(stray.status, 2, "no such vocabulary file")
-        try "name: tiny\nclasses:\n  - {id: 0, name: background, prompt: others}\n  - {id: 2, name: bicycle}\n".write(toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
+        try "name: tiny\nclasses:\n  - {id: 0, name: background, prompt: others}\n  - {id: 2, name: bicycle}\n".write(
+            toFile: folder + "/tiny.yaml", atomically: true, encoding: .utf8)
         let warnedEncode = try CLI.run(["descriptors", "encode", CLI.samples + "/labels/2007_000033.png", "--vocab", folder + "/tiny.yaml"])
         XCTAssertEqual(warnedEncode.status, 0, warnedEncode.stderr)
         XCTAssertTrue(warnedEncode.stderr.contains("label values not in vocabulary tiny: 1 ("), warnedEncode.stderr)
@@ -226,7 +253,9 @@ final class HostileInputEndToEndTests: XCTestCase {
         // What a SIGKILL mid-write leaves: a temporary file of a process that is gone.
         let leftover = out + "/.2007_000033.png.999999.12345.tmp"
         try Data("partial".utf8).write(to: URL(fileURLWithPath: leftover))
-        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--out", out, "--report", folder + "/r.json", "--resume"])
+        let run = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "oracle", "--out", out, "--report", folder + "/r.json", "--resume",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: leftover))
         XCTAssertTrue(run.stderr.contains("removed 1 temporary files"), run.stderr)
@@ -239,16 +268,18 @@ final class HostileInputEndToEndTests: XCTestCase {
         // One large image with a refinement made slow on purpose (no size cap, many CRF iterations).
         let folder = try CLI.temporaryFolder()
         let script = """
-        import sys; from PIL import Image
-        im = Image.open(sys.argv[1]).resize((3000, 2250)); im.save(sys.argv[2] + '/big.jpg', quality=90)
-        Image.open(sys.argv[3]).resize((3000, 2250), Image.NEAREST).save(sys.argv[2] + '/big.png')
-        """
+            import sys; from PIL import Image
+            im = Image.open(sys.argv[1]).resize((3000, 2250)); im.save(sys.argv[2] + '/big.jpg', quality=90)
+            Image.open(sys.argv[3]).resize((3000, 2250), Image.NEAREST).save(sys.argv[2] + '/big.png')
+            """
         let made = try CLI.python(script, [image, folder, CLI.samples + "/labels/2007_000033.png"])
         XCTAssertEqual(made.status, 0, made.stderr)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
-        process.arguments = ["label", folder + "/big.jpg", "--out", folder + "/out", "--engine", "oracle", "--ground-truth", folder,
-                             "--refine", "crf", "--crf-iterations", "100", "--max-refine-pixels", "20000000"]
+        process.arguments = [
+            "label", folder + "/big.jpg", "--out", folder + "/out", "--engine", "oracle", "--ground-truth", folder,
+            "--refine", "crf", "--crf-iterations", "100", "--max-refine-pixels", "20000000",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -269,8 +300,10 @@ final class HostileInputEndToEndTests: XCTestCase {
         for id in 1..<10_000 { yaml += "  - {id: \(id), name: class\(id)}\n" }
         try yaml.write(toFile: folder + "/huge.yaml", atomically: true, encoding: .utf8)
         let start = Date()
-        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--vocab", folder + "/huge.yaml", "--refine", "nearest",
-                               "--report", folder + "/r.json"])
+        let run = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "oracle", "--vocab", folder + "/huge.yaml", "--refine", "nearest",
+            "--report", folder + "/r.json",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertLessThan(Date().timeIntervalSince(start), 60)
         let size = try FileManager.default.attributesOfItem(atPath: folder + "/r.json")[.size] as! Int

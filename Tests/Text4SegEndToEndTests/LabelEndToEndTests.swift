@@ -1,13 +1,16 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 final class LabelEndToEndTests: XCTestCase {
     func testLabelsSampleImagesWithPalettePNGsThatPillowReads() throws {
         try Prerequisite.pythonImaging.require()
         let out = try CLI.temporaryFolder()
         let images = ["2007_000033", "2007_000452", "2007_001321"].map { CLI.samples + "/images/\($0).jpg" }
-        let result = try CLI.run(["label"] + images + ["--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", out, "--overlay", "--descriptors"])
+        let result = try CLI.run(
+            ["label"] + images + [
+                "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", out, "--overlay", "--descriptors",
+            ])
         XCTAssertEqual(result.status, 0, result.stderr)
         for id in ["2007_000033", "2007_000452", "2007_001321"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: "\(out)/\(id).png"))
@@ -20,33 +23,34 @@ final class LabelEndToEndTests: XCTestCase {
 
         // Pillow sees mode P, the VOC palette, and indices that are class ids mostly matching the ground truth.
         let check = """
-        import sys
-        import numpy as np
-        from PIL import Image
-        def voc(i):
-            r = g = b = 0
-            for s in range(7, -1, -1):
-                r |= (i & 1) << s; g |= ((i >> 1) & 1) << s; b |= ((i >> 2) & 1) << s; i >>= 3
-            return [r, g, b]
-        want = sum((voc(i) for i in range(256)), [])
-        out, labels = sys.argv[1], sys.argv[2]
-        for stem in ["2007_000033", "2007_000452", "2007_001321"]:
-            im = Image.open(f"{out}/{stem}.png")
-            assert im.mode == "P", im.mode
-            assert im.getpalette()[:768] == want, "palette differs"
-            pred = np.array(im)
-            gt = np.array(Image.open(f"{labels}/{stem}.png"))
-            assert pred.shape == gt.shape
-            assert set(np.unique(pred)) <= set(np.unique(gt)) | {0}, (np.unique(pred), np.unique(gt))
-            valid = gt != 255
-            agree = (pred[valid] == gt[valid]).mean()
-            assert agree > 0.85, agree
-            overlay = Image.open(f"{out}/{stem}.overlay.png")
-            assert overlay.mode == "RGB" and overlay.size == im.size
-        print("ok")
-        """
+            import sys
+            import numpy as np
+            from PIL import Image
+            def voc(i):
+                r = g = b = 0
+                for s in range(7, -1, -1):
+                    r |= (i & 1) << s; g |= ((i >> 1) & 1) << s; b |= ((i >> 2) & 1) << s; i >>= 3
+                return [r, g, b]
+            want = sum((voc(i) for i in range(256)), [])
+            out, labels = sys.argv[1], sys.argv[2]
+            for stem in ["2007_000033", "2007_000452", "2007_001321"]:
+                im = Image.open(f"{out}/{stem}.png")
+                assert im.mode == "P", im.mode
+                assert im.getpalette()[:768] == want, "palette differs"
+                pred = np.array(im)
+                gt = np.array(Image.open(f"{labels}/{stem}.png"))
+                assert pred.shape == gt.shape
+                assert set(np.unique(pred)) <= set(np.unique(gt)) | {0}, (np.unique(pred), np.unique(gt))
+                valid = gt != 255
+                agree = (pred[valid] == gt[valid]).mean()
+                assert agree > 0.85, agree
+                overlay = Image.open(f"{out}/{stem}.overlay.png")
+                assert overlay.mode == "RGB" and overlay.size == im.size
+            print("ok")
+            """
         let python = try CLI.python(check, [out, CLI.samples + "/labels"])
-        XCTAssertEqual(python.status, 0, python.stderr + python.stdout + " (the tests need python3 with numpy and Pillow; .ci/run installs them)")
+        XCTAssertEqual(
+            python.status, 0, python.stderr + python.stdout + " (the tests need python3 with numpy and Pillow; .ci/run installs them)")
         XCTAssertEqual(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok")
     }
 
@@ -55,10 +59,15 @@ final class LabelEndToEndTests: XCTestCase {
         let out = try CLI.temporaryFolder()
         let answer = "Sure, the segmentation mask is:\n<seg>others *2| cat *1\n TV *3\n</seg>"
         try answer.write(toFile: out + "/answer.txt", atomically: true, encoding: .utf8)
-        let decode = try CLI.run(["descriptors", "decode", out + "/answer.txt", "--grid", "3", "--size", "3x3", "--view", "3", "--out", out + "/map.png"])
+        let decode = try CLI.run([
+            "descriptors", "decode", out + "/answer.txt", "--grid", "3", "--size", "3x3", "--view", "3", "--out", out + "/map.png",
+        ])
         XCTAssertEqual(decode.status, 0, decode.stderr)
         XCTAssertTrue(decode.stderr.contains("3 rows") || decode.stderr.contains("2 rows"), decode.stderr)
-        let python = try CLI.python("import numpy as np; from PIL import Image; im = Image.open(__import__('sys').argv[1]); print(im.mode, np.array(im).ravel().tolist())", [out + "/map.png"])
+        let python = try CLI.python(
+            "import numpy as np; from PIL import Image; im = Image.open(__import__('sys').argv[1]); print(im.mode, "
+                + "np.array(im).ravel().tolist())",
+            [out + "/map.png"])
         XCTAssertEqual(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "P [0, 0, 8, 20, 20, 20, 20, 20, 20]", python.stderr)
     }
 
@@ -67,7 +76,10 @@ final class LabelEndToEndTests: XCTestCase {
         let broken = out + "/broken.jpg"
         let data = try Data(contentsOf: URL(fileURLWithPath: CLI.samples + "/images/2007_000452.jpg"))
         try data.prefix(5000).write(to: URL(fileURLWithPath: broken))
-        let result = try CLI.run(["label", broken, CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--out", out + "/labels"])
+        let result = try CLI.run([
+            "label", broken, CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--ground-truth", CLI.samples + "/labels",
+            "--out", out + "/labels",
+        ])
         XCTAssertEqual(result.status, 1)
         XCTAssertTrue(result.stderr.contains("broken.jpg: truncated image"), result.stderr)
         XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/labels/2007_000033.png"))
@@ -78,7 +90,9 @@ final class LabelEndToEndTests: XCTestCase {
         let badEngine = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "gpt", "--out", "/tmp/unused"])
         XCTAssertNotEqual(badEngine.status, 0)
         XCTAssertTrue(badEngine.stderr.contains("The value 'gpt' is invalid for '--engine <engine>'"), badEngine.stderr)
-        let badVocab = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--vocab", "klingon", "--out", "/tmp/unused"])
+        let badVocab = try CLI.run([
+            "label", CLI.samples + "/images/2007_000033.jpg", "--engine", "oracle", "--vocab", "klingon", "--out", "/tmp/unused",
+        ])
         XCTAssertNotEqual(badVocab.status, 0)
         XCTAssertTrue(badVocab.stderr.contains("no vocabulary named 'klingon'"), badVocab.stderr)
     }
@@ -93,12 +107,12 @@ final class LabelEndToEndTests: XCTestCase {
         XCTAssertEqual(result.status, 0, result.stderr + " (needs `text4seg models install`)")
         // The aeroplane image: a good share of the ground truth's aeroplane is labelled aeroplane.
         let check = """
-        import sys, numpy as np
-        from PIL import Image
-        pred = np.array(Image.open(sys.argv[1])); gt = np.array(Image.open(sys.argv[2]))
-        plane = gt == 1
-        print(round(float((pred[plane] == 1).mean()), 3), round(float((pred[gt == 0] == 0).mean()), 3))
-        """
+            import sys, numpy as np
+            from PIL import Image
+            pred = np.array(Image.open(sys.argv[1])); gt = np.array(Image.open(sys.argv[2]))
+            plane = gt == 1
+            print(round(float((pred[plane] == 1).mean()), 3), round(float((pred[gt == 0] == 0).mean()), 3))
+            """
         let python = try CLI.python(check, [out + "/2007_000033.png", CLI.samples + "/labels/2007_000033.png"])
         let parts = python.stdout.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
         XCTAssertEqual(parts.count, 2, python.stderr)

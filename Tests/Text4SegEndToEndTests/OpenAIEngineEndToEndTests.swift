@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// The `openai` engine against a real HTTP server on 127.0.0.1 that answers from ground truth.
 final class OpenAIEngineEndToEndTests: XCTestCase {
@@ -10,8 +10,10 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: folder + "/requests", withIntermediateDirectories: true)
         let server = try StubServer(dataset: root, ["--record", folder + "/requests", "--latency", "0.05"])
         defer { server.stop() }
-        let run = try CLI.run(["eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "16",
-                               "--report", folder + "/openai.json", "--save-responses", folder + "/responses"])
+        let run = try CLI.run([
+            "eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "16",
+            "--report", folder + "/openai.json", "--save-responses", folder + "/responses",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let oracle = try CLI.run(["eval", "--dataset", root, "--engine", "oracle", "--report", folder + "/oracle.json"])
         XCTAssertEqual(oracle.status, 0, oracle.stderr)
@@ -44,11 +46,15 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         XCTAssertTrue(url.hasPrefix("data:image/png;base64,"))
         XCTAssertTrue(String(decoding: body, as: UTF8.self).contains("\"url\":\"data:image/png;base64,"), "slashes are not escaped")
         let png = Data(base64Encoded: String(url.dropFirst("data:image/png;base64,".count)))!
-        let size = try CLI.python("import io, sys; from PIL import Image; im = Image.open(io.BytesIO(sys.stdin.buffer.read())); print(im.mode, im.size)", [], input: png)
+        let size = try CLI.python(
+            "import io, sys; from PIL import Image; im = Image.open(io.BytesIO(sys.stdin.buffer.read())); print(im.mode, im.size)", [],
+            input: png)
         XCTAssertEqual(size.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "RGB (336, 336)", size.stderr)
 
         // The saved answers replay without the server, to the same score.
-        let replay = try CLI.run(["eval", "--dataset", root, "--engine", "replay", "--replay", folder + "/responses", "--report", folder + "/replay.json"])
+        let replay = try CLI.run([
+            "eval", "--dataset", root, "--engine", "replay", "--replay", folder + "/responses", "--report", folder + "/replay.json",
+        ])
         XCTAssertEqual(replay.status, 0, replay.stderr)
         XCTAssertEqual(try CLI.json(folder + "/replay.json")["mIoU"] as! Double, b["mIoU"] as! Double, accuracy: 1e-9)
     }
@@ -59,8 +65,10 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         let folder = try CLI.temporaryFolder()
         let server = try StubServer(dataset: root, ["--fail-rate", "0.35", "--seed", "7"])
         defer { server.stop() }
-        let run = try CLI.run(["eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "4",
-                               "--refine", "nearest", "--report", folder + "/r.json"])
+        let run = try CLI.run([
+            "eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "4",
+            "--refine", "nearest", "--report", folder + "/r.json",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let report = try CLI.json(folder + "/r.json")
         XCTAssertEqual(report["images"] as? Int, 12)
@@ -78,10 +86,15 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
         func eval(_ extra: [String], key: String?) throws -> CLI.Result {
-            try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "openai", "--retries", "1", "--connect-timeout", "1", "--report", folder + "/r.json"] + extra, environment: key.map { ["TEXT4SEG_API_KEY": $0] } ?? [:])
+            try CLI.run(
+                [
+                    "eval", "--dataset", CLI.samples, "--engine", "openai", "--retries", "1", "--connect-timeout", "1", "--report",
+                    folder + "/r.json",
+                ] + extra, environment: key.map { ["TEXT4SEG_API_KEY": $0] } ?? [:])
         }
         let noKey = try eval(["--base-url", server.baseURL], key: nil)
-        XCTAssertTrue(noKey.stderr.contains("authentication failed (401)") && noKey.stderr.contains("export TEXT4SEG_API_KEY"), noKey.stderr)
+        XCTAssertTrue(
+            noKey.stderr.contains("authentication failed (401)") && noKey.stderr.contains("export TEXT4SEG_API_KEY"), noKey.stderr)
         let wrongModel = try eval(["--base-url", server.baseURL, "--model", "llava-7b"], key: "s3cret-key")
         XCTAssertTrue(wrongModel.stderr.contains("not found (404)") && wrongModel.stderr.contains("--model 'llava-7b'"), wrongModel.stderr)
         let wrongPath = try eval(["--base-url", "http://127.0.0.1:\(server.port)"], key: "s3cret-key")
@@ -97,7 +110,9 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         // Nobody listening: connection errors are retried, then reported.
         server.stop()
         let refused = try eval(["--base-url", server.baseURL], key: nil)
-        XCTAssertTrue(refused.stderr.contains("gave up after 2 attempts: cannot reach http://127.0.0.1:\(server.port)/v1/chat/completions"), refused.stderr)
+        XCTAssertTrue(
+            refused.stderr.contains("gave up after 2 attempts: cannot reach http://127.0.0.1:\(server.port)/v1/chat/completions"),
+            refused.stderr)
         let badURL = try eval(["--base-url", "localhost:8000"], key: nil)
         XCTAssertNotEqual(badURL.status, 0)
         XCTAssertTrue(badURL.stderr.contains("bad --base-url"), badURL.stderr)
@@ -107,13 +122,21 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         let server = try StubServer(dataset: CLI.samples, ["--cut", "0.6"])
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
-        let tolerant = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--report", folder + "/t.json", "--save-responses", folder + "/raw"])
+        let tolerant = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--report", folder + "/t.json",
+            "--save-responses", folder + "/raw",
+        ])
         XCTAssertEqual(tolerant.status, 0, tolerant.stderr)
         let t = try CLI.json(folder + "/t.json")
         XCTAssertEqual(t["images"] as? Int, 3)
         XCTAssertEqual(t["repairedItems"] as? Int, 3)
-        XCTAssertFalse(try String(contentsOfFile: folder + "/raw/2007_000033.txt", encoding: .utf8).contains("</seg>"), "the raw answer is kept as received")
-        let strict = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--strict", "--report", folder + "/s.json"])
+        XCTAssertFalse(
+            try String(contentsOfFile: folder + "/raw/2007_000033.txt", encoding: .utf8).contains("</seg>"),
+            "the raw answer is kept as received")
+        let strict = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--strict", "--report",
+            folder + "/s.json",
+        ])
         XCTAssertNotEqual(strict.status, 0)
         let s = try CLI.json(folder + "/s.json")
         XCTAssertEqual((s["failed"] as! [[String: String]]).count, 3)
@@ -125,11 +148,15 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
         // The shipped preset, with the server's address from the command line.
-        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--config", CLI.packageRoot + "/Configs/text4seg-llava-7b-p24.yaml", "--base-url", server.baseURL, "--strict", "--report", folder + "/c.json"])
+        let run = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--config", CLI.packageRoot + "/Configs/text4seg-llava-7b-p24.yaml", "--base-url",
+            server.baseURL, "--strict", "--report", folder + "/c.json",
+        ])
         XCTAssertEqual(run.status, 0, run.stderr)
         let oracle = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/o.json"])
         XCTAssertEqual(oracle.status, 0)
-        XCTAssertEqual(try CLI.json(folder + "/c.json")["mIoU"] as! Double, try CLI.json(folder + "/o.json")["mIoU"] as! Double, accuracy: 1e-9)
+        XCTAssertEqual(
+            try CLI.json(folder + "/c.json")["mIoU"] as! Double, try CLI.json(folder + "/o.json")["mIoU"] as! Double, accuracy: 1e-9)
     }
 
     func testLabelThroughTheServerWritesMapsAndResumes() throws {

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import Text4SegTestSupport
+import XCTest
 
 /// Killed and interrupted evaluations against a slow server, resumed with `--resume`.
 final class ResumeEndToEndTests: XCTestCase {
@@ -20,7 +20,8 @@ final class ResumeEndToEndTests: XCTestCase {
         while Date() < deadline {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
                 let ids = text.split(separator: "\n").dropFirst().compactMap { line -> String? in
-                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["counts"] != nil else { return nil }
+                    guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], object["counts"] != nil
+                    else { return nil }
                     return object["id"] as? String
                 }
                 if ids.count >= count { return Set(ids) }
@@ -74,7 +75,10 @@ final class ResumeEndToEndTests: XCTestCase {
         let server = try StubServer(dataset: CLI.samples, ["--latency", "0.4"])
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
-        let common = ["eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "1", "--report", folder + "/r.json"]
+        let common = [
+            "eval", "--dataset", CLI.samples, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "1", "--report",
+            folder + "/r.json",
+        ]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: CLI.executable)
         process.arguments = common

@@ -14,7 +14,8 @@ public enum CLI {
 
     public static var executable: String {
         // The test bundle sits in the same build folder as the products.
-        let folder = Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }?.deletingLastPathComponent() ?? Bundle.main.bundleURL
+        let folder =
+            Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }?.deletingLastPathComponent() ?? Bundle.main.bundleURL
         return folder.appendingPathComponent("text4seg").path
     }
 
@@ -23,7 +24,9 @@ public enum CLI {
         try run(executable, arguments, input: input.map { Data($0.utf8) }, environment: environment)
     }
 
-    public static func run(_ program: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]) throws -> Result {
+    public static func run(
+        _ program: String, _ arguments: [String], input: Data? = nil, environment: [String: String] = [:]
+    ) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: program)
         process.arguments = arguments
@@ -50,7 +53,9 @@ public enum CLI {
         process.waitUntilExit()
         try errHandle.close()
         let errData = FileManager.default.contents(atPath: errPath) ?? Data()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self), stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// Runs `python3 -c script`; tests that need numpy and Pillow require ``Prerequisite/pythonImaging`` first.

@@ -50,7 +50,8 @@ public enum Prerequisite: CaseIterable, Sendable {
     public func require(file: StaticString = #filePath, line: UInt = #line) throws {
         guard let missing else { return }
         if Prerequisite.requireAll {
-            XCTFail("missing \(missing); \(Prerequisite.requireAllVariable) is set, so this is a failure, not a skip", file: file, line: line)
+            XCTFail(
+                "missing \(missing); \(Prerequisite.requireAllVariable) is set, so this is a failure, not a skip", file: file, line: line)
         }
         throw XCTSkip("needs \(missing)", file: file, line: line)
     }

@@ -37,7 +37,9 @@ public final class StubServer {
 
     /// Counters: requests, failures, per_item, max_in_flight.
     public func stats() throws -> [String: Any] {
-        let result = try CLI.python("import urllib.request, sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())", ["http://127.0.0.1:\(port)/stats"])
+        let result = try CLI.python(
+            "import urllib.request, sys; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())",
+            ["http://127.0.0.1:\(port)/stats"])
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as! [String: Any]
     }
 

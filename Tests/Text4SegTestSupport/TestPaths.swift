@@ -4,7 +4,8 @@ import XCTest
 /// Where the repository's files and the team's shared data are, seen from the tests.
 public enum TestPaths {
     /// The checkout's root (this file is `Tests/Text4SegTestSupport/TestPaths.swift`).
-    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
     public static let fixtures = packageRoot + "/Tests/Text4SegCoreTests/Fixtures"
     /// Three VOC 2012 val pairs, the README's quick-start input (images/, labels/, ids.txt).
     public static let samples = packageRoot + "/Samples/voc"

@@ -96,7 +96,8 @@ public enum DescriptorDecoder {
                     var label = runText
                     var count = 1
                     if let star = runText.lastIndex(of: "*"),
-                       let n = saturatingCount(runText[runText.index(after: star)...].trimmingSpaces()), n > 0 {
+                        let n = saturatingCount(runText[runText.index(after: star)...].trimmingSpaces()), n > 0
+                    {
                         label = runText[..<star].trimmingSpaces()
                         count = n
                     } else {

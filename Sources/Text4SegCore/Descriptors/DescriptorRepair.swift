@@ -32,7 +32,8 @@ public enum DescriptorRepair: Hashable, Sendable, CustomStringConvertible {
         case let .badRunCount(row, run, n):
             let more = n > 1 ? " (and \(n - 1) more such runs)" : ""
             return "row \(row + 1): run '\(Excerpt.quote(run))' has no valid count; read as 1 cell\(more)"
-        case let .shortRow(row, cells, expected): return "row \(row + 1) has \(cells) cells, expected \(expected); padded with its last label"
+        case let .shortRow(row, cells, expected):
+            return "row \(row + 1) has \(cells) cells, expected \(expected); padded with its last label"
         case let .longRow(row, cells, expected): return "row \(row + 1) has \(cells) cells, expected \(expected); truncated"
         case let .missingRows(found, expected): return "\(found) rows, expected \(expected); last row repeated"
         case let .extraRows(found, expected): return "\(found) rows, expected \(expected); extra rows dropped"

@@ -40,7 +40,10 @@ public struct EngineOutput: Sendable {
     /// Seconds spent waiting on a server (network, inference, backoff); the rest of an item's time is the client's own.
     public var waitSeconds: Double = 0
 
-    public init(text: String? = nil, grid: DescriptorGrid? = nil, scores: [Int: [Float]]? = nil, promptTokens: Int? = nil, completionTokens: Int? = nil, seconds: Double = 0) {
+    public init(
+        text: String? = nil, grid: DescriptorGrid? = nil, scores: [Int: [Float]]? = nil, promptTokens: Int? = nil,
+        completionTokens: Int? = nil, seconds: Double = 0
+    ) {
         self.text = text
         self.grid = grid
         self.scores = scores

@@ -62,7 +62,8 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// Adds one image. Both maps must have the same size.
     public mutating func add(prediction: LabelMap, groundTruth: LabelMap) throws {
         guard prediction.width == groundTruth.width, prediction.height == groundTruth.height else {
-            throw EvaluationError.sizeMismatch(prediction: "\(prediction.width)×\(prediction.height)", groundTruth: "\(groundTruth.width)×\(groundTruth.height)")
+            throw EvaluationError.sizeMismatch(
+                prediction: "\(prediction.width)×\(prediction.height)", groundTruth: "\(groundTruth.width)×\(groundTruth.height)")
         }
         let k = classCount
         // Values at or above K (the ignore value included) land in the extra bin K. Each side's

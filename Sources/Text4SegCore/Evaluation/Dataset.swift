@@ -51,7 +51,8 @@ public enum Dataset {
                     throw DatasetError.missing(path: list, layout: "VOCdevkit")
                 }
                 return try readIDs(list).map {
-                    DatasetItem(id: $0, imagePath: candidate + "/JPEGImages/\($0).jpg", labelPath: candidate + "/SegmentationClass/\($0).png")
+                    DatasetItem(
+                        id: $0, imagePath: candidate + "/JPEGImages/\($0).jpg", labelPath: candidate + "/SegmentationClass/\($0).png")
                 }
             }
         }
@@ -106,11 +107,14 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case let .unknownLayout(root):
-            return "\(root): not a dataset folder; expected VOCdevkit (JPEGImages/, SegmentationClass/, ImageSets/Segmentation/) or images/ + labels/"
+            return
+                "\(root): not a dataset folder; expected VOCdevkit (JPEGImages/, SegmentationClass/, ImageSets/Segmentation/) or "
+                + "images/ + labels/"
         case let .missing(path, layout):
             return "\(path): missing (\(layout) layout)"
         case let .badID(path, line, id, reason):
-            return "\(path):\(line): id '\(Excerpt.quote(id))' is not a plain file name (\(reason)); ids may not leave the dataset's folders"
+            return
+                "\(path):\(line): id '\(Excerpt.quote(id))' is not a plain file name (\(reason)); ids may not leave the dataset's folders"
         }
     }
 }

@@ -50,7 +50,9 @@ public actor EvaluationJournal {
         } else {
             try AtomicFile.write(try jsonLine(Header(journal: version, fingerprint: fingerprint)), to: path)
         }
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw JournalError.unreadable(path, reason: "cannot open it for writing") }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw JournalError.unreadable(path, reason: "cannot open it for writing")
+        }
         handle.seekToEndOfFile()
         return (EvaluationJournal(path: path, handle: handle), finished)
     }
@@ -107,8 +109,11 @@ public enum JournalError: Error, CustomStringConvertible, Sendable {
         switch self {
         case let .unreadable(path, reason): return "\(path): not a usable evaluation journal: \(reason)"
         case let .settingsChanged(path, differences):
-            let shown = differences.prefix(12).joined(separator: "; ") + (differences.count > 12 ? "; and \(differences.count - 12) more" : "")
-            return "\(path) was written with other settings (\(shown)). Resume with the same settings, or remove it (or run without --resume) to start over."
+            let shown =
+                differences.prefix(12).joined(separator: "; ") + (differences.count > 12 ? "; and \(differences.count - 12) more" : "")
+            return
+                "\(path) was written with other settings (\(shown)). Resume with the same settings, or remove it (or run without "
+                + "--resume) to start over."
         }
     }
 }

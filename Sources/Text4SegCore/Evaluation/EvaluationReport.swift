@@ -69,9 +69,10 @@ public struct EvaluationReport: Sendable, Encodable {
         images = outcome.evaluated
         failed = outcome.failed
         classes = metrics.classes.map {
-            ClassEntry(id: $0.id, name: vocabulary.class(id: $0.id)?.name ?? "class \($0.id)",
-                       iou: $0.iou.map { $0 * 100 }, acc: $0.accuracy.map { $0 * 100 },
-                       intersection: $0.intersection, union: $0.union)
+            ClassEntry(
+                id: $0.id, name: vocabulary.class(id: $0.id)?.name ?? "class \($0.id)",
+                iou: $0.iou.map { $0 * 100 }, acc: $0.accuracy.map { $0 * 100 },
+                intersection: $0.intersection, union: $0.union)
         }
         self.vocabulary = vocabulary.name
         self.engine = engine
@@ -121,7 +122,9 @@ public struct EvaluationReport: Sendable, Encodable {
         lines.append(String(repeating: "-", count: width + 14))
         lines.append(String(format: "mIoU %.2f  aAcc %.2f  mAcc %.2f  fwIoU %.2f", mIoU, aAcc, mAcc, fwIoU))
         // The refiner is named because it moves mIoU by points: `nearest` is Text4Seg's own protocol.
-        var summary = "protocol \(self.protocol)\(reduceZeroLabel ? " (reduce zero label)" : ""), engine \(engine), grid \(grid), refine \(refiner), \(images) images"
+        var summary =
+            "protocol \(self.protocol)\(reduceZeroLabel ? " (reduce zero label)" : ""), engine \(engine), grid \(grid), refine "
+            + "\(refiner), \(images) images"
         if !failed.isEmpty { summary += ", \(failed.count) failed" }
         if repairs > 0 { summary += ", \(repairs) descriptor repairs in \(repairedItems) images" }
         if retries > 0 { summary += ", \(retries) retried requests" }

@@ -46,7 +46,10 @@ public struct EvaluationRunner: Sendable {
     /// Images (and label maps) declaring more pixels fail their item before they are decoded.
     public var maxPixels: Int = Limits.defaultMaxPixels
 
-    public init(segmenter: Segmenter, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, outputFolder: String? = nil, writeDescriptors: Bool = false, progress: (@Sendable (String, String?) -> Void)? = nil) {
+    public init(
+        segmenter: Segmenter, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, outputFolder: String? = nil,
+        writeDescriptors: Bool = false, progress: (@Sendable (String, String?) -> Void)? = nil
+    ) {
         self.segmenter = segmenter
         self.jobs = max(1, jobs)
         self.outputFolder = outputFolder
@@ -67,7 +70,9 @@ public struct EvaluationRunner: Sendable {
         case failed(String)
     }
 
-    public func run(_ items: [DatasetItem], journal: EvaluationJournal? = nil, finished: [String: EvaluationJournal.Entry] = [:]) async throws -> Outcome {
+    public func run(
+        _ items: [DatasetItem], journal: EvaluationJournal? = nil, finished: [String: EvaluationJournal.Entry] = [:]
+    ) async throws -> Outcome {
         let start = Date()
         let vocabulary = segmenter.vocabulary
         let k = vocabulary.labelCount
@@ -76,9 +81,11 @@ public struct EvaluationRunner: Sendable {
         for item in items {
             // An entry whose counts do not fit this vocabulary is run again rather than trusted.
             if let entry = finished[item.id], let sparse = entry.counts,
-               let matrix = try? ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, pairs: sparse) {
-                let stats = ItemStats(engineSeconds: entry.engineSeconds ?? 0, retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
-                                      completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
+                let matrix = try? ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, pairs: sparse)
+            {
+                let stats = ItemStats(
+                    engineSeconds: entry.engineSeconds ?? 0, retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
+                    completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
                 results[item.id] = .done(matrix, repairs: entry.repairs ?? 0, stats: stats)
                 resumed += 1
             }
@@ -98,9 +105,11 @@ public struct EvaluationRunner: Sendable {
                 results[id] = result
                 switch result {
                 case let .done(matrix, repairs, stats):
-                    try await journal?.record(.init(id: id, counts: matrix.pairs, failed: nil, repairs: repairs,
-                                                    engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
-                                                    completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
+                    try await journal?.record(
+                        .init(
+                            id: id, counts: matrix.pairs, failed: nil, repairs: repairs,
+                            engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
+                            completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
                     progress?(id, nil)
                 case let .failed(reason):
                     try await journal?.record(.init(id: id, counts: nil, failed: reason))
@@ -118,8 +127,10 @@ public struct EvaluationRunner: Sendable {
             case let .done(matrix, repairs, stats):
                 total += matrix
                 outcome.evaluated += 1
-                outcome.items.append(ItemRecord(id: item.id, engineSeconds: stats.engineSeconds, retries: stats.retries,
-                                                promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, repairs: repairs))
+                outcome.items.append(
+                    ItemRecord(
+                        id: item.id, engineSeconds: stats.engineSeconds, retries: stats.retries,
+                        promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, repairs: repairs))
                 outcome.retries += stats.retries
                 outcome.promptTokens += stats.promptTokens
                 outcome.completionTokens += stats.completionTokens
@@ -146,11 +157,13 @@ public struct EvaluationRunner: Sendable {
             let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
             let truth = try ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
             guard truth.width == image.width, truth.height == image.height else {
-                throw ImageError.sizeMismatch(path: item.labelPath, expected: "\(image.width)×\(image.height)", found: "\(truth.width)×\(truth.height)")
+                throw ImageError.sizeMismatch(
+                    path: item.labelPath, expected: "\(image.width)×\(image.height)", found: "\(truth.width)×\(truth.height)")
             }
             let result = try await segmenter.segment(itemID: item.id, image: image, groundTruth: truth)
             if let folder = outputFolder {
-                try LabelMapWriter(vocabulary: segmenter.vocabulary).writeLabelMap(result.labelMap, to: try ConfinedPath.join(folder, item.id, extension: "png"))
+                try LabelMapWriter(vocabulary: segmenter.vocabulary).writeLabelMap(
+                    result.labelMap, to: try ConfinedPath.join(folder, item.id, extension: "png"))
                 if writeDescriptors, let answer = result.answer {
                     try AtomicFile.write(answer, to: try ConfinedPath.join(folder, item.id, extension: "txt"))
                 }
@@ -158,8 +171,10 @@ public struct EvaluationRunner: Sendable {
             var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)
             try matrix.add(prediction: result.labelMap, groundTruth: truth)
             let output = result.engineOutput
-            let stats = ItemStats(engineSeconds: output.seconds, retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
-                                  clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
+            let stats = ItemStats(
+                engineSeconds: output.seconds, retries: output.retries, promptTokens: output.promptTokens ?? 0,
+                completionTokens: output.completionTokens ?? 0,
+                clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
             return .done(matrix, repairs: result.repairs.count, stats: stats)
         } catch {
             return .failed("\(error)")

@@ -61,10 +61,11 @@ extension ConfusionMatrix {
             for c in first..<max(first, k) {
                 let intersection = diagonal[c], label = rows[c], predicted = columns[c]
                 let union = label + predicted - intersection
-                classes.append(ClassMetric(
-                    id: c, intersection: intersection, union: union, groundTruthPixels: label, predictedPixels: predicted,
-                    iou: union > 0 ? Double(intersection) / Double(union) : nil,
-                    accuracy: label > 0 ? Double(intersection) / Double(label) : nil))
+                classes.append(
+                    ClassMetric(
+                        id: c, intersection: intersection, union: union, groundTruthPixels: label, predictedPixels: predicted,
+                        iou: union > 0 ? Double(intersection) / Double(union) : nil,
+                        accuracy: label > 0 ? Double(intersection) / Double(label) : nil))
             }
         case .text4seg:
             let row0 = rows[0]
@@ -73,10 +74,11 @@ extension ConfusionMatrix {
                 let predicted = columns[c] + (c == 0 ? row0 : 0)
                 let intersection = c == 0 ? row0 : diagonal[c]
                 let union = label + predicted - intersection
-                classes.append(ClassMetric(
-                    id: c, intersection: intersection, union: union, groundTruthPixels: label, predictedPixels: predicted,
-                    iou: Double(intersection) / (Double(union) + 1e-10),
-                    accuracy: label > 0 ? Double(intersection) / Double(label) : nil))
+                classes.append(
+                    ClassMetric(
+                        id: c, intersection: intersection, union: union, groundTruthPixels: label, predictedPixels: predicted,
+                        iou: Double(intersection) / (Double(union) + 1e-10),
+                        accuracy: label > 0 ? Double(intersection) / Double(label) : nil))
             }
         }
         let ious = classes.compactMap(\.iou)

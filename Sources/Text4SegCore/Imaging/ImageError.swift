@@ -20,7 +20,9 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .encodingFailed(path, reason): return "\(path): cannot encode: \(reason)"
         case let .sizeMismatch(path, expected, found): return "\(path): label map is \(found), image is \(expected)"
         case let .tooLarge(path, width, height, limit):
-            return "\(path): image is \(width)×\(height) (\(width * height) pixels), over the limit of \(limit) pixels; raise --max-pixels to read it"
+            return
+                "\(path): image is \(width)×\(height) (\(width * height) pixels), over the limit of \(limit) pixels; raise "
+                + "--max-pixels to read it"
         }
     }
 }

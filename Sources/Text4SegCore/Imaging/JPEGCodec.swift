@@ -4,8 +4,10 @@ import Foundation
 /// JPEG decoding through libjpeg-turbo, with EXIF orientation applied.
 public enum JPEGCodec {
     /// Decodes a JPEG; one whose header declares more than `maxPixels` pixels is refused before decoding.
-    public static func decode(_ data: Data, path: String = "<memory>", applyOrientation: Bool = true,
-                              maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
+    public static func decode(
+        _ data: Data, path: String = "<memory>", applyOrientation: Bool = true,
+        maxPixels: Int = Limits.defaultMaxPixels
+    ) throws -> RGBImage {
         var image = t4s_jpeg_image()
         let status = data.withUnsafeBytes { raw -> Int32 in
             t4s_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(max(0, maxPixels)), &image)
@@ -40,11 +42,13 @@ extension JPEGCodec {
         var size = 0
         var message = [CChar](repeating: 0, count: Int(T4S_MESSAGE_SIZE))
         let status = image.pixels.withUnsafeBufferPointer { pixels in
-            t4s_jpeg_encode(pixels.baseAddress, UInt32(image.width), UInt32(image.height), Int32(max(1, min(100, quality))), &output, &size, &message)
+            t4s_jpeg_encode(
+                pixels.baseAddress, UInt32(image.width), UInt32(image.height), Int32(max(1, min(100, quality))), &output, &size, &message)
         }
         defer { t4s_free(output) }
         guard status == 0, let output else {
-            throw ImageError.encodingFailed(path: "<jpeg>", reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImageError.encodingFailed(
+                path: "<jpeg>", reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return Data(bytes: output, count: size)
     }

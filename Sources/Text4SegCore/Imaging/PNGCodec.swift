@@ -50,8 +50,9 @@ public enum PNGCodec {
                 palette.append(RGBColor(bytes[3 * i], bytes[3 * i + 1], bytes[3 * i + 2]))
             }
         }
-        return Decoded(width: width, height: height, colorType: Int(image.color_type), bitDepth: Int(image.bit_depth),
-                       channels: channels, samples: samples, palette: palette)
+        return Decoded(
+            width: width, height: height, colorType: Int(image.color_type), bitDepth: Int(image.bit_depth),
+            channels: channels, samples: samples, palette: palette)
     }
 
     /// Reads a label map: a palette PNG (its indices) or a single-channel grey PNG (its values).
@@ -107,10 +108,14 @@ public enum PNGCodec {
 
     /// Encodes RGB8. `level` is zlib's 0–9: lower is faster and larger, the pixels are the same.
     public static func encodeRGB(_ image: RGBImage, level: Int = 6) throws -> Data {
-        try encode(image.pixels, width: image.width, height: image.height, colorType: 2, bitDepth: 8, palette: [], level: Int32(max(0, min(9, level))))
+        try encode(
+            image.pixels, width: image.width, height: image.height, colorType: 2, bitDepth: 8, palette: [],
+            level: Int32(max(0, min(9, level))))
     }
 
-    static func encode(_ bytes: [UInt8], width: Int, height: Int, colorType: Int32, bitDepth: Int32, palette: [RGBColor], level: Int32 = 6) throws -> Data {
+    static func encode(
+        _ bytes: [UInt8], width: Int, height: Int, colorType: Int32, bitDepth: Int32, palette: [RGBColor], level: Int32 = 6
+    ) throws -> Data {
         var flat: [UInt8] = []
         flat.reserveCapacity(palette.count * 3)
         for color in palette { flat += [color.red, color.green, color.blue] }
@@ -119,13 +124,15 @@ public enum PNGCodec {
         var message = [CChar](repeating: 0, count: Int(T4S_MESSAGE_SIZE))
         let status = bytes.withUnsafeBufferPointer { pixels in
             flat.withUnsafeBufferPointer { pal in
-                t4s_png_encode(pixels.baseAddress, UInt32(width), UInt32(height), colorType, bitDepth,
-                               pal.baseAddress, Int32(palette.count), level, &output, &size, &message)
+                t4s_png_encode(
+                    pixels.baseAddress, UInt32(width), UInt32(height), colorType, bitDepth,
+                    pal.baseAddress, Int32(palette.count), level, &output, &size, &message)
             }
         }
         defer { t4s_free(output) }
         guard status == 0, let output else {
-            throw ImageError.encodingFailed(path: "<png>", reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            throw ImageError.encodingFailed(
+                path: "<png>", reason: String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
         }
         return Data(bytes: output, count: size)
     }

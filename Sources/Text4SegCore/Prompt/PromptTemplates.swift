@@ -47,8 +47,12 @@ public enum PromptTemplates {
     public static let placeholder = "[class_name]"
 
     /// System text of the `vicuna_v1` template as Text4Seg's OVSS evaluation sets it.
-    public static let vicunaSystem = "A chat between a curious user and an artificial intelligence assistant. You are able to understand the visual content that the user provides, The assistant gives helpful, detailed, and polite answers to the user's questions."
+    public static let vicunaSystem =
+        "A chat between a curious user and an artificial intelligence assistant. You are able to understand the visual content that "
+        + "the user provides, The assistant gives helpful, detailed, and polite answers to the user's questions."
 
     /// System text of LLaVA's standard `llava_v1` template.
-    public static let llavaSystem = "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions."
+    public static let llavaSystem =
+        "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite "
+        + "answers to the human's questions."
 }

@@ -53,7 +53,8 @@ public struct ClassPlanes: Sendable {
     public static func scores(_ scores: [Int: [Float]], grid: DescriptorGrid, minimum: Float = 0.05) -> ClassPlanes {
         let present = Set(grid.values.map(Int.init))
         let classes = scores.keys.filter { present.contains($0) || (scores[$0]!.max() ?? 0) >= minimum }.sorted()
-        return ClassPlanes(width: grid.cols, height: grid.rows, classes: classes.map { UInt16(clamping: $0) }, planes: classes.map { scores[$0]! })
+        return ClassPlanes(
+            width: grid.cols, height: grid.rows, classes: classes.map { UInt16(clamping: $0) }, planes: classes.map { scores[$0]! })
     }
 
     /// Each plane resized to `width × height`: nearest through the reference's

@@ -20,8 +20,10 @@ public struct DenseCRFRefiner: Refiner {
     public var upsampling: Upsampling
     public var viewSize: Int
 
-    public init(iterations: Int = 5, gaussianSXY: Float = 3, gaussianCompat: Float = 3, bilateralSXY: Float = 50, bilateralSRGB: Float = 13,
-                bilateralCompat: Float = 10, groundTruthProbability: Float = 0.9, upsampling: Upsampling = .nearest, viewSize: Int = 336) {
+    public init(
+        iterations: Int = 5, gaussianSXY: Float = 3, gaussianCompat: Float = 3, bilateralSXY: Float = 50, bilateralSRGB: Float = 13,
+        bilateralCompat: Float = 10, groundTruthProbability: Float = 0.9, upsampling: Upsampling = .nearest, viewSize: Int = 336
+    ) {
         self.iterations = iterations
         self.gaussianSXY = gaussianSXY
         self.gaussianCompat = gaussianCompat
@@ -61,7 +63,9 @@ public struct DenseCRFRefiner: Refiner {
         }
         let k = planes.classes.count
         if k < 2 { return LabelMap(width: w, height: h, fill: planes.classes.first ?? 0) }
-        let inference = MeanField(width: w, height: h, classes: k, image: input.image, gaussianSXY: gaussianSXY, bilateralSXY: bilateralSXY, bilateralSRGB: bilateralSRGB)
+        let inference = MeanField(
+            width: w, height: h, classes: k, image: input.image, gaussianSXY: gaussianSXY, bilateralSXY: bilateralSXY,
+            bilateralSRGB: bilateralSRGB)
         let q = inference.run(unary: unary, iterations: iterations, gaussianCompat: gaussianCompat, bilateralCompat: bilateralCompat)
         var labels = [UInt16](repeating: 0, count: n)
         for i in 0..<n {

@@ -12,7 +12,8 @@ public struct ModeFilterRefiner: Refiner {
     public var name: String { "mode" }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
-        var planes = ClassPlanes.oneHot(input.grid).resized(width: input.width, height: input.height, upsampling: .nearest, viewSize: viewSize)
+        var planes = ClassPlanes.oneHot(input.grid).resized(
+            width: input.width, height: input.height, upsampling: .nearest, viewSize: viewSize)
         if planes.classes.count < 2 { return planes.argmax() }
         // The window mean of a class's indicator is its share of the window.
         planes.planes = planes.planes.map { BoxFilter.mean($0, width: input.width, height: input.height, radius: radius) }

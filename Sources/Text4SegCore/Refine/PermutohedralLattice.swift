@@ -46,69 +46,73 @@ struct PermutohedralLattice {
         let remainder0 = ints, rank = ints + d1
         let down = 1 / Float(d1)
         features.withUnsafeBufferPointer { f in
-        scale.withUnsafeBufferPointer { scale in
-        canonical.withUnsafeBufferPointer { canonical in
-        offsets.withUnsafeMutableBufferPointer { offsets in
-        weights.withUnsafeMutableBufferPointer { weights in
-            for p in 0..<pointCount {
-                let base = p * d
-                // Elevate onto the hyperplane x · 1 = 0 in d + 1 dimensions.
-                var sum: Float = 0
-                for j in stride(from: d, to: 0, by: -1) {
-                    let cf = f[base + j - 1] * scale[j - 1]
-                    elevated[j] = sum - Float(j) * cf
-                    sum += cf
-                }
-                elevated[0] = sum
-                // The nearest remainder-0 point, and the ranks of the differences.
-                var total = 0
-                for j in 0...d {
-                    let rounded = (down * elevated[j]).rounded()
-                    remainder0[j] = Int(rounded) * d1
-                    total += Int(rounded)
-                }
-                for j in 0...d { rank[j] = 0 }
-                for i in 0..<d {
-                    for j in (i + 1)...d {
-                        if elevated[i] - Float(remainder0[i]) < elevated[j] - Float(remainder0[j]) { rank[i] += 1 } else { rank[j] += 1 }
-                    }
-                }
-                if total > 0 {
-                    for j in 0...d {
-                        if rank[j] >= d1 - total {
-                            remainder0[j] -= d1
-                            rank[j] += total - d1
-                        } else {
-                            rank[j] += total
+            scale.withUnsafeBufferPointer { scale in
+                canonical.withUnsafeBufferPointer { canonical in
+                    offsets.withUnsafeMutableBufferPointer { offsets in
+                        weights.withUnsafeMutableBufferPointer { weights in
+                            for p in 0..<pointCount {
+                                let base = p * d
+                                // Elevate onto the hyperplane x · 1 = 0 in d + 1 dimensions.
+                                var sum: Float = 0
+                                for j in stride(from: d, to: 0, by: -1) {
+                                    let cf = f[base + j - 1] * scale[j - 1]
+                                    elevated[j] = sum - Float(j) * cf
+                                    sum += cf
+                                }
+                                elevated[0] = sum
+                                // The nearest remainder-0 point, and the ranks of the differences.
+                                var total = 0
+                                for j in 0...d {
+                                    let rounded = (down * elevated[j]).rounded()
+                                    remainder0[j] = Int(rounded) * d1
+                                    total += Int(rounded)
+                                }
+                                for j in 0...d { rank[j] = 0 }
+                                for i in 0..<d {
+                                    for j in (i + 1)...d {
+                                        if elevated[i] - Float(remainder0[i]) < elevated[j] - Float(remainder0[j]) {
+                                            rank[i] += 1
+                                        } else {
+                                            rank[j] += 1
+                                        }
+                                    }
+                                }
+                                if total > 0 {
+                                    for j in 0...d {
+                                        if rank[j] >= d1 - total {
+                                            remainder0[j] -= d1
+                                            rank[j] += total - d1
+                                        } else {
+                                            rank[j] += total
+                                        }
+                                    }
+                                } else if total < 0 {
+                                    for j in 0...d {
+                                        if rank[j] < -total {
+                                            remainder0[j] += d1
+                                            rank[j] += d1 + total
+                                        } else {
+                                            rank[j] += total
+                                        }
+                                    }
+                                }
+                                for j in 0..<(d + 2) { barycentric[j] = 0 }
+                                for j in 0...d {
+                                    let v = (elevated[j] - Float(remainder0[j])) * down
+                                    barycentric[d - rank[j]] += v
+                                    barycentric[d + 1 - rank[j]] -= v
+                                }
+                                barycentric[0] += 1 + barycentric[d + 1]
+                                for r in 0...d {
+                                    for j in 0..<d { key[j] = Int16(truncatingIfNeeded: remainder0[j] + canonical[r * d1 + rank[j]]) }
+                                    offsets[p * d1 + r] = Int32(table.findOrInsert(key)) + 1
+                                    weights[p * d1 + r] = barycentric[r]
+                                }
+                            }
                         }
                     }
-                } else if total < 0 {
-                    for j in 0...d {
-                        if rank[j] < -total {
-                            remainder0[j] += d1
-                            rank[j] += d1 + total
-                        } else {
-                            rank[j] += total
-                        }
-                    }
-                }
-                for j in 0..<(d + 2) { barycentric[j] = 0 }
-                for j in 0...d {
-                    let v = (elevated[j] - Float(remainder0[j])) * down
-                    barycentric[d - rank[j]] += v
-                    barycentric[d + 1 - rank[j]] -= v
-                }
-                barycentric[0] += 1 + barycentric[d + 1]
-                for r in 0...d {
-                    for j in 0..<d { key[j] = Int16(truncatingIfNeeded: remainder0[j] + canonical[r * d1 + rank[j]]) }
-                    offsets[p * d1 + r] = Int32(table.findOrInsert(key)) + 1
-                    weights[p * d1 + r] = barycentric[r]
                 }
             }
-        }
-        }
-        }
-        }
         }
         let m = table.count
         var neighbours = [Int32](repeating: 0, count: d1 * m * 2)
@@ -151,7 +155,10 @@ struct PermutohedralLattice {
     /// the symmetric normalisation folded into splatting and slicing. With
     /// `accumulate`, `output += accumulate · s ⊙ K(s ⊙ input)` instead, which
     /// saves mean-field a pass over its messages.
-    func filter(_ input: [Float], channels: Int, scale: [Float]?, into output: inout [Float], workspace: inout LatticeWorkspace, accumulate: Float? = nil) {
+    func filter(
+        _ input: [Float], channels: Int, scale: [Float]?, into output: inout [Float], workspace: inout LatticeWorkspace,
+        accumulate: Float? = nil
+    ) {
         let d1 = dimension + 1, m = vertexCount, count = (m + 1) * channels
         workspace.prepare(count)
         let alpha = 1 / (1 + Float.pow2(-dimension))

@@ -33,8 +33,10 @@ public struct WatershedRefiner: Refiner {
     public var lightnessWeight: Float
     public var viewSize: Int
 
-    public init(margin: Float = 0.34, othersMargin: Float = 1.6, others: UInt16? = 0, sigma: Float = 1.5,
-                colourWeight: Float = 0.3, lightnessWeight: Float = 0.5, viewSize: Int = 336) {
+    public init(
+        margin: Float = 0.34, othersMargin: Float = 1.6, others: UInt16? = 0, sigma: Float = 1.5,
+        colourWeight: Float = 0.3, lightnessWeight: Float = 0.5, viewSize: Int = 336
+    ) {
         self.margin = margin
         self.othersMargin = othersMargin
         self.others = others
@@ -72,8 +74,9 @@ public struct WatershedRefiner: Refiner {
             }
         }
         // Distances in cells: one pixel is 1/cellWidth of a cell across, 1/cellHeight down.
-        let squared = DistanceTransform.squared(width: w, height: h, isSite: changes,
-                                                spacingX: Float(grid.cols) / Float(w), spacingY: Float(grid.rows) / Float(h))
+        let squared = DistanceTransform.squared(
+            width: w, height: h, isSite: changes,
+            spacingX: Float(grid.cols) / Float(w), spacingY: Float(grid.rows) / Float(h))
         let (classLimit, othersLimit) = (margin * margin, othersMargin * othersMargin)
         var labels = [Int32](repeating: -1, count: w * h)
         for i in 0..<(w * h) {

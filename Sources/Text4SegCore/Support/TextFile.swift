@@ -26,7 +26,12 @@ public enum TextFile {
     public static func decode(_ data: Data, path: String, limit: Int = 64 << 20) throws -> String {
         if data.count > limit { throw TextFileError.tooLarge(path, bytes: data.count, limit: limit) }
         if data.starts(with: [0xFF, 0xFE]) || data.starts(with: [0xFE, 0xFF]) {
-            throw TextFileError.notUTF8(path, detail: "it is UTF-16 (byte-order mark \(data.starts(with: [0xFF, 0xFE]) ? "FF FE" : "FE FF")); convert it with `iconv -f UTF-16 -t UTF-8`")
+            throw TextFileError.notUTF8(
+                path,
+                detail:
+                    "it is UTF-16 (byte-order mark \(data.starts(with: [0xFF, 0xFE]) ? "FF FE" : "FE FF")); convert it with `iconv "
+                    + "-f UTF-16 -t UTF-8`"
+            )
         }
         let bytes = data.starts(with: [0xEF, 0xBB, 0xBF]) ? data.dropFirst(3) : data[...]
         guard let text = String(validating: bytes, as: UTF8.self) else {
@@ -43,7 +48,8 @@ public enum TextFile {
             let lead = bytes[i]
             let length = lead < 0x80 ? 1 : lead & 0xE0 == 0xC0 ? 2 : lead & 0xF0 == 0xE0 ? 3 : lead & 0xF8 == 0xF0 ? 4 : 0
             guard length > 0, i + length <= bytes.endIndex,
-                  String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil else { break }
+                String(validating: bytes[i..<(i + length)], as: UTF8.self) != nil
+            else { break }
             i += length
         }
         return i - bytes.startIndex

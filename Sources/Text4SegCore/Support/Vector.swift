@@ -22,7 +22,9 @@ public enum Vector {
 
     /// `out = here + (a + b) / 2` over `n` values.
     @inline(__always)
-    public static func blur(_ here: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int) {
+    public static func blur(
+        _ here: UnsafePointer<Float>, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, _ n: Int
+    ) {
         var c = 0
         while c + 8 <= n {
             let h = UnsafeRawPointer(here + c).loadUnaligned(as: SIMD8<Float>.self)

@@ -3,1183 +3,1183 @@
 enum EmbeddedVocabularies {
     static let files: [String: String] = [
         "ade20k-150": #"""
-# ADE20K SceneParsing 150 classes, ids 1-150 as in the annotation PNGs; 0 = other/unlabelled,
-# `others` in prompts. Names and synonyms: Text4Seg's cls_ade20k.txt (first name canonical).
-name: ade20k-150
-description: ADE20K (150 classes, 0 = others)
-ignore: 255
-others: 0
-classes:
-  - id: 0
-    name: "others"
-  - id: 1
-    name: "wall"
-    synonyms: ["building", "structure"]
-  - id: 2
-    name: "building"
-    synonyms: ["structure"]
-  - id: 3
-    name: "sky"
-    synonyms: ["atmosphere"]
-  - id: 4
-    name: "floor"
-    synonyms: ["ground"]
-  - id: 5
-    name: "tree"
-    synonyms: ["plant", "organism", "living thing"]
-  - id: 6
-    name: "ceiling"
-    synonyms: ["roof", "top"]
-  - id: 7
-    name: "road"
-    synonyms: ["street", "pathway", "route"]
-  - id: 8
-    name: "bed"
-    synonyms: ["furniture"]
-  - id: 9
-    name: "windowpane"
-    synonyms: ["window", "aperture", "portal"]
-  - id: 10
-    name: "grass"
-    synonyms: ["plant", "vegetation", "flora", "greenery"]
-  - id: 11
-    name: "cabinet"
-    synonyms: ["furniture"]
-  - id: 12
-    name: "sidewalk"
-    synonyms: ["pavement", "path", "walkway", "footpath"]
-  - id: 13
-    name: "person"
-    synonyms: ["individual", "human", "being"]
-  - id: 14
-    name: "earth"
-    synonyms: ["planet", "world", "sphere"]
-  - id: 15
-    name: "door"
-    synonyms: ["entrance", "portal", "gateway"]
-  - id: 16
-    name: "table"
-    synonyms: ["furniture"]
-  - id: 17
-    name: "mountain"
-    synonyms: ["hill", "peak", "summit"]
-  - id: 18
-    name: "plant"
-    synonyms: ["vegetation", "flora", "greenery"]
-  - id: 19
-    name: "curtain"
-    synonyms: ["drapery", "fabric", "textile"]
-  - id: 20
-    name: "chair"
-    synonyms: ["furniture"]
-  - id: 21
-    name: "car"
-    synonyms: ["vehicle", "automobile"]
-  - id: 22
-    name: "water"
-    synonyms: ["liquid"]
-  - id: 23
-    name: "painting"
-    synonyms: ["artwork", "image", "picture"]
-  - id: 24
-    name: "sofa"
-    synonyms: ["couch", "furniture"]
-  - id: 25
-    name: "shelf"
-    synonyms: ["furniture"]
-  - id: 26
-    name: "house"
-    synonyms: ["building", "dwelling", "home"]
-  - id: 27
-    name: "sea"
-    synonyms: ["ocean", "water", "marine"]
-  - id: 28
-    name: "mirror"
-    synonyms: ["reflective surface", "glass"]
-  - id: 29
-    name: "rug"
-    synonyms: ["carpet", "floor covering", "textile", "fabric"]
-  - id: 30
-    name: "field"
-    synonyms: ["meadow", "pasture", "grassland"]
-  - id: 31
-    name: "armchair"
-    synonyms: ["chair", "furniture"]
-  - id: 32
-    name: "seat"
-    synonyms: ["chair", "furniture"]
-  - id: 33
-    name: "fence"
-    synonyms: ["barrier", "boundary", "enclosure"]
-  - id: 34
-    name: "desk"
-    synonyms: ["table", "furniture"]
-  - id: 35
-    name: "rock"
-    synonyms: ["stone", "mineral", "solid"]
-  - id: 36
-    name: "wardrobe"
-    synonyms: ["closet", "furniture"]
-  - id: 37
-    name: "lamp"
-    synonyms: ["light", "lighting fixture", "illuminator", "electric object"]
-  - id: 38
-    name: "bathtub"
-    synonyms: ["tub", "bathroom fixture", "container", "vessel"]
-  - id: 39
-    name: "railing"
-    synonyms: ["barrier", "guardrail", "fence"]
-  - id: 40
-    name: "cushion"
-    synonyms: ["pillow", "soft object", "pad"]
-  - id: 41
-    name: "base"
-    synonyms: ["foundation"]
-  - id: 42
-    name: "box"
-    synonyms: ["container", "receptacle", "storage"]
-  - id: 43
-    name: "column"
-    synonyms: ["pillar", "support", "post"]
-  - id: 44
-    name: "signboard"
-    synonyms: ["sign", "board", "display", "indicator"]
-  - id: 45
-    name: "chestofdrawers"
-    synonyms: ["dresser", "furniture"]
-  - id: 46
-    name: "counter"
-    synonyms: ["surface", "table", "furniture"]
-  - id: 47
-    name: "sand"
-    synonyms: ["granules", "grains", "beach"]
-  - id: 48
-    name: "sink"
-    synonyms: ["basin", "fixture", "plumbing", "container"]
-  - id: 49
-    name: "skyscraper"
-    synonyms: ["building", "structure", "tower", "high-rise"]
-  - id: 50
-    name: "fireplace"
-    synonyms: ["hearth", "chimney"]
-  - id: 51
-    name: "refrigerator"
-    synonyms: ["fridge", "appliance", "cooler", "device"]
-  - id: 52
-    name: "grandstand"
-    synonyms: ["stands", "seating", "structure", "platform"]
-  - id: 53
-    name: "path"
-    synonyms: ["trail", "track", "route", "way"]
-  - id: 54
-    name: "stairs"
-    synonyms: ["staircase", "steps"]
-  - id: 55
-    name: "runway"
-    synonyms: ["path", "track"]
-  - id: 56
-    name: "case"
-    synonyms: ["container", "box", "receptacle", "enclosure"]
-  - id: 57
-    name: "pool table"
-    synonyms: ["billiard table", "game"]
-  - id: 58
-    name: "pillow"
-    synonyms: ["cushion", "pad"]
-  - id: 59
-    name: "screen door"
-    synonyms: ["screendoor", "door"]
-  - id: 60
-    name: "stairway"
-    synonyms: ["staircase", "steps"]
-  - id: 61
-    name: "river"
-    synonyms: ["stream", "watercourse", "waterway"]
-  - id: 62
-    name: "bridge"
-    synonyms: ["crossing", "span"]
-  - id: 63
-    name: "bookcase"
-    synonyms: ["shelf", "furniture"]
-  - id: 64
-    name: "blind"
-    synonyms: ["window covering", "shade", "screen", "covering"]
-  - id: 65
-    name: "coffee table"
-    synonyms: ["table", "furniture"]
-  - id: 66
-    name: "toilet"
-    synonyms: ["restroom", "bathroom"]
-  - id: 67
-    name: "flower"
-    synonyms: ["plant", "blossom", "bloom", "flora"]
-  - id: 68
-    name: "book"
-    synonyms: ["publication", "literature"]
-  - id: 69
-    name: "hill"
-    synonyms: ["mound", "rise", "summit"]
-  - id: 70
-    name: "bench"
-    synonyms: ["seat", "furniture"]
-  - id: 71
-    name: "countertop"
-    synonyms: ["surface", "table", "furniture"]
-  - id: 72
-    name: "stove"
-    synonyms: ["appliance", "cooker", "range", "burner"]
-  - id: 73
-    name: "palm"
-    synonyms: ["tree", "plant", "vegetation", "flora"]
-  - id: 74
-    name: "kitchen island"
-    synonyms: ["counter", "table"]
-  - id: 75
-    name: "computer"
-    synonyms: ["laptop", "device", "machine"]
-  - id: 76
-    name: "swivel chair"
-    synonyms: ["swivelchair", "chair", "furniture", "seat"]
-  - id: 77
-    name: "boat"
-    synonyms: ["vessel", "watercraft", "ship", "craft"]
-  - id: 78
-    name: "bar"
-    synonyms: ["establishment", "pub", "tavern", "lounge"]
-  - id: 79
-    name: "arcade machine"
-    synonyms: ["arcademachine", "game", "arcade", "device", "machine"]
-  - id: 80
-    name: "hovel"
-    synonyms: ["hut", "shack", "dwelling", "shelter"]
-  - id: 81
-    name: "bus"
-    synonyms: ["vehicle", "transportation", "coach"]
-  - id: 82
-    name: "towel"
-    synonyms: ["cloth", "fabric", "textile"]
-  - id: 83
-    name: "light"
-    synonyms: ["illumination", "lamp", "brightness"]
-  - id: 84
-    name: "truck"
-    synonyms: ["vehicle", "transportation", "lorry", "conveyance"]
-  - id: 85
-    name: "tower"
-    synonyms: ["structure", "building", "high-rise"]
-  - id: 86
-    name: "chandelier"
-    synonyms: ["light fixture", "lighting", "lamp", "fixture"]
-  - id: 87
-    name: "awning"
-    synonyms: ["canopy", "shade", "cover", "shelter"]
-  - id: 88
-    name: "streetlight"
-    synonyms: ["street light", "lamp post", "light", "illumination"]
-  - id: 89
-    name: "booth"
-    synonyms: ["stall", "kiosk"]
-  - id: 90
-    name: "television receiver"
-    synonyms: ["television", "TV", "screen"]
-  - id: 91
-    name: "airplane"
-    synonyms: ["aircraft", "plane", "flying machine", "vehicle"]
-  - id: 92
-    name: "dirt track"
-    synonyms: ["dirttrack", "path", "trail", "course", "route"]
-  - id: 93
-    name: "apparel"
-    synonyms: ["clothing", "garments", "attire"]
-  - id: 94
-    name: "pole"
-    synonyms: ["post", "column"]
-  - id: 95
-    name: "land"
-    synonyms: ["terrain", "ground", "earth", "territory"]
-  - id: 96
-    name: "bannister， bannister"
-    synonyms: ["bannister"]
-  - id: 97
-    name: "escalator"
-    synonyms: ["moving staircase", "stairs", "steps"]
-  - id: 98
-    name: "ottoman"
-    synonyms: ["footstool", "furniture"]
-  - id: 99
-    name: "bottle"
-    synonyms: ["container", "vessel", "receptacle"]
-  - id: 100
-    name: "buffet"
-    synonyms: ["sideboard", "furniture"]
-  - id: 101
-    name: "poster"
-    synonyms: ["placard", "advertisement", "sign"]
-  - id: 102
-    name: "stage"
-    synonyms: ["platform", "podium", "dais"]
-  - id: 103
-    name: "van"
-    synonyms: ["vehicle", "transportation", "conveyance", "automobile"]
-  - id: 104
-    name: "ship"
-    synonyms: ["vessel", "boat", "watercraft", "craft"]
-  - id: 105
-    name: "fountain"
-  - id: 106
-    name: "conveyer belt"
-    synonyms: ["conveyerbelt", "conveyor", "belt", "transport"]
-  - id: 107
-    name: "canopy"
-    synonyms: ["awning", "cover", "shelter", "shade"]
-  - id: 108
-    name: "washer"
-    synonyms: ["machine", "appliance", "device", "equipment"]
-  - id: 109
-    name: "plaything"
-    synonyms: ["toy", "item"]
-  - id: 110
-    name: "swimming pool"
-    synonyms: ["pool", "water"]
-  - id: 111
-    name: "stool"
-    synonyms: ["seat", "furniture", "chair"]
-  - id: 112
-    name: "barrel"
-    synonyms: ["container", "drum", "cask", "vessel"]
-  - id: 113
-    name: "basket"
-    synonyms: ["container", "vessel", "receptacle", "holder"]
-  - id: 114
-    name: "waterfall"
-    synonyms: ["cascade", "falls", "cataract"]
-  - id: 115
-    name: "tent"
-    synonyms: ["shelter", "canopy", "structure", "camping"]
-  - id: 116
-    name: "bag"
-    synonyms: ["handbag", "container", "receptacle"]
-  - id: 117
-    name: "minibike"
-    synonyms: ["motorcycle", "bike", "vehicle", "transport"]
-  - id: 118
-    name: "cradle"
-    synonyms: ["bed", "cot", "crib"]
-  - id: 119
-    name: "oven"
-    synonyms: ["appliance", "stove", "cooker"]
-  - id: 120
-    name: "ball"
-    synonyms: ["sphere", "round", "plaything"]
-  - id: 121
-    name: "food"
-    synonyms: ["nourishment", "sustenance", "meal", "cuisine"]
-  - id: 122
-    name: "step"
-    synonyms: ["stair", "stage", "level"]
-  - id: 123
-    name: "tank"
-    synonyms: ["container", "vessel", "reservoir", "storage"]
-  - id: 124
-    name: "tradename"
-    synonyms: ["brand", "label", "trademark", "name"]
-  - id: 125
-    name: "microwave"
-    synonyms: ["appliance", "oven", "device", "machine"]
-  - id: 126
-    name: "pot"
-    synonyms: ["container", "vessel", "cooking utensil"]
-  - id: 127
-    name: "animal"
-    synonyms: ["creature", "organism", "living being", "wildlife"]
-  - id: 128
-    name: "bicycle"
-    synonyms: ["bike", "cycle", "two-wheeler", "transport"]
-  - id: 129
-    name: "lake"
-    synonyms: ["pond", "water", "reservoir", "lagoon"]
-  - id: 130
-    name: "dishwasher"
-    synonyms: ["appliance", "machine", "washer"]
-  - id: 131
-    name: "screen"
-    synonyms: ["monitor", "display", "panel", "surface"]
-  - id: 132
-    name: "blanket"
-    synonyms: ["cover", "quilt", "throw", "bedding"]
-  - id: 133
-    name: "sculpture"
-    synonyms: ["statue", "artwork", "art"]
-  - id: 134
-    name: "hood"
-    synonyms: ["cover", "cap", "bonnet", "canopy"]
-  - id: 135
-    name: "sconce"
-    synonyms: ["fixture", "light", "lamp"]
-  - id: 136
-    name: "vase"
-    synonyms: ["container", "vessel", "jar"]
-  - id: 137
-    name: "traffic light"
-    synonyms: ["signal", "semaphore", "light"]
-  - id: 138
-    name: "tray"
-    synonyms: ["container", "dish", "plate"]
-  - id: 139
-    name: "ashcan"
-    synonyms: ["trash can", "bin", "garbage container", "waste receptacle"]
-  - id: 140
-    name: "fan"
-    synonyms: ["ventilator", "appliance", "device", "blower"]
-  - id: 141
-    name: "pier"
-    synonyms: ["dock", "wharf", "jetty", "platform"]
-  - id: 142
-    name: "crtscreen"
-    synonyms: ["monitor", "display", "screen"]
-  - id: 143
-    name: "plate"
-    synonyms: ["dish", "vessel", "container", "dinnerware"]
-  - id: 144
-    name: "monitor"
-    synonyms: ["screen", "display", "panel"]
-  - id: 145
-    name: "bulletin board"
-    synonyms: ["bulletinboard", "noticeboard", "board"]
-  - id: 146
-    name: "shower"
-    synonyms: ["bathroom fixture", "bath"]
-  - id: 147
-    name: "radiator"
-    synonyms: ["heater", "appliance", "device", "heating"]
-  - id: 148
-    name: "glass"
-    synonyms: ["material", "substance", "pane"]
-  - id: 149
-    name: "clock"
-    synonyms: ["timepiece", "time"]
-  - id: 150
-    name: "flag"
-    synonyms: ["banner", "ensign", "pennant"]
-"""#,
+        # ADE20K SceneParsing 150 classes, ids 1-150 as in the annotation PNGs; 0 = other/unlabelled,
+        # `others` in prompts. Names and synonyms: Text4Seg's cls_ade20k.txt (first name canonical).
+        name: ade20k-150
+        description: ADE20K (150 classes, 0 = others)
+        ignore: 255
+        others: 0
+        classes:
+          - id: 0
+            name: "others"
+          - id: 1
+            name: "wall"
+            synonyms: ["building", "structure"]
+          - id: 2
+            name: "building"
+            synonyms: ["structure"]
+          - id: 3
+            name: "sky"
+            synonyms: ["atmosphere"]
+          - id: 4
+            name: "floor"
+            synonyms: ["ground"]
+          - id: 5
+            name: "tree"
+            synonyms: ["plant", "organism", "living thing"]
+          - id: 6
+            name: "ceiling"
+            synonyms: ["roof", "top"]
+          - id: 7
+            name: "road"
+            synonyms: ["street", "pathway", "route"]
+          - id: 8
+            name: "bed"
+            synonyms: ["furniture"]
+          - id: 9
+            name: "windowpane"
+            synonyms: ["window", "aperture", "portal"]
+          - id: 10
+            name: "grass"
+            synonyms: ["plant", "vegetation", "flora", "greenery"]
+          - id: 11
+            name: "cabinet"
+            synonyms: ["furniture"]
+          - id: 12
+            name: "sidewalk"
+            synonyms: ["pavement", "path", "walkway", "footpath"]
+          - id: 13
+            name: "person"
+            synonyms: ["individual", "human", "being"]
+          - id: 14
+            name: "earth"
+            synonyms: ["planet", "world", "sphere"]
+          - id: 15
+            name: "door"
+            synonyms: ["entrance", "portal", "gateway"]
+          - id: 16
+            name: "table"
+            synonyms: ["furniture"]
+          - id: 17
+            name: "mountain"
+            synonyms: ["hill", "peak", "summit"]
+          - id: 18
+            name: "plant"
+            synonyms: ["vegetation", "flora", "greenery"]
+          - id: 19
+            name: "curtain"
+            synonyms: ["drapery", "fabric", "textile"]
+          - id: 20
+            name: "chair"
+            synonyms: ["furniture"]
+          - id: 21
+            name: "car"
+            synonyms: ["vehicle", "automobile"]
+          - id: 22
+            name: "water"
+            synonyms: ["liquid"]
+          - id: 23
+            name: "painting"
+            synonyms: ["artwork", "image", "picture"]
+          - id: 24
+            name: "sofa"
+            synonyms: ["couch", "furniture"]
+          - id: 25
+            name: "shelf"
+            synonyms: ["furniture"]
+          - id: 26
+            name: "house"
+            synonyms: ["building", "dwelling", "home"]
+          - id: 27
+            name: "sea"
+            synonyms: ["ocean", "water", "marine"]
+          - id: 28
+            name: "mirror"
+            synonyms: ["reflective surface", "glass"]
+          - id: 29
+            name: "rug"
+            synonyms: ["carpet", "floor covering", "textile", "fabric"]
+          - id: 30
+            name: "field"
+            synonyms: ["meadow", "pasture", "grassland"]
+          - id: 31
+            name: "armchair"
+            synonyms: ["chair", "furniture"]
+          - id: 32
+            name: "seat"
+            synonyms: ["chair", "furniture"]
+          - id: 33
+            name: "fence"
+            synonyms: ["barrier", "boundary", "enclosure"]
+          - id: 34
+            name: "desk"
+            synonyms: ["table", "furniture"]
+          - id: 35
+            name: "rock"
+            synonyms: ["stone", "mineral", "solid"]
+          - id: 36
+            name: "wardrobe"
+            synonyms: ["closet", "furniture"]
+          - id: 37
+            name: "lamp"
+            synonyms: ["light", "lighting fixture", "illuminator", "electric object"]
+          - id: 38
+            name: "bathtub"
+            synonyms: ["tub", "bathroom fixture", "container", "vessel"]
+          - id: 39
+            name: "railing"
+            synonyms: ["barrier", "guardrail", "fence"]
+          - id: 40
+            name: "cushion"
+            synonyms: ["pillow", "soft object", "pad"]
+          - id: 41
+            name: "base"
+            synonyms: ["foundation"]
+          - id: 42
+            name: "box"
+            synonyms: ["container", "receptacle", "storage"]
+          - id: 43
+            name: "column"
+            synonyms: ["pillar", "support", "post"]
+          - id: 44
+            name: "signboard"
+            synonyms: ["sign", "board", "display", "indicator"]
+          - id: 45
+            name: "chestofdrawers"
+            synonyms: ["dresser", "furniture"]
+          - id: 46
+            name: "counter"
+            synonyms: ["surface", "table", "furniture"]
+          - id: 47
+            name: "sand"
+            synonyms: ["granules", "grains", "beach"]
+          - id: 48
+            name: "sink"
+            synonyms: ["basin", "fixture", "plumbing", "container"]
+          - id: 49
+            name: "skyscraper"
+            synonyms: ["building", "structure", "tower", "high-rise"]
+          - id: 50
+            name: "fireplace"
+            synonyms: ["hearth", "chimney"]
+          - id: 51
+            name: "refrigerator"
+            synonyms: ["fridge", "appliance", "cooler", "device"]
+          - id: 52
+            name: "grandstand"
+            synonyms: ["stands", "seating", "structure", "platform"]
+          - id: 53
+            name: "path"
+            synonyms: ["trail", "track", "route", "way"]
+          - id: 54
+            name: "stairs"
+            synonyms: ["staircase", "steps"]
+          - id: 55
+            name: "runway"
+            synonyms: ["path", "track"]
+          - id: 56
+            name: "case"
+            synonyms: ["container", "box", "receptacle", "enclosure"]
+          - id: 57
+            name: "pool table"
+            synonyms: ["billiard table", "game"]
+          - id: 58
+            name: "pillow"
+            synonyms: ["cushion", "pad"]
+          - id: 59
+            name: "screen door"
+            synonyms: ["screendoor", "door"]
+          - id: 60
+            name: "stairway"
+            synonyms: ["staircase", "steps"]
+          - id: 61
+            name: "river"
+            synonyms: ["stream", "watercourse", "waterway"]
+          - id: 62
+            name: "bridge"
+            synonyms: ["crossing", "span"]
+          - id: 63
+            name: "bookcase"
+            synonyms: ["shelf", "furniture"]
+          - id: 64
+            name: "blind"
+            synonyms: ["window covering", "shade", "screen", "covering"]
+          - id: 65
+            name: "coffee table"
+            synonyms: ["table", "furniture"]
+          - id: 66
+            name: "toilet"
+            synonyms: ["restroom", "bathroom"]
+          - id: 67
+            name: "flower"
+            synonyms: ["plant", "blossom", "bloom", "flora"]
+          - id: 68
+            name: "book"
+            synonyms: ["publication", "literature"]
+          - id: 69
+            name: "hill"
+            synonyms: ["mound", "rise", "summit"]
+          - id: 70
+            name: "bench"
+            synonyms: ["seat", "furniture"]
+          - id: 71
+            name: "countertop"
+            synonyms: ["surface", "table", "furniture"]
+          - id: 72
+            name: "stove"
+            synonyms: ["appliance", "cooker", "range", "burner"]
+          - id: 73
+            name: "palm"
+            synonyms: ["tree", "plant", "vegetation", "flora"]
+          - id: 74
+            name: "kitchen island"
+            synonyms: ["counter", "table"]
+          - id: 75
+            name: "computer"
+            synonyms: ["laptop", "device", "machine"]
+          - id: 76
+            name: "swivel chair"
+            synonyms: ["swivelchair", "chair", "furniture", "seat"]
+          - id: 77
+            name: "boat"
+            synonyms: ["vessel", "watercraft", "ship", "craft"]
+          - id: 78
+            name: "bar"
+            synonyms: ["establishment", "pub", "tavern", "lounge"]
+          - id: 79
+            name: "arcade machine"
+            synonyms: ["arcademachine", "game", "arcade", "device", "machine"]
+          - id: 80
+            name: "hovel"
+            synonyms: ["hut", "shack", "dwelling", "shelter"]
+          - id: 81
+            name: "bus"
+            synonyms: ["vehicle", "transportation", "coach"]
+          - id: 82
+            name: "towel"
+            synonyms: ["cloth", "fabric", "textile"]
+          - id: 83
+            name: "light"
+            synonyms: ["illumination", "lamp", "brightness"]
+          - id: 84
+            name: "truck"
+            synonyms: ["vehicle", "transportation", "lorry", "conveyance"]
+          - id: 85
+            name: "tower"
+            synonyms: ["structure", "building", "high-rise"]
+          - id: 86
+            name: "chandelier"
+            synonyms: ["light fixture", "lighting", "lamp", "fixture"]
+          - id: 87
+            name: "awning"
+            synonyms: ["canopy", "shade", "cover", "shelter"]
+          - id: 88
+            name: "streetlight"
+            synonyms: ["street light", "lamp post", "light", "illumination"]
+          - id: 89
+            name: "booth"
+            synonyms: ["stall", "kiosk"]
+          - id: 90
+            name: "television receiver"
+            synonyms: ["television", "TV", "screen"]
+          - id: 91
+            name: "airplane"
+            synonyms: ["aircraft", "plane", "flying machine", "vehicle"]
+          - id: 92
+            name: "dirt track"
+            synonyms: ["dirttrack", "path", "trail", "course", "route"]
+          - id: 93
+            name: "apparel"
+            synonyms: ["clothing", "garments", "attire"]
+          - id: 94
+            name: "pole"
+            synonyms: ["post", "column"]
+          - id: 95
+            name: "land"
+            synonyms: ["terrain", "ground", "earth", "territory"]
+          - id: 96
+            name: "bannister， bannister"
+            synonyms: ["bannister"]
+          - id: 97
+            name: "escalator"
+            synonyms: ["moving staircase", "stairs", "steps"]
+          - id: 98
+            name: "ottoman"
+            synonyms: ["footstool", "furniture"]
+          - id: 99
+            name: "bottle"
+            synonyms: ["container", "vessel", "receptacle"]
+          - id: 100
+            name: "buffet"
+            synonyms: ["sideboard", "furniture"]
+          - id: 101
+            name: "poster"
+            synonyms: ["placard", "advertisement", "sign"]
+          - id: 102
+            name: "stage"
+            synonyms: ["platform", "podium", "dais"]
+          - id: 103
+            name: "van"
+            synonyms: ["vehicle", "transportation", "conveyance", "automobile"]
+          - id: 104
+            name: "ship"
+            synonyms: ["vessel", "boat", "watercraft", "craft"]
+          - id: 105
+            name: "fountain"
+          - id: 106
+            name: "conveyer belt"
+            synonyms: ["conveyerbelt", "conveyor", "belt", "transport"]
+          - id: 107
+            name: "canopy"
+            synonyms: ["awning", "cover", "shelter", "shade"]
+          - id: 108
+            name: "washer"
+            synonyms: ["machine", "appliance", "device", "equipment"]
+          - id: 109
+            name: "plaything"
+            synonyms: ["toy", "item"]
+          - id: 110
+            name: "swimming pool"
+            synonyms: ["pool", "water"]
+          - id: 111
+            name: "stool"
+            synonyms: ["seat", "furniture", "chair"]
+          - id: 112
+            name: "barrel"
+            synonyms: ["container", "drum", "cask", "vessel"]
+          - id: 113
+            name: "basket"
+            synonyms: ["container", "vessel", "receptacle", "holder"]
+          - id: 114
+            name: "waterfall"
+            synonyms: ["cascade", "falls", "cataract"]
+          - id: 115
+            name: "tent"
+            synonyms: ["shelter", "canopy", "structure", "camping"]
+          - id: 116
+            name: "bag"
+            synonyms: ["handbag", "container", "receptacle"]
+          - id: 117
+            name: "minibike"
+            synonyms: ["motorcycle", "bike", "vehicle", "transport"]
+          - id: 118
+            name: "cradle"
+            synonyms: ["bed", "cot", "crib"]
+          - id: 119
+            name: "oven"
+            synonyms: ["appliance", "stove", "cooker"]
+          - id: 120
+            name: "ball"
+            synonyms: ["sphere", "round", "plaything"]
+          - id: 121
+            name: "food"
+            synonyms: ["nourishment", "sustenance", "meal", "cuisine"]
+          - id: 122
+            name: "step"
+            synonyms: ["stair", "stage", "level"]
+          - id: 123
+            name: "tank"
+            synonyms: ["container", "vessel", "reservoir", "storage"]
+          - id: 124
+            name: "tradename"
+            synonyms: ["brand", "label", "trademark", "name"]
+          - id: 125
+            name: "microwave"
+            synonyms: ["appliance", "oven", "device", "machine"]
+          - id: 126
+            name: "pot"
+            synonyms: ["container", "vessel", "cooking utensil"]
+          - id: 127
+            name: "animal"
+            synonyms: ["creature", "organism", "living being", "wildlife"]
+          - id: 128
+            name: "bicycle"
+            synonyms: ["bike", "cycle", "two-wheeler", "transport"]
+          - id: 129
+            name: "lake"
+            synonyms: ["pond", "water", "reservoir", "lagoon"]
+          - id: 130
+            name: "dishwasher"
+            synonyms: ["appliance", "machine", "washer"]
+          - id: 131
+            name: "screen"
+            synonyms: ["monitor", "display", "panel", "surface"]
+          - id: 132
+            name: "blanket"
+            synonyms: ["cover", "quilt", "throw", "bedding"]
+          - id: 133
+            name: "sculpture"
+            synonyms: ["statue", "artwork", "art"]
+          - id: 134
+            name: "hood"
+            synonyms: ["cover", "cap", "bonnet", "canopy"]
+          - id: 135
+            name: "sconce"
+            synonyms: ["fixture", "light", "lamp"]
+          - id: 136
+            name: "vase"
+            synonyms: ["container", "vessel", "jar"]
+          - id: 137
+            name: "traffic light"
+            synonyms: ["signal", "semaphore", "light"]
+          - id: 138
+            name: "tray"
+            synonyms: ["container", "dish", "plate"]
+          - id: 139
+            name: "ashcan"
+            synonyms: ["trash can", "bin", "garbage container", "waste receptacle"]
+          - id: 140
+            name: "fan"
+            synonyms: ["ventilator", "appliance", "device", "blower"]
+          - id: 141
+            name: "pier"
+            synonyms: ["dock", "wharf", "jetty", "platform"]
+          - id: 142
+            name: "crtscreen"
+            synonyms: ["monitor", "display", "screen"]
+          - id: 143
+            name: "plate"
+            synonyms: ["dish", "vessel", "container", "dinnerware"]
+          - id: 144
+            name: "monitor"
+            synonyms: ["screen", "display", "panel"]
+          - id: 145
+            name: "bulletin board"
+            synonyms: ["bulletinboard", "noticeboard", "board"]
+          - id: 146
+            name: "shower"
+            synonyms: ["bathroom fixture", "bath"]
+          - id: 147
+            name: "radiator"
+            synonyms: ["heater", "appliance", "device", "heating"]
+          - id: 148
+            name: "glass"
+            synonyms: ["material", "substance", "pane"]
+          - id: 149
+            name: "clock"
+            synonyms: ["timepiece", "time"]
+          - id: 150
+            name: "flag"
+            synonyms: ["banner", "ensign", "pennant"]
+        """#,
         "coco-stuff-171": #"""
-# COCO-Stuff 171 classes, ids 0-170 as in labelTrainIds (255 = unlabelled).
-# Names and synonyms: Text4Seg's cls_coco_stuff.txt (first name canonical). No background class:
-# `others` decodes to the ignore value.
-name: coco-stuff-171
-description: COCO-Stuff (171 classes)
-ignore: 255
-others: ignore
-classes:
-  - id: 0
-    name: "person"
-    synonyms: ["man", "individual", "human"]
-  - id: 1
-    name: "bike"
-    synonyms: ["bicycle", "cycle", "two-wheeler", "vehicle"]
-  - id: 2
-    name: "car"
-    synonyms: ["automobile", "vehicle", "motor vehicle", "transport"]
-  - id: 3
-    name: "motorcycle"
-    synonyms: ["motorbike", "bike", "two-wheeler", "vehicle"]
-  - id: 4
-    name: "airplane"
-    synonyms: ["aircraft", "plane", "flying vehicle", "transport"]
-  - id: 5
-    name: "bus"
-    synonyms: ["coach", "public transport", "vehicle", "transport"]
-  - id: 6
-    name: "train"
-    synonyms: ["railway", "locomotive", "rail vehicle", "transport"]
-  - id: 7
-    name: "truck"
-    synonyms: ["lorry", "freight vehicle", "motor vehicle", "transport"]
-  - id: 8
-    name: "boat"
-    synonyms: ["vessel", "watercraft", "ship", "transport"]
-  - id: 9
-    name: "traffic light"
-    synonyms: ["trafficlight", "stoplight", "traffic signal", "signal light", "traffic control device"]
-  - id: 10
-    name: "fire hydrant"
-    synonyms: ["firehydrant", "hydrant", "fire plug", "water hydrant"]
-  - id: 11
-    name: "stop sign"
-    synonyms: ["stopsign", "traffic sign", "road sign", "traffic control sign", "intersection sign"]
-  - id: 12
-    name: "parking meter"
-    synonyms: ["parkingmeter", "meter", "parking payment device", "street meter", "parking control device"]
-  - id: 13
-    name: "bench"
-    synonyms: ["seat", "park bench", "outdoor seating", "sitting place"]
-  - id: 14
-    name: "bird"
-    synonyms: ["avian", "fowl", "feathered creature", "winged animal"]
-  - id: 15
-    name: "cat"
-    synonyms: ["feline", "house cat", "domestic cat", "pet"]
-  - id: 16
-    name: "dog"
-    synonyms: ["canine", "hound", "pooch", "pet"]
-  - id: 17
-    name: "horse"
-    synonyms: ["equine", "steed", "mare", "stallion", "animal"]
-  - id: 18
-    name: "sheep"
-    synonyms: ["ovine", "lamb", "livestock", "animal"]
-  - id: 19
-    name: "cow"
-    synonyms: ["bovine", "cattle", "livestock", "animal"]
-  - id: 20
-    name: "elephant"
-    synonyms: ["pachyderm", "mammal", "animal", "large mammal"]
-  - id: 21
-    name: "bear"
-    synonyms: ["ursine", "mammal", "animal", "large mammal"]
-  - id: 22
-    name: "zebra"
-    synonyms: ["equid", "mammal", "animal"]
-  - id: 23
-    name: "giraffe"
-    synonyms: ["mammal", "animal", "long-necked animal", "large mammal"]
-  - id: 24
-    name: "backpack"
-    synonyms: ["rucksack", "knapsack", "pack", "bag"]
-  - id: 25
-    name: "umbrella"
-    synonyms: ["parasol", "rainshade", "sunshade", "brolly"]
-  - id: 26
-    name: "handbag"
-    synonyms: ["purse", "bag", "tote", "clutch"]
-  - id: 27
-    name: "tie"
-    synonyms: ["necktie", "cravat", "neckwear", "accessory"]
-  - id: 28
-    name: "suitcase"
-    synonyms: ["luggage", "baggage", "travel case", "valise"]
-  - id: 29
-    name: "frisbee"
-    synonyms: ["disc", "flying disc", "toy", "sports equipment"]
-  - id: 30
-    name: "skis"
-    synonyms: ["ski equipment", "snow skis", "winter sports gear", "sporting goods"]
-  - id: 31
-    name: "snowboard"
-    synonyms: ["snow board", "winter sports gear", "sporting goods", "snow equipment"]
-  - id: 32
-    name: "sports ball"
-    synonyms: ["sportsball", "ball", "athletic ball", "game ball", "sporting equipment"]
-  - id: 33
-    name: "kite"
-    synonyms: ["flying toy", "wind toy", "aerial toy", "recreational equipment"]
-  - id: 34
-    name: "baseball bat"
-    synonyms: ["baseballbat", "bat", "sports equipment", "athletic gear", "sporting goods"]
-  - id: 35
-    name: "baseball glove"
-    synonyms: ["baseballglove", "glove", "mitt", "sports equipment", "athletic gear"]
-  - id: 36
-    name: "skateboard"
-    synonyms: ["skate board", "skating equipment", "sports equipment"]
-  - id: 37
-    name: "surfboard"
-    synonyms: ["surf board", "surfing equipment", "water sports gear"]
-  - id: 38
-    name: "tennis racket"
-    synonyms: ["tennisracket", "tennis racquet", "racket", "sports equipment", "athletic gear"]
-  - id: 39
-    name: "bottle"
-    synonyms: ["container", "vessel", "flask", "receptacle"]
-  - id: 40
-    name: "wine glass"
-    synonyms: ["wineglass", "glass", "goblet", "stemware", "drinkware"]
-  - id: 41
-    name: "cup"
-    synonyms: ["mug", "drinking vessel", "tumbler", "drinkware"]
-  - id: 42
-    name: "fork"
-    synonyms: ["utensil", "eating utensil", "cutlery", "tableware"]
-  - id: 43
-    name: "knife"
-    synonyms: ["utensil", "cutting tool", "cutlery", "tableware"]
-  - id: 44
-    name: "spoon"
-    synonyms: ["utensil", "eating utensil", "cutlery", "tableware"]
-  - id: 45
-    name: "bowl"
-    synonyms: ["dish", "container", "serving dish", "tableware"]
-  - id: 46
-    name: "banana"
-    synonyms: ["fruit", "tropical fruit", "food"]
-  - id: 47
-    name: "apple"
-    synonyms: ["fruit", "pome", "food"]
-  - id: 48
-    name: "sandwich"
-    synonyms: ["food", "meal", "snack", "lunch item"]
-  - id: 49
-    name: "orange"
-    synonyms: ["fruit", "citrus", "food"]
-  - id: 50
-    name: "broccoli"
-    synonyms: ["vegetable", "cruciferous vegetable", "food"]
-  - id: 51
-    name: "carrot"
-    synonyms: ["vegetable", "root vegetable", "food"]
-  - id: 52
-    name: "hot dog"
-    synonyms: ["hotdog", "frankfurter", "sausage", "food", "snack"]
-  - id: 53
-    name: "pizza"
-    synonyms: ["food", "meal", "Italian dish", "fast food"]
-  - id: 54
-    name: "donut"
-    synonyms: ["pastry", "dessert", "food", "sweet"]
-  - id: 55
-    name: "cake"
-    synonyms: ["dessert", "pastry", "baked good", "food"]
-  - id: 56
-    name: "chair"
-    synonyms: ["seat", "furniture", "sitting furniture", "armchair"]
-  - id: 57
-    name: "couch"
-    synonyms: ["sofa", "furniture", "seating", "settee"]
-  - id: 58
-    name: "potted plant"
-    synonyms: ["pottedplant", "plant", "indoor plant", "houseplant", "greenery"]
-  - id: 59
-    name: "bed"
-    synonyms: ["mattress", "furniture", "sleeping furniture", "bed frame"]
-  - id: 60
-    name: "dining table"
-    synonyms: ["diningtable", "table", "furniture", "kitchen table", "dinner table"]
-  - id: 61
-    name: "toilet"
-    synonyms: ["restroom fixture", "bathroom fixture", "WC", "commode"]
-  - id: 62
-    name: "TV"
-    synonyms: ["tv", "television", "electronic device", "screen", "entertainment"]
-  - id: 63
-    name: "laptop"
-    synonyms: ["computer", "portable computer", "notebook", "device"]
-  - id: 64
-    name: "mouse"
-    synonyms: ["computer mouse", "pointing device", "input device", "peripheral"]
-  - id: 65
-    name: "remote"
-    synonyms: ["remote control", "controller", "device", "electronic device"]
-  - id: 66
-    name: "keyboard"
-    synonyms: ["computer keyboard", "typing device", "input device", "peripheral"]
-  - id: 67
-    name: "cellphone"
-    synonyms: ["mobile phone", "smartphone", "device", "communication device"]
-  - id: 68
-    name: "microwave"
-    synonyms: ["microwave oven", "kitchen appliance", "oven", "cooking appliance"]
-  - id: 69
-    name: "oven"
-    synonyms: ["cooking appliance", "kitchen appliance", "stove", "cooker"]
-  - id: 70
-    name: "toaster"
-    synonyms: ["kitchen appliance", "bread toaster", "cooking appliance", "device"]
-  - id: 71
-    name: "sink"
-    synonyms: ["basin", "plumbing fixture"]
-  - id: 72
-    name: "refrigerator"
-    synonyms: ["fridge", "kitchen appliance", "cooling appliance", "device"]
-  - id: 73
-    name: "book"
-    synonyms: ["literature", "reading material", "publication"]
-  - id: 74
-    name: "clock"
-    synonyms: ["timepiece", "wall clock", "analog clock", "timekeeping device"]
-  - id: 75
-    name: "vase"
-    synonyms: ["container", "floral container", "flower vase", "decorative item"]
-  - id: 76
-    name: "scissors"
-    synonyms: ["cutting tool", "shears", "cutting implement", "tool"]
-  - id: 77
-    name: "teddy bear"
-    synonyms: ["teddybear", "plush toy", "stuffed animal", "soft toy", "cuddly toy"]
-  - id: 78
-    name: "hair dryer"
-    synonyms: ["hairdrier", "blow dryer", "grooming tool", "hair styling tool", "appliance"]
-  - id: 79
-    name: "toothbrush"
-    synonyms: ["dental hygiene tool", "grooming tool", "brush"]
-  - id: 80
-    name: "banner"
-    synonyms: ["flag", "pennant", "signage"]
-  - id: 81
-    name: "blanket"
-    synonyms: ["throw", "bedspread", "covering", "bedding"]
-  - id: 82
-    name: "branch"
-  - id: 83
-    name: "bridge"
-    synonyms: ["structure", "crossing", "overpass"]
-  - id: 84
-    name: "building"
-    synonyms: ["building-other", "structure", "edifice", "construction", "architecture"]
-  - id: 85
-    name: "bush"
-    synonyms: ["shrub", "vegetation", "plant", "flora"]
-  - id: 86
-    name: "cabinet"
-    synonyms: ["cupboard", "storage unit", "furniture", "fixture"]
-  - id: 87
-    name: "cage"
-    synonyms: ["enclosure", "container", "structure"]
-  - id: 88
-    name: "cardboard"
-    synonyms: ["cardboard box", "packaging material", "paperboard"]
-  - id: 89
-    name: "carpet"
-    synonyms: ["rug", "floor covering", "textile", "flooring"]
-  - id: 90
-    name: "ceiling"
-    synonyms: ["ceiling-other", "upper surface", "architectural element", "room part"]
-  - id: 91
-    name: "ceiling tile"
-    synonyms: ["ceiling-tile", "tile", "suspended ceiling tile", "acoustical tile", "panel"]
-  - id: 92
-    name: "cloth"
-    synonyms: ["fabric", "textile", "material", "clothing"]
-  - id: 93
-    name: "clothes"
-    synonyms: ["clothing", "apparel", "garments", "attire"]
-  - id: 94
-    name: "clouds"
-    synonyms: ["cloud", "sky"]
-  - id: 95
-    name: "counter"
-    synonyms: ["countertop", "surface", "tabletop", "kitchen counter"]
-  - id: 96
-    name: "cupboard"
-    synonyms: ["cabinet", "storage unit", "furniture", "pantry"]
-  - id: 97
-    name: "curtain"
-    synonyms: ["drapery", "window covering", "fabric", "window treatment"]
-  - id: 98
-    name: "desk stuff"
-    synonyms: ["desk-stuff", "items", "supplies"]
-  - id: 99
-    name: "dirt"
-    synonyms: ["soil", "earth", "ground", "sediment"]
-  - id: 100
-    name: "door stuff"
-    synonyms: ["door-stuff", "door", "entryway", "portal", "doorway"]
-  - id: 101
-    name: "fence"
-    synonyms: ["barrier", "boundary", "enclosure", "railing"]
-  - id: 102
-    name: "floor marble"
-    synonyms: ["floor-marble", "marble floor", "flooring", "marble"]
-  - id: 103
-    name: "floor"
-    synonyms: ["floor-other", "flooring", "surface", "ground"]
-  - id: 104
-    name: "floor stone"
-    synonyms: ["floor-stone", "stone floor", "flooring", "stone", "surface"]
-  - id: 105
-    name: "floor tile"
-    synonyms: ["floor-tile", "tile floor", "flooring", "tile", "ceramic"]
-  - id: 106
-    name: "floor wood"
-    synonyms: ["floor-wood", "wood floor", "flooring", "wood", "surface"]
-  - id: 107
-    name: "flower"
-    synonyms: ["blossom", "bloom", "plant", "floral"]
-  - id: 108
-    name: "fog"
-    synonyms: ["mist", "haze"]
-  - id: 109
-    name: "food"
-    synonyms: ["food-other", "cuisine", "meal"]
-  - id: 110
-    name: "fruit"
-    synonyms: ["produce", "edible fruit", "food"]
-  - id: 111
-    name: "furniture"
-    synonyms: ["furniture-other", "furnishings", "household items", "home decor"]
-  - id: 112
-    name: "grass"
-    synonyms: ["lawn", "turf", "greenery", "vegetation"]
-  - id: 113
-    name: "gravel"
-    synonyms: ["pebbles", "rocks", "stone"]
-  - id: 114
-    name: "ground"
-    synonyms: ["ground-other", "earth", "surface", "terrain"]
-  - id: 115
-    name: "hill"
-    synonyms: ["mound", "mountain", "slope"]
-  - id: 116
-    name: "house"
-    synonyms: ["home", "dwelling", "residence", "building"]
-  - id: 117
-    name: "leaves"
-    synonyms: ["foliage", "leaf", "greenery"]
-  - id: 118
-    name: "light"
-    synonyms: ["illumination", "lighting", "brightness"]
-  - id: 119
-    name: "mat"
-    synonyms: ["rug", "floor mat", "floor covering", "carpet"]
-  - id: 120
-    name: "metal"
-    synonyms: ["metallic", "material", "alloy", "iron"]
-  - id: 121
-    name: "mirror stuff"
-    synonyms: ["mirror-stuff", "mirror", "reflective surface", "glass", "reflective material"]
-  - id: 122
-    name: "moss"
-    synonyms: ["plant", "greenery", "vegetation"]
-  - id: 123
-    name: "mountain"
-    synonyms: ["peak", "summit"]
-  - id: 124
-    name: "mud"
-    synonyms: ["muck", "dirt", "soil", "wet earth"]
-  - id: 125
-    name: "napkin"
-    synonyms: ["tissue", "paper towel", "cloth", "table linen"]
-  - id: 126
-    name: "net"
-    synonyms: ["mesh", "web", "network", "fabric"]
-  - id: 127
-    name: "paper"
-    synonyms: ["document", "sheet", "stationery", "writing material"]
-  - id: 128
-    name: "pavement"
-    synonyms: ["sidewalk", "footpath", "walkway", "pathway"]
-  - id: 129
-    name: "pillow"
-    synonyms: ["cushion", "headrest", "bedding", "sleeping aid"]
-  - id: 130
-    name: "plant"
-    synonyms: ["plant-other", "vegetation", "flora", "greenery"]
-  - id: 131
-    name: "plastic"
-    synonyms: ["polymer", "material", "synthetic", "resin"]
-  - id: 132
-    name: "platform"
-    synonyms: ["stage", "raised area", "structure", "podium"]
-  - id: 133
-    name: "playing field"
-    synonyms: ["playingfield", "field", "sports field", "sports ground", "pitch"]
-  - id: 134
-    name: "railing"
-    synonyms: ["rail", "barrier", "guardrail", "fence"]
-  - id: 135
-    name: "railroad"
-    synonyms: ["railway", "track", "train track", "railway line"]
-  - id: 136
-    name: "river"
-    synonyms: ["stream", "waterway", "watercourse", "flowing water"]
-  - id: 137
-    name: "road"
-    synonyms: ["street", "thoroughfare", "roadway"]
-  - id: 138
-    name: "rock"
-    synonyms: ["stone", "boulder", "mineral"]
-  - id: 139
-    name: "roof"
-    synonyms: ["rooftop", "top", "covering", "building top"]
-  - id: 140
-    name: "rug"
-    synonyms: ["carpet", "floor covering", "mat", "textile"]
-  - id: 141
-    name: "salad"
-    synonyms: ["green salad", "vegetable salad", "mixed greens", "dish"]
-  - id: 142
-    name: "sand"
-    synonyms: ["beach sand", "granules", "shore"]
-  - id: 143
-    name: "sea"
-    synonyms: ["ocean", "water", "marine"]
-  - id: 144
-    name: "shelf"
-    synonyms: ["shelving", "storage", "bookshelf", "rack"]
-  - id: 145
-    name: "sky"
-    synonyms: ["sky-other", "heavens", "atmosphere"]
-  - id: 146
-    name: "skyscraper"
-    synonyms: ["high-rise", "tall building", "tower", "skyscraper building"]
-  - id: 147
-    name: "snow"
-  - id: 148
-    name: "solid"
-    synonyms: ["solid-other", "material", "substance"]
-  - id: 149
-    name: "stairs"
-    synonyms: ["staircase", "steps", "stairway"]
-  - id: 150
-    name: "stone"
-    synonyms: ["rock", "mineral", "pebble", "hard material"]
-  - id: 151
-    name: "straw"
-    synonyms: ["drinking straw"]
-  - id: 152
-    name: "structural"
-    synonyms: ["structural-other", "framework", "support", "construction"]
-  - id: 153
-    name: "table"
-    synonyms: ["dining table", "furniture", "tabletop"]
-  - id: 154
-    name: "tent"
-    synonyms: ["camping tent", "shelter", "outdoor shelter", "temporary structure"]
-  - id: 155
-    name: "textile"
-    synonyms: ["textile-other", "fabric", "material", "cloth"]
-  - id: 156
-    name: "towel"
-    synonyms: ["bath towel", "cloth", "absorbent material", "drying cloth"]
-  - id: 157
-    name: "tree"
-    synonyms: ["plant", "woody plant", "foliage"]
-  - id: 158
-    name: "vegetable"
-    synonyms: ["green vegetable", "plant"]
-  - id: 159
-    name: "wall brick"
-    synonyms: ["wall-brick", "brick wall", "masonry", "building material", "construction"]
-  - id: 160
-    name: "wall concrete"
-    synonyms: ["wall-concrete", "concrete wall", "cement", "building material", "construction"]
-  - id: 161
-    name: "wall"
-    synonyms: ["wall-other", "partition", "divider", "barrier"]
-  - id: 162
-    name: "wall panel"
-    synonyms: ["wall-panel", "paneling", "decorative panel", "interior panel", "surface"]
-  - id: 163
-    name: "wall stone"
-    synonyms: ["wall-stone", "stone wall", "masonry", "building material", "construction"]
-  - id: 164
-    name: "wall tile"
-    synonyms: ["wall-tile", "tile wall", "ceramic tile"]
-  - id: 165
-    name: "wall wood"
-    synonyms: ["wall-wood", "wood wall", "wooden paneling", "building material", "construction"]
-  - id: 166
-    name: "water"
-    synonyms: ["water-other", "liquid", "aquatic", "fluid"]
-  - id: 167
-    name: "water drops"
-    synonyms: ["waterdrops", "drops", "droplets"]
-  - id: 168
-    name: "window blind"
-    synonyms: ["window-blind", "blind", "window covering", "shade", "window treatment"]
-  - id: 169
-    name: "window"
-    synonyms: ["window-other", "opening", "aperture"]
-  - id: 170
-    name: "wood"
-    synonyms: ["timber", "lumber", "wooden material", "building material"]
-"""#,
+        # COCO-Stuff 171 classes, ids 0-170 as in labelTrainIds (255 = unlabelled).
+        # Names and synonyms: Text4Seg's cls_coco_stuff.txt (first name canonical). No background class:
+        # `others` decodes to the ignore value.
+        name: coco-stuff-171
+        description: COCO-Stuff (171 classes)
+        ignore: 255
+        others: ignore
+        classes:
+          - id: 0
+            name: "person"
+            synonyms: ["man", "individual", "human"]
+          - id: 1
+            name: "bike"
+            synonyms: ["bicycle", "cycle", "two-wheeler", "vehicle"]
+          - id: 2
+            name: "car"
+            synonyms: ["automobile", "vehicle", "motor vehicle", "transport"]
+          - id: 3
+            name: "motorcycle"
+            synonyms: ["motorbike", "bike", "two-wheeler", "vehicle"]
+          - id: 4
+            name: "airplane"
+            synonyms: ["aircraft", "plane", "flying vehicle", "transport"]
+          - id: 5
+            name: "bus"
+            synonyms: ["coach", "public transport", "vehicle", "transport"]
+          - id: 6
+            name: "train"
+            synonyms: ["railway", "locomotive", "rail vehicle", "transport"]
+          - id: 7
+            name: "truck"
+            synonyms: ["lorry", "freight vehicle", "motor vehicle", "transport"]
+          - id: 8
+            name: "boat"
+            synonyms: ["vessel", "watercraft", "ship", "transport"]
+          - id: 9
+            name: "traffic light"
+            synonyms: ["trafficlight", "stoplight", "traffic signal", "signal light", "traffic control device"]
+          - id: 10
+            name: "fire hydrant"
+            synonyms: ["firehydrant", "hydrant", "fire plug", "water hydrant"]
+          - id: 11
+            name: "stop sign"
+            synonyms: ["stopsign", "traffic sign", "road sign", "traffic control sign", "intersection sign"]
+          - id: 12
+            name: "parking meter"
+            synonyms: ["parkingmeter", "meter", "parking payment device", "street meter", "parking control device"]
+          - id: 13
+            name: "bench"
+            synonyms: ["seat", "park bench", "outdoor seating", "sitting place"]
+          - id: 14
+            name: "bird"
+            synonyms: ["avian", "fowl", "feathered creature", "winged animal"]
+          - id: 15
+            name: "cat"
+            synonyms: ["feline", "house cat", "domestic cat", "pet"]
+          - id: 16
+            name: "dog"
+            synonyms: ["canine", "hound", "pooch", "pet"]
+          - id: 17
+            name: "horse"
+            synonyms: ["equine", "steed", "mare", "stallion", "animal"]
+          - id: 18
+            name: "sheep"
+            synonyms: ["ovine", "lamb", "livestock", "animal"]
+          - id: 19
+            name: "cow"
+            synonyms: ["bovine", "cattle", "livestock", "animal"]
+          - id: 20
+            name: "elephant"
+            synonyms: ["pachyderm", "mammal", "animal", "large mammal"]
+          - id: 21
+            name: "bear"
+            synonyms: ["ursine", "mammal", "animal", "large mammal"]
+          - id: 22
+            name: "zebra"
+            synonyms: ["equid", "mammal", "animal"]
+          - id: 23
+            name: "giraffe"
+            synonyms: ["mammal", "animal", "long-necked animal", "large mammal"]
+          - id: 24
+            name: "backpack"
+            synonyms: ["rucksack", "knapsack", "pack", "bag"]
+          - id: 25
+            name: "umbrella"
+            synonyms: ["parasol", "rainshade", "sunshade", "brolly"]
+          - id: 26
+            name: "handbag"
+            synonyms: ["purse", "bag", "tote", "clutch"]
+          - id: 27
+            name: "tie"
+            synonyms: ["necktie", "cravat", "neckwear", "accessory"]
+          - id: 28
+            name: "suitcase"
+            synonyms: ["luggage", "baggage", "travel case", "valise"]
+          - id: 29
+            name: "frisbee"
+            synonyms: ["disc", "flying disc", "toy", "sports equipment"]
+          - id: 30
+            name: "skis"
+            synonyms: ["ski equipment", "snow skis", "winter sports gear", "sporting goods"]
+          - id: 31
+            name: "snowboard"
+            synonyms: ["snow board", "winter sports gear", "sporting goods", "snow equipment"]
+          - id: 32
+            name: "sports ball"
+            synonyms: ["sportsball", "ball", "athletic ball", "game ball", "sporting equipment"]
+          - id: 33
+            name: "kite"
+            synonyms: ["flying toy", "wind toy", "aerial toy", "recreational equipment"]
+          - id: 34
+            name: "baseball bat"
+            synonyms: ["baseballbat", "bat", "sports equipment", "athletic gear", "sporting goods"]
+          - id: 35
+            name: "baseball glove"
+            synonyms: ["baseballglove", "glove", "mitt", "sports equipment", "athletic gear"]
+          - id: 36
+            name: "skateboard"
+            synonyms: ["skate board", "skating equipment", "sports equipment"]
+          - id: 37
+            name: "surfboard"
+            synonyms: ["surf board", "surfing equipment", "water sports gear"]
+          - id: 38
+            name: "tennis racket"
+            synonyms: ["tennisracket", "tennis racquet", "racket", "sports equipment", "athletic gear"]
+          - id: 39
+            name: "bottle"
+            synonyms: ["container", "vessel", "flask", "receptacle"]
+          - id: 40
+            name: "wine glass"
+            synonyms: ["wineglass", "glass", "goblet", "stemware", "drinkware"]
+          - id: 41
+            name: "cup"
+            synonyms: ["mug", "drinking vessel", "tumbler", "drinkware"]
+          - id: 42
+            name: "fork"
+            synonyms: ["utensil", "eating utensil", "cutlery", "tableware"]
+          - id: 43
+            name: "knife"
+            synonyms: ["utensil", "cutting tool", "cutlery", "tableware"]
+          - id: 44
+            name: "spoon"
+            synonyms: ["utensil", "eating utensil", "cutlery", "tableware"]
+          - id: 45
+            name: "bowl"
+            synonyms: ["dish", "container", "serving dish", "tableware"]
+          - id: 46
+            name: "banana"
+            synonyms: ["fruit", "tropical fruit", "food"]
+          - id: 47
+            name: "apple"
+            synonyms: ["fruit", "pome", "food"]
+          - id: 48
+            name: "sandwich"
+            synonyms: ["food", "meal", "snack", "lunch item"]
+          - id: 49
+            name: "orange"
+            synonyms: ["fruit", "citrus", "food"]
+          - id: 50
+            name: "broccoli"
+            synonyms: ["vegetable", "cruciferous vegetable", "food"]
+          - id: 51
+            name: "carrot"
+            synonyms: ["vegetable", "root vegetable", "food"]
+          - id: 52
+            name: "hot dog"
+            synonyms: ["hotdog", "frankfurter", "sausage", "food", "snack"]
+          - id: 53
+            name: "pizza"
+            synonyms: ["food", "meal", "Italian dish", "fast food"]
+          - id: 54
+            name: "donut"
+            synonyms: ["pastry", "dessert", "food", "sweet"]
+          - id: 55
+            name: "cake"
+            synonyms: ["dessert", "pastry", "baked good", "food"]
+          - id: 56
+            name: "chair"
+            synonyms: ["seat", "furniture", "sitting furniture", "armchair"]
+          - id: 57
+            name: "couch"
+            synonyms: ["sofa", "furniture", "seating", "settee"]
+          - id: 58
+            name: "potted plant"
+            synonyms: ["pottedplant", "plant", "indoor plant", "houseplant", "greenery"]
+          - id: 59
+            name: "bed"
+            synonyms: ["mattress", "furniture", "sleeping furniture", "bed frame"]
+          - id: 60
+            name: "dining table"
+            synonyms: ["diningtable", "table", "furniture", "kitchen table", "dinner table"]
+          - id: 61
+            name: "toilet"
+            synonyms: ["restroom fixture", "bathroom fixture", "WC", "commode"]
+          - id: 62
+            name: "TV"
+            synonyms: ["tv", "television", "electronic device", "screen", "entertainment"]
+          - id: 63
+            name: "laptop"
+            synonyms: ["computer", "portable computer", "notebook", "device"]
+          - id: 64
+            name: "mouse"
+            synonyms: ["computer mouse", "pointing device", "input device", "peripheral"]
+          - id: 65
+            name: "remote"
+            synonyms: ["remote control", "controller", "device", "electronic device"]
+          - id: 66
+            name: "keyboard"
+            synonyms: ["computer keyboard", "typing device", "input device", "peripheral"]
+          - id: 67
+            name: "cellphone"
+            synonyms: ["mobile phone", "smartphone", "device", "communication device"]
+          - id: 68
+            name: "microwave"
+            synonyms: ["microwave oven", "kitchen appliance", "oven", "cooking appliance"]
+          - id: 69
+            name: "oven"
+            synonyms: ["cooking appliance", "kitchen appliance", "stove", "cooker"]
+          - id: 70
+            name: "toaster"
+            synonyms: ["kitchen appliance", "bread toaster", "cooking appliance", "device"]
+          - id: 71
+            name: "sink"
+            synonyms: ["basin", "plumbing fixture"]
+          - id: 72
+            name: "refrigerator"
+            synonyms: ["fridge", "kitchen appliance", "cooling appliance", "device"]
+          - id: 73
+            name: "book"
+            synonyms: ["literature", "reading material", "publication"]
+          - id: 74
+            name: "clock"
+            synonyms: ["timepiece", "wall clock", "analog clock", "timekeeping device"]
+          - id: 75
+            name: "vase"
+            synonyms: ["container", "floral container", "flower vase", "decorative item"]
+          - id: 76
+            name: "scissors"
+            synonyms: ["cutting tool", "shears", "cutting implement", "tool"]
+          - id: 77
+            name: "teddy bear"
+            synonyms: ["teddybear", "plush toy", "stuffed animal", "soft toy", "cuddly toy"]
+          - id: 78
+            name: "hair dryer"
+            synonyms: ["hairdrier", "blow dryer", "grooming tool", "hair styling tool", "appliance"]
+          - id: 79
+            name: "toothbrush"
+            synonyms: ["dental hygiene tool", "grooming tool", "brush"]
+          - id: 80
+            name: "banner"
+            synonyms: ["flag", "pennant", "signage"]
+          - id: 81
+            name: "blanket"
+            synonyms: ["throw", "bedspread", "covering", "bedding"]
+          - id: 82
+            name: "branch"
+          - id: 83
+            name: "bridge"
+            synonyms: ["structure", "crossing", "overpass"]
+          - id: 84
+            name: "building"
+            synonyms: ["building-other", "structure", "edifice", "construction", "architecture"]
+          - id: 85
+            name: "bush"
+            synonyms: ["shrub", "vegetation", "plant", "flora"]
+          - id: 86
+            name: "cabinet"
+            synonyms: ["cupboard", "storage unit", "furniture", "fixture"]
+          - id: 87
+            name: "cage"
+            synonyms: ["enclosure", "container", "structure"]
+          - id: 88
+            name: "cardboard"
+            synonyms: ["cardboard box", "packaging material", "paperboard"]
+          - id: 89
+            name: "carpet"
+            synonyms: ["rug", "floor covering", "textile", "flooring"]
+          - id: 90
+            name: "ceiling"
+            synonyms: ["ceiling-other", "upper surface", "architectural element", "room part"]
+          - id: 91
+            name: "ceiling tile"
+            synonyms: ["ceiling-tile", "tile", "suspended ceiling tile", "acoustical tile", "panel"]
+          - id: 92
+            name: "cloth"
+            synonyms: ["fabric", "textile", "material", "clothing"]
+          - id: 93
+            name: "clothes"
+            synonyms: ["clothing", "apparel", "garments", "attire"]
+          - id: 94
+            name: "clouds"
+            synonyms: ["cloud", "sky"]
+          - id: 95
+            name: "counter"
+            synonyms: ["countertop", "surface", "tabletop", "kitchen counter"]
+          - id: 96
+            name: "cupboard"
+            synonyms: ["cabinet", "storage unit", "furniture", "pantry"]
+          - id: 97
+            name: "curtain"
+            synonyms: ["drapery", "window covering", "fabric", "window treatment"]
+          - id: 98
+            name: "desk stuff"
+            synonyms: ["desk-stuff", "items", "supplies"]
+          - id: 99
+            name: "dirt"
+            synonyms: ["soil", "earth", "ground", "sediment"]
+          - id: 100
+            name: "door stuff"
+            synonyms: ["door-stuff", "door", "entryway", "portal", "doorway"]
+          - id: 101
+            name: "fence"
+            synonyms: ["barrier", "boundary", "enclosure", "railing"]
+          - id: 102
+            name: "floor marble"
+            synonyms: ["floor-marble", "marble floor", "flooring", "marble"]
+          - id: 103
+            name: "floor"
+            synonyms: ["floor-other", "flooring", "surface", "ground"]
+          - id: 104
+            name: "floor stone"
+            synonyms: ["floor-stone", "stone floor", "flooring", "stone", "surface"]
+          - id: 105
+            name: "floor tile"
+            synonyms: ["floor-tile", "tile floor", "flooring", "tile", "ceramic"]
+          - id: 106
+            name: "floor wood"
+            synonyms: ["floor-wood", "wood floor", "flooring", "wood", "surface"]
+          - id: 107
+            name: "flower"
+            synonyms: ["blossom", "bloom", "plant", "floral"]
+          - id: 108
+            name: "fog"
+            synonyms: ["mist", "haze"]
+          - id: 109
+            name: "food"
+            synonyms: ["food-other", "cuisine", "meal"]
+          - id: 110
+            name: "fruit"
+            synonyms: ["produce", "edible fruit", "food"]
+          - id: 111
+            name: "furniture"
+            synonyms: ["furniture-other", "furnishings", "household items", "home decor"]
+          - id: 112
+            name: "grass"
+            synonyms: ["lawn", "turf", "greenery", "vegetation"]
+          - id: 113
+            name: "gravel"
+            synonyms: ["pebbles", "rocks", "stone"]
+          - id: 114
+            name: "ground"
+            synonyms: ["ground-other", "earth", "surface", "terrain"]
+          - id: 115
+            name: "hill"
+            synonyms: ["mound", "mountain", "slope"]
+          - id: 116
+            name: "house"
+            synonyms: ["home", "dwelling", "residence", "building"]
+          - id: 117
+            name: "leaves"
+            synonyms: ["foliage", "leaf", "greenery"]
+          - id: 118
+            name: "light"
+            synonyms: ["illumination", "lighting", "brightness"]
+          - id: 119
+            name: "mat"
+            synonyms: ["rug", "floor mat", "floor covering", "carpet"]
+          - id: 120
+            name: "metal"
+            synonyms: ["metallic", "material", "alloy", "iron"]
+          - id: 121
+            name: "mirror stuff"
+            synonyms: ["mirror-stuff", "mirror", "reflective surface", "glass", "reflective material"]
+          - id: 122
+            name: "moss"
+            synonyms: ["plant", "greenery", "vegetation"]
+          - id: 123
+            name: "mountain"
+            synonyms: ["peak", "summit"]
+          - id: 124
+            name: "mud"
+            synonyms: ["muck", "dirt", "soil", "wet earth"]
+          - id: 125
+            name: "napkin"
+            synonyms: ["tissue", "paper towel", "cloth", "table linen"]
+          - id: 126
+            name: "net"
+            synonyms: ["mesh", "web", "network", "fabric"]
+          - id: 127
+            name: "paper"
+            synonyms: ["document", "sheet", "stationery", "writing material"]
+          - id: 128
+            name: "pavement"
+            synonyms: ["sidewalk", "footpath", "walkway", "pathway"]
+          - id: 129
+            name: "pillow"
+            synonyms: ["cushion", "headrest", "bedding", "sleeping aid"]
+          - id: 130
+            name: "plant"
+            synonyms: ["plant-other", "vegetation", "flora", "greenery"]
+          - id: 131
+            name: "plastic"
+            synonyms: ["polymer", "material", "synthetic", "resin"]
+          - id: 132
+            name: "platform"
+            synonyms: ["stage", "raised area", "structure", "podium"]
+          - id: 133
+            name: "playing field"
+            synonyms: ["playingfield", "field", "sports field", "sports ground", "pitch"]
+          - id: 134
+            name: "railing"
+            synonyms: ["rail", "barrier", "guardrail", "fence"]
+          - id: 135
+            name: "railroad"
+            synonyms: ["railway", "track", "train track", "railway line"]
+          - id: 136
+            name: "river"
+            synonyms: ["stream", "waterway", "watercourse", "flowing water"]
+          - id: 137
+            name: "road"
+            synonyms: ["street", "thoroughfare", "roadway"]
+          - id: 138
+            name: "rock"
+            synonyms: ["stone", "boulder", "mineral"]
+          - id: 139
+            name: "roof"
+            synonyms: ["rooftop", "top", "covering", "building top"]
+          - id: 140
+            name: "rug"
+            synonyms: ["carpet", "floor covering", "mat", "textile"]
+          - id: 141
+            name: "salad"
+            synonyms: ["green salad", "vegetable salad", "mixed greens", "dish"]
+          - id: 142
+            name: "sand"
+            synonyms: ["beach sand", "granules", "shore"]
+          - id: 143
+            name: "sea"
+            synonyms: ["ocean", "water", "marine"]
+          - id: 144
+            name: "shelf"
+            synonyms: ["shelving", "storage", "bookshelf", "rack"]
+          - id: 145
+            name: "sky"
+            synonyms: ["sky-other", "heavens", "atmosphere"]
+          - id: 146
+            name: "skyscraper"
+            synonyms: ["high-rise", "tall building", "tower", "skyscraper building"]
+          - id: 147
+            name: "snow"
+          - id: 148
+            name: "solid"
+            synonyms: ["solid-other", "material", "substance"]
+          - id: 149
+            name: "stairs"
+            synonyms: ["staircase", "steps", "stairway"]
+          - id: 150
+            name: "stone"
+            synonyms: ["rock", "mineral", "pebble", "hard material"]
+          - id: 151
+            name: "straw"
+            synonyms: ["drinking straw"]
+          - id: 152
+            name: "structural"
+            synonyms: ["structural-other", "framework", "support", "construction"]
+          - id: 153
+            name: "table"
+            synonyms: ["dining table", "furniture", "tabletop"]
+          - id: 154
+            name: "tent"
+            synonyms: ["camping tent", "shelter", "outdoor shelter", "temporary structure"]
+          - id: 155
+            name: "textile"
+            synonyms: ["textile-other", "fabric", "material", "cloth"]
+          - id: 156
+            name: "towel"
+            synonyms: ["bath towel", "cloth", "absorbent material", "drying cloth"]
+          - id: 157
+            name: "tree"
+            synonyms: ["plant", "woody plant", "foliage"]
+          - id: 158
+            name: "vegetable"
+            synonyms: ["green vegetable", "plant"]
+          - id: 159
+            name: "wall brick"
+            synonyms: ["wall-brick", "brick wall", "masonry", "building material", "construction"]
+          - id: 160
+            name: "wall concrete"
+            synonyms: ["wall-concrete", "concrete wall", "cement", "building material", "construction"]
+          - id: 161
+            name: "wall"
+            synonyms: ["wall-other", "partition", "divider", "barrier"]
+          - id: 162
+            name: "wall panel"
+            synonyms: ["wall-panel", "paneling", "decorative panel", "interior panel", "surface"]
+          - id: 163
+            name: "wall stone"
+            synonyms: ["wall-stone", "stone wall", "masonry", "building material", "construction"]
+          - id: 164
+            name: "wall tile"
+            synonyms: ["wall-tile", "tile wall", "ceramic tile"]
+          - id: 165
+            name: "wall wood"
+            synonyms: ["wall-wood", "wood wall", "wooden paneling", "building material", "construction"]
+          - id: 166
+            name: "water"
+            synonyms: ["water-other", "liquid", "aquatic", "fluid"]
+          - id: 167
+            name: "water drops"
+            synonyms: ["waterdrops", "drops", "droplets"]
+          - id: 168
+            name: "window blind"
+            synonyms: ["window-blind", "blind", "window covering", "shade", "window treatment"]
+          - id: 169
+            name: "window"
+            synonyms: ["window-other", "opening", "aperture"]
+          - id: 170
+            name: "wood"
+            synonyms: ["timber", "lumber", "wooden material", "building material"]
+        """#,
         "pascal-context-59": #"""
-# Pascal Context 59 classes plus background (id 0, `others` in prompts). Prompt names: cls_pc59.txt.
-name: pascal-context-59
-description: Pascal Context (background + 59 classes)
-ignore: 255
-others: 0
-classes:
-  - id: 0
-    name: "background"
-    prompt: "others"
-  - id: 1
-    name: "aeroplane"
-  - id: 2
-    name: "bag"
-  - id: 3
-    name: "bed"
-  - id: 4
-    name: "bedclothes"
-    prompt: "bed clothes"
-  - id: 5
-    name: "bench"
-  - id: 6
-    name: "bicycle"
-    prompt: "bike"
-  - id: 7
-    name: "bird"
-  - id: 8
-    name: "boat"
-  - id: 9
-    name: "book"
-  - id: 10
-    name: "bottle"
-  - id: 11
-    name: "building"
-  - id: 12
-    name: "bus"
-  - id: 13
-    name: "cabinet"
-  - id: 14
-    name: "car"
-  - id: 15
-    name: "cat"
-  - id: 16
-    name: "ceiling"
-  - id: 17
-    name: "chair"
-  - id: 18
-    name: "cloth"
-  - id: 19
-    name: "computer"
-    prompt: "laptop"
-  - id: 20
-    name: "cow"
-  - id: 21
-    name: "cup"
-  - id: 22
-    name: "curtain"
-  - id: 23
-    name: "dog"
-  - id: 24
-    name: "door"
-  - id: 25
-    name: "fence"
-  - id: 26
-    name: "floor"
-  - id: 27
-    name: "flower"
-  - id: 28
-    name: "food"
-  - id: 29
-    name: "grass"
-  - id: 30
-    name: "ground"
-  - id: 31
-    name: "horse"
-  - id: 32
-    name: "keyboard"
-  - id: 33
-    name: "light"
-  - id: 34
-    name: "motorbike"
-  - id: 35
-    name: "mountain"
-  - id: 36
-    name: "mouse"
-  - id: 37
-    name: "person"
-  - id: 38
-    name: "plate"
-  - id: 39
-    name: "platform"
-  - id: 40
-    name: "pottedplant"
-    prompt: "potted plant"
-  - id: 41
-    name: "road"
-  - id: 42
-    name: "rock"
-  - id: 43
-    name: "sheep"
-  - id: 44
-    name: "shelves"
-  - id: 45
-    name: "sidewalk"
-  - id: 46
-    name: "sign"
-  - id: 47
-    name: "sky"
-  - id: 48
-    name: "snow"
-  - id: 49
-    name: "sofa"
-  - id: 50
-    name: "table"
-  - id: 51
-    name: "track"
-  - id: 52
-    name: "train"
-  - id: 53
-    name: "tree"
-  - id: 54
-    name: "truck"
-  - id: 55
-    name: "tvmonitor"
-    prompt: "TV"
-  - id: 56
-    name: "wall"
-  - id: 57
-    name: "water"
-  - id: 58
-    name: "window"
-  - id: 59
-    name: "wood"
-"""#,
+        # Pascal Context 59 classes plus background (id 0, `others` in prompts). Prompt names: cls_pc59.txt.
+        name: pascal-context-59
+        description: Pascal Context (background + 59 classes)
+        ignore: 255
+        others: 0
+        classes:
+          - id: 0
+            name: "background"
+            prompt: "others"
+          - id: 1
+            name: "aeroplane"
+          - id: 2
+            name: "bag"
+          - id: 3
+            name: "bed"
+          - id: 4
+            name: "bedclothes"
+            prompt: "bed clothes"
+          - id: 5
+            name: "bench"
+          - id: 6
+            name: "bicycle"
+            prompt: "bike"
+          - id: 7
+            name: "bird"
+          - id: 8
+            name: "boat"
+          - id: 9
+            name: "book"
+          - id: 10
+            name: "bottle"
+          - id: 11
+            name: "building"
+          - id: 12
+            name: "bus"
+          - id: 13
+            name: "cabinet"
+          - id: 14
+            name: "car"
+          - id: 15
+            name: "cat"
+          - id: 16
+            name: "ceiling"
+          - id: 17
+            name: "chair"
+          - id: 18
+            name: "cloth"
+          - id: 19
+            name: "computer"
+            prompt: "laptop"
+          - id: 20
+            name: "cow"
+          - id: 21
+            name: "cup"
+          - id: 22
+            name: "curtain"
+          - id: 23
+            name: "dog"
+          - id: 24
+            name: "door"
+          - id: 25
+            name: "fence"
+          - id: 26
+            name: "floor"
+          - id: 27
+            name: "flower"
+          - id: 28
+            name: "food"
+          - id: 29
+            name: "grass"
+          - id: 30
+            name: "ground"
+          - id: 31
+            name: "horse"
+          - id: 32
+            name: "keyboard"
+          - id: 33
+            name: "light"
+          - id: 34
+            name: "motorbike"
+          - id: 35
+            name: "mountain"
+          - id: 36
+            name: "mouse"
+          - id: 37
+            name: "person"
+          - id: 38
+            name: "plate"
+          - id: 39
+            name: "platform"
+          - id: 40
+            name: "pottedplant"
+            prompt: "potted plant"
+          - id: 41
+            name: "road"
+          - id: 42
+            name: "rock"
+          - id: 43
+            name: "sheep"
+          - id: 44
+            name: "shelves"
+          - id: 45
+            name: "sidewalk"
+          - id: 46
+            name: "sign"
+          - id: 47
+            name: "sky"
+          - id: 48
+            name: "snow"
+          - id: 49
+            name: "sofa"
+          - id: 50
+            name: "table"
+          - id: 51
+            name: "track"
+          - id: 52
+            name: "train"
+          - id: 53
+            name: "tree"
+          - id: 54
+            name: "truck"
+          - id: 55
+            name: "tvmonitor"
+            prompt: "TV"
+          - id: 56
+            name: "wall"
+          - id: 57
+            name: "water"
+          - id: 58
+            name: "window"
+          - id: 59
+            name: "wood"
+        """#,
         "pascal-voc": #"""
-# PASCAL VOC 2012: background + 20 classes. Display names are VOC's official ones;
-# prompt names are the ones Text4Seg sends (cls_pas20.txt). Colours: the PASCAL colour map.
-name: pascal-voc
-description: PASCAL VOC 2012 (background + 20 classes)
-ignore: 255
-others: 0
-classes:
-  - id: 0
-    name: "background"
-    prompt: "others"
-  - id: 1
-    name: "aeroplane"
-    synonyms: ["airplane", "plane", "airliner"]
-  - id: 2
-    name: "bicycle"
-    synonyms: ["bike"]
-  - id: 3
-    name: "bird"
-  - id: 4
-    name: "boat"
-    prompt: "ship"
-  - id: 5
-    name: "bottle"
-  - id: 6
-    name: "bus"
-  - id: 7
-    name: "car"
-  - id: 8
-    name: "cat"
-  - id: 9
-    name: "chair"
-  - id: 10
-    name: "cow"
-  - id: 11
-    name: "diningtable"
-    prompt: "table"
-    synonyms: ["dining table"]
-  - id: 12
-    name: "dog"
-  - id: 13
-    name: "horse"
-  - id: 14
-    name: "motorbike"
-    synonyms: ["motorcycle", "moped"]
-  - id: 15
-    name: "person"
-    synonyms: ["man", "woman", "child", "people", "human"]
-  - id: 16
-    name: "pottedplant"
-    prompt: "potted plant"
-    synonyms: ["plant", "flowerpot"]
-  - id: 17
-    name: "sheep"
-  - id: 18
-    name: "sofa"
-    synonyms: ["couch"]
-  - id: 19
-    name: "train"
-  - id: 20
-    name: "tvmonitor"
-    prompt: "TV"
-    synonyms: ["tv monitor", "television", "monitor"]
-"""#,
+        # PASCAL VOC 2012: background + 20 classes. Display names are VOC's official ones;
+        # prompt names are the ones Text4Seg sends (cls_pas20.txt). Colours: the PASCAL colour map.
+        name: pascal-voc
+        description: PASCAL VOC 2012 (background + 20 classes)
+        ignore: 255
+        others: 0
+        classes:
+          - id: 0
+            name: "background"
+            prompt: "others"
+          - id: 1
+            name: "aeroplane"
+            synonyms: ["airplane", "plane", "airliner"]
+          - id: 2
+            name: "bicycle"
+            synonyms: ["bike"]
+          - id: 3
+            name: "bird"
+          - id: 4
+            name: "boat"
+            prompt: "ship"
+          - id: 5
+            name: "bottle"
+          - id: 6
+            name: "bus"
+          - id: 7
+            name: "car"
+          - id: 8
+            name: "cat"
+          - id: 9
+            name: "chair"
+          - id: 10
+            name: "cow"
+          - id: 11
+            name: "diningtable"
+            prompt: "table"
+            synonyms: ["dining table"]
+          - id: 12
+            name: "dog"
+          - id: 13
+            name: "horse"
+          - id: 14
+            name: "motorbike"
+            synonyms: ["motorcycle", "moped"]
+          - id: 15
+            name: "person"
+            synonyms: ["man", "woman", "child", "people", "human"]
+          - id: 16
+            name: "pottedplant"
+            prompt: "potted plant"
+            synonyms: ["plant", "flowerpot"]
+          - id: 17
+            name: "sheep"
+          - id: 18
+            name: "sofa"
+            synonyms: ["couch"]
+          - id: 19
+            name: "train"
+          - id: 20
+            name: "tvmonitor"
+            prompt: "TV"
+            synonyms: ["tv monitor", "television", "monitor"]
+        """#,
     ]
 }

@@ -55,7 +55,9 @@ public enum VocabularyLoader {
         let description = top["description"]?.string ?? ""
         var ignoreValue = 255
         if let node = top["ignore"] {
-            if let value = node.int, value >= 0, value <= 65535 { ignoreValue = value } else {
+            if let value = node.int, value >= 0, value <= 65535 {
+                ignoreValue = value
+            } else {
                 issue(.error, node.mark, "`ignore` must be an integer from 0 to 65535")
             }
         }
@@ -78,7 +80,9 @@ public enum VocabularyLoader {
                 continue
             }
             for key in map.keys where !classKeys.contains(key.string ?? "") {
-                issue(.error, key.mark, "unknown key '\(key.string ?? "?")' in class (expected one of: \(classKeys.sorted().joined(separator: ", ")))")
+                issue(
+                    .error, key.mark,
+                    "unknown key '\(key.string ?? "?")' in class (expected one of: \(classKeys.sorted().joined(separator: ", ")))")
             }
             guard let idNode = map["id"] else {
                 issue(.error, node.mark, "class without `id`")
@@ -98,7 +102,8 @@ public enum VocabularyLoader {
                 continue
             }
             seenIDs[id] = idNode.mark
-            guard let nameNode = map["name"], let className = nameNode.string?.trimmingCharacters(in: .whitespaces), !className.isEmpty else {
+            guard let nameNode = map["name"], let className = nameNode.string?.trimmingCharacters(in: .whitespaces), !className.isEmpty
+            else {
                 issue(.error, map["name"]?.mark ?? node.mark, "class \(id) has an empty or missing `name`")
                 continue
             }
@@ -115,7 +120,9 @@ public enum VocabularyLoader {
                 }
             }
             if prompt.contains("|") || prompt.contains("*") || prompt.contains("\n") {
-                issue(.error, map["prompt"]?.mark ?? nameNode.mark, "prompt name '\(prompt)' contains '|', '*' or a newline, which the descriptor format reserves")
+                issue(
+                    .error, map["prompt"]?.mark ?? nameNode.mark,
+                    "prompt name '\(prompt)' contains '|', '*' or a newline, which the descriptor format reserves")
             }
             if let other = seenPrompts[prompt] {
                 issue(.error, map["prompt"]?.mark ?? nameNode.mark, "duplicate prompt name '\(prompt)' (also class \(other))")
@@ -131,7 +138,9 @@ public enum VocabularyLoader {
                         }
                         let key = Vocabulary.fold(text)
                         if let owner = synonymOwners[key], owner != id {
-                            issue(.warning, item.mark, "synonym '\(text)' of class \(id) is also a name of class \(owner); it resolves to class \(owner)")
+                            issue(
+                                .warning, item.mark,
+                                "synonym '\(text)' of class \(id) is also a name of class \(owner); it resolves to class \(owner)")
                         } else {
                             synonymOwners[key] = id
                         }

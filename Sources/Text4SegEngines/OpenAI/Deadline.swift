@@ -8,12 +8,13 @@ enum Deadline {
         let race = Race<T>()
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
-                race.start(continuation,
-                           work: Task { race.finish(await Result(awaiting: operation)) },
-                           timer: Task {
-                               try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
-                               race.finish(.failure(DeadlineExceeded(seconds: seconds)))
-                           })
+                race.start(
+                    continuation,
+                    work: Task { race.finish(await Result(awaiting: operation)) },
+                    timer: Task {
+                        try? await Task.sleep(nanoseconds: UInt64(max(0, seconds) * 1e9))
+                        race.finish(.failure(DeadlineExceeded(seconds: seconds)))
+                    })
             }
         } onCancel: {
             race.finish(.failure(CancellationError()))

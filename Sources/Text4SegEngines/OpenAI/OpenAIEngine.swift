@@ -22,7 +22,8 @@ public final class OpenAIEngine: Engine {
     public init(settings: OpenAISettings) throws {
         var base = settings.baseURL
         while base.hasSuffix("/") { base.removeLast() }
-        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty else {
+        guard let url = URL(string: base), let scheme = url.scheme, ["http", "https"].contains(scheme), let host = url.host, !host.isEmpty
+        else {
             throw OpenAIError.badBaseURL(settings.baseURL, reason: "expected something like http://127.0.0.1:8000/v1")
         }
         if let port = url.port, !(1...65_535).contains(port) {
@@ -31,7 +32,8 @@ public final class OpenAIEngine: Engine {
         self.settings = settings
         self.endpoint = base + "/chat/completions"
         var configuration = HTTPClient.Configuration(timeout: .init(connect: .milliseconds(Int64(settings.connectTimeout * 1000))))
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.connections))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.connections))
         // A refused connection fails the attempt at once; our own loop retries it with backoff,
         // instead of the pool retrying silently until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
@@ -151,7 +153,8 @@ public final class OpenAIEngine: Engine {
         do {
             response = try JSONDecoder().decode(ChatCompletionResponse.self, from: data)
         } catch {
-            throw OpenAIError.badResponse("not a chat completion: '\(Excerpt.quote(redact(String(decoding: data.prefix(400), as: UTF8.self)), limit: 200))'")
+            throw OpenAIError.badResponse(
+                "not a chat completion: '\(Excerpt.quote(redact(String(decoding: data.prefix(400), as: UTF8.self)), limit: 200))'")
         }
         guard let text = response.choices.first?.message?.content?.text else {
             throw OpenAIError.badResponse("no message content in the first choice")
@@ -165,9 +168,12 @@ public final class OpenAIEngine: Engine {
         if let folder = settings.saveResponses {
             try AtomicFile.write(text, to: try ConfinedPath.join(folder, request.itemID, extension: "txt"))
             let secrets = (settings.apiKey.map { [$0] } ?? []) + Redaction.environmentSecrets
-            try AtomicFile.write(Redaction.redact(data, secrets: secrets), to: try ConfinedPath.join(folder, request.itemID, extension: "json"))
+            try AtomicFile.write(
+                Redaction.redact(data, secrets: secrets), to: try ConfinedPath.join(folder, request.itemID, extension: "json"))
         }
-        var output = EngineOutput(text: text, promptTokens: response.usage?.promptTokens, completionTokens: response.usage?.completionTokens, seconds: waited + prepared)
+        var output = EngineOutput(
+            text: text, promptTokens: response.usage?.promptTokens, completionTokens: response.usage?.completionTokens,
+            seconds: waited + prepared)
         output.retries = retries
         output.waitSeconds = waited
         return output

@@ -16,9 +16,14 @@ public enum OpenAIError: Error, CustomStringConvertible, Sendable {
         case let .badRequest(status, message):
             return "the server rejected the request (\(status)): \(message)"
         case let .unauthorized(status, message, keySet):
-            return "authentication failed (\(status)): \(message). " + (keySet ? "Check the key in TEXT4SEG_API_KEY (or OPENAI_API_KEY)." : "No key is set: export TEXT4SEG_API_KEY (or OPENAI_API_KEY).")
+            return "authentication failed (\(status)): \(message). "
+                + (keySet
+                    ? "Check the key in TEXT4SEG_API_KEY (or OPENAI_API_KEY)."
+                    : "No key is set: export TEXT4SEG_API_KEY (or OPENAI_API_KEY).")
         case let .notFound(url, model, message):
-            return "not found (404) at \(url): \(message). Check --base-url (it usually ends in /v1) and --model '\(model)' (the server's /v1/models lists the names)."
+            return
+                "not found (404) at \(url): \(message). Check --base-url (it usually ends in /v1) and --model '\(model)' (the "
+                + "server's /v1/models lists the names)."
         case let .gaveUp(attempts, last):
             return "gave up after \(attempts) attempts: \(last)"
         case let .badResponse(reason):

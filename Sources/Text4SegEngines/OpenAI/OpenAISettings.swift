@@ -27,10 +27,13 @@ public struct OpenAISettings: Sendable {
     /// Connections kept open to the server (at least the number of requests in flight).
     public var connections: Int
 
-    public init(baseURL: String = "http://127.0.0.1:8000/v1", model: String = "text4seg-llava-7b-p24", apiKey: String? = OpenAISettings.environmentKey(),
-                maxTokens: Int = 3069, temperature: Double = 0, stop: [String]? = nil, seed: Int? = nil,
-                imageFormat: ImageFormat = .png, jpegQuality: Int = 95, connectTimeout: Double = 10, requestTimeout: Double = 600,
-                retry: RetryPolicy = RetryPolicy(), saveResponses: String? = nil, connections: Int = 8) {
+    public init(
+        baseURL: String = "http://127.0.0.1:8000/v1", model: String = "text4seg-llava-7b-p24",
+        apiKey: String? = OpenAISettings.environmentKey(),
+        maxTokens: Int = 3069, temperature: Double = 0, stop: [String]? = nil, seed: Int? = nil,
+        imageFormat: ImageFormat = .png, jpegQuality: Int = 95, connectTimeout: Double = 10, requestTimeout: Double = 600,
+        retry: RetryPolicy = RetryPolicy(), saveResponses: String? = nil, connections: Int = 8
+    ) {
         self.baseURL = baseURL
         self.model = model
         self.apiKey = apiKey

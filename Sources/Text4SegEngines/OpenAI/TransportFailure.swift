@@ -11,14 +11,17 @@ enum TransportFailure {
         if isRefused(error) { return "connection refused by \(target) (is the server running and listening there?)" }
         if let client = error as? HTTPClientError {
             switch client {
-            case .connectTimeout: return "no connection to \(target) within --connect-timeout \(String(format: "%g", settings.connectTimeout)) s"
+            case .connectTimeout:
+                return "no connection to \(target) within --connect-timeout \(String(format: "%g", settings.connectTimeout)) s"
             case .deadlineExceeded: return "no complete answer within --timeout \(String(format: "%g", settings.requestTimeout)) s"
             case .remoteConnectionClosed: return "\(target) closed the connection before answering"
             case .readTimeout: return "\(target) stopped sending"
             default: return "cannot reach \(target): \(client)"
             }
         }
-        if let io = error as? IOError { return "cannot reach \(target): \(String(cString: strerror(io.errnoCode)).lowercased()) (errno \(io.errnoCode))" }
+        if let io = error as? IOError {
+            return "cannot reach \(target): \(String(cString: strerror(io.errnoCode)).lowercased()) (errno \(io.errnoCode))"
+        }
         return "cannot reach \(target): \(error)"
     }
 

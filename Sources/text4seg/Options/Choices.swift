@@ -13,9 +13,11 @@ extension NamedChoice {
     init(from decoder: Decoder) throws {
         let name = try decoder.singleValueContainer().decode(String.self)
         guard let value = Self(rawValue: name) else {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath,
-                debugDescription: "unknown \(Self.noun) '\(name)'; available: \(Self.allCases.map(\.rawValue).joined(separator: ", "))"))
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "unknown \(Self.noun) '\(name)'; available: \(Self.allCases.map(\.rawValue).joined(separator: ", "))")
+            )
         }
         self = value
     }

@@ -3,7 +3,10 @@ import Text4SegCore
 
 /// Which engine, which vocabulary, and how the question is asked.
 struct EngineOptions: ParsableArguments {
-    @Option(help: "Where descriptors come from: embedded (offline, CPU), openai (a Text4Seg server), oracle (from ground truth) or replay (recorded answers). (default: embedded)")
+    @Option(
+        help: ArgumentHelp(
+            "Where descriptors come from: embedded (offline, CPU), openai (a Text4Seg server), "
+                + "oracle (from ground truth) or replay (recorded answers). (default: embedded)"))
     var engine: EngineKind?
 
     @Option(help: "Vocabulary: a built-in name (pascal-voc, pascal-context-59, coco-stuff-171, ade20k-150) or a YAML path.")
@@ -12,7 +15,12 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Config YAML (see Configs/); flags override it.")
     var config: String?
 
-    @Option(help: "Descriptor grid G (G×G patches): 16, 24 or 32 for Text4Seg checkpoints; \(Limits.grid.lowerBound)–\(Limits.grid.upperBound). (default: 24)")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Descriptor grid G (G×G patches): 16, 24 or 32 for Text4Seg checkpoints; "
+                    + "\(Limits.grid.lowerBound)–\(Limits.grid.upperBound). (default: 24)")
+    )
     var grid: Int?
 
     @Option(help: "Engine view: the image is stretched to N×N; \(Limits.view.lowerBound)–\(Limits.view.upperBound). (default: 336)")

@@ -28,11 +28,16 @@ struct PipelineOptions: ParsableArguments {
         let vocabulary = try Vocabulary.load(e.vocab)
         let grid = e.grid ?? file.grid ?? 24
         let view = e.view ?? file.view ?? 336
-        guard Limits.grid.contains(grid) else { throw ConfigError("grid must be between \(Limits.grid.lowerBound) and \(Limits.grid.upperBound) (got \(grid))") }
-        guard Limits.view.contains(view) else { throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))") }
+        guard Limits.grid.contains(grid) else {
+            throw ConfigError("grid must be between \(Limits.grid.lowerBound) and \(Limits.grid.upperBound) (got \(grid))")
+        }
+        guard Limits.view.contains(view) else {
+            throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))")
+        }
         let engine = e.engine ?? file.engine ?? .embedded
-        let refiner = refinement.refiner(refinement.refine ?? file.refine ?? .auto, engine: engine, options: file.refineOptions ?? RefineOptions(),
-                                         view: view, others: vocabulary.othersValue)
+        let refiner = refinement.refiner(
+            refinement.refine ?? file.refine ?? .auto, engine: engine, options: file.refineOptions ?? RefineOptions(),
+            view: view, others: vocabulary.othersValue)
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: e.templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,

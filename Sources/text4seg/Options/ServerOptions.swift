@@ -67,9 +67,12 @@ struct ServerOptions: ParsableArguments {
         s.retry.maximumRetries = retries ?? file.retries ?? s.retry.maximumRetries
         s.saveResponses = saveResponses
         s.connections = concurrency ?? file.concurrency ?? 8
-        guard s.maxTokens > 0, s.requestTimeout > 0, s.connectTimeout > 0, (0...100).contains(s.retry.maximumRetries), (1...100).contains(s.jpegQuality),
-              (1...1024).contains(s.connections) else {
-            throw ConfigError("max_tokens, timeout and connect_timeout must be positive, retries 0–100, jpeg_quality 1–100, concurrency 1–1024")
+        guard s.maxTokens > 0, s.requestTimeout > 0, s.connectTimeout > 0, (0...100).contains(s.retry.maximumRetries),
+            (1...100).contains(s.jpegQuality),
+            (1...1024).contains(s.connections)
+        else {
+            throw ConfigError(
+                "max_tokens, timeout and connect_timeout must be positive, retries 0–100, jpeg_quality 1–100, concurrency 1–1024")
         }
         return s
     }
