@@ -88,39 +88,27 @@ struct Label: AsyncParsableCommand {
         _ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int,
         maxPixels: Int
     ) async throws -> [(String, String)] {
-        try await withThrowingTaskGroup(of: (String, String?).self) { group in
-            var next = 0
-            var failures: [(String, String)] = []
-            func launch() {
-                let path = images[next]
-                next += 1
-                group.addTask {
-                    let stem = Label.stem(path)
-                    do {
-                        let image = try ImageIO.readImage(path, maxPixels: maxPixels)
-                        let result = try await segmenter.segment(itemID: stem, image: image)
-                        try writer.writeLabelMap(result.labelMap, to: "\(out)/\(stem).png")
-                        if overlay { try writer.writeOverlay(result.labelMap, on: image, to: "\(out)/\(stem).overlay.png") }
-                        if descriptors, let answer = result.answer { try AtomicFile.write(answer, to: "\(out)/\(stem).txt") }
-                        for repair in result.repairs { warn("warning: \(path): \(repair)") }
-                        return (path, nil)
-                    } catch {
-                        return (path, "\(error)")
-                    }
-                }
+        var failures: [(String, String)] = []
+        try await BoundedConcurrency.forEach(images, limit: jobs) { path -> String? in
+            let stem = Label.stem(path)
+            do {
+                let image = try ImageIO.readImage(path, maxPixels: maxPixels)
+                let result = try await segmenter.segment(itemID: stem, image: image)
+                try writer.writeLabelMap(result.labelMap, to: "\(out)/\(stem).png")
+                if overlay { try writer.writeOverlay(result.labelMap, on: image, to: "\(out)/\(stem).overlay.png") }
+                if descriptors, let answer = result.answer { try AtomicFile.write(answer, to: "\(out)/\(stem).txt") }
+                for repair in result.repairs { warn("warning: \(path): \(repair)") }
+                return nil
+            } catch {
+                return "\(error)"
             }
-            while next < images.count && next < max(1, jobs) { launch() }
-            while let (path, failure) = try await group.next() {
-                if Task.isCancelled { continue }
-                if let failure {
-                    failures.append((path, failure))
-                } else {
-                    print("\(path) -> \(out)/\(URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent).png")
-                }
-                if next < images.count { launch() }
+        } handle: { path, failure in
+            if let failure {
+                failures.append((path, failure))
+            } else {
+                print("\(path) -> \(out)/\(Label.stem(path)).png")
             }
-            try Task.checkCancellation()
-            return failures
         }
+        return failures
     }
 }

@@ -12,6 +12,7 @@ final class EmbeddedEngineTests: XCTestCase {
     }
 
     func testImageNetTextsAreLemmasAndDefinitionsInClassifierOrder() throws {
+        try Prerequisite.models.require()
         let texts = try ImageNetLabels.texts(store: ModelStore())
         XCTAssertEqual(texts.count, 1000)
         XCTAssertEqual(

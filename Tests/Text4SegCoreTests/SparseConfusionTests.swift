@@ -43,7 +43,7 @@ final class SparseConfusionTests: XCTestCase {
 
     func testFingerprintsNameWhatChanged() {
         var a = RunFingerprint(["grid": "24"])
-        a.add(prefix: "refine", WatershedRefiner())
+        a.add(prefix: "refine", WatershedRefiner(others: nil))
         var b = a
         b["refine.margin"] = "0.5"
         b["openai.model"] = "other"

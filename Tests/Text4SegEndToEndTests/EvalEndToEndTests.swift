@@ -99,8 +99,9 @@ final class EvalEndToEndTests: XCTestCase {
         try fm.copyItem(atPath: CLI.samples + "/images/2007_001321.jpg", toPath: root + "/images/mismatch.jpg")
         try fm.copyItem(atPath: CLI.samples + "/labels/2007_000033.png", toPath: root + "/labels/mismatch.png")
         let result = try CLI.run(["eval", "--dataset", root, "--engine", "oracle", "--report", root + "/report.json"])
-        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(result.status, 1, "some items failed: " + result.stderr)
         XCTAssertTrue(result.stderr.contains("failed: truncated"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("2 of 3 items failed; the scores cover the other 1"), result.stderr)
         let report = try CLI.json(root + "/report.json")
         XCTAssertEqual(report["images"] as? Int, 1)
         let failed = report["failed"] as! [[String: String]]

@@ -111,7 +111,7 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         server.stop()
         let refused = try eval(["--base-url", server.baseURL], key: nil)
         XCTAssertTrue(
-            refused.stderr.contains("gave up after 2 attempts: cannot reach http://127.0.0.1:\(server.port)/v1/chat/completions"),
+            refused.stderr.contains("gave up after 2 attempts: connection refused by 127.0.0.1:\(server.port)"),
             refused.stderr)
         let badURL = try eval(["--base-url", "localhost:8000"], key: nil)
         XCTAssertNotEqual(badURL.status, 0)

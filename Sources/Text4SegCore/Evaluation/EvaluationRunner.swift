@@ -91,34 +91,24 @@ public struct EvaluationRunner: Sendable {
             }
         }
         let pending = items.filter { results[$0.id] == nil }
-        try await withThrowingTaskGroup(of: (String, ItemResult).self) { group in
-            var next = 0
-            func launch() {
-                let item = pending[next]
-                next += 1
-                group.addTask { (item.id, await self.evaluate(item)) }
-            }
-            while next < pending.count && next < jobs { launch() }
-            while let (id, result) = try await group.next() {
-                // Once interrupted, items cut short are neither kept nor journalled: a resumed run redoes them.
-                if Task.isCancelled { continue }
-                results[id] = result
-                switch result {
-                case let .done(matrix, repairs, stats):
-                    try await journal?.record(
-                        .init(
-                            id: id, counts: matrix.pairs, failed: nil, repairs: repairs,
-                            engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
-                            completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
-                    progress?(id, nil)
-                case let .failed(reason):
-                    try await journal?.record(.init(id: id, counts: nil, failed: reason))
-                    progress?(id, reason)
-                }
-                if next < pending.count { launch() }
+        try await BoundedConcurrency.forEach(pending, limit: jobs) { item in
+            await self.evaluate(item)
+        } handle: { item, result in
+            let id = item.id
+            results[id] = result
+            switch result {
+            case let .done(matrix, repairs, stats):
+                try await journal?.record(
+                    .init(
+                        id: id, counts: matrix.pairs, failed: nil, repairs: repairs,
+                        engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
+                        completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
+                progress?(id, nil)
+            case let .failed(reason):
+                try await journal?.record(.init(id: id, counts: nil, failed: reason))
+                progress?(id, reason)
             }
         }
-        try Task.checkCancellation()
         var total = ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue)
         var outcome = Outcome(matrix: total, evaluated: 0, failed: [], repairedItems: 0, repairs: 0, resumed: resumed, seconds: 0)
         var clientSeconds = 0.0
