@@ -36,8 +36,11 @@ let package = Package(
         ),
         .target(
             name: "Text4SegCore",
-            dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")],
+            plugins: ["EmbedVocabularies"]
         ),
+        // Compiles Vocabularies/*.yaml into Text4SegCore at build time.
+        .plugin(name: "EmbedVocabularies", capability: .buildTool()),
         .target(
             name: "Text4SegEngines",
             dependencies: [
