@@ -70,13 +70,14 @@ package struct ChatCompletionResponse: Decodable {
 }
 
 /// Pulls a human-readable message out of an error body (OpenAI, vLLM, SGLang and llama.cpp shapes).
+/// The message is an excerpt (at most 300 characters, control bytes escaped): it is printed and stored.
 package func serverMessage(_ body: Data) -> String {
     if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-        if let error = object["error"] as? [String: Any], let message = error["message"] as? String { return message }
-        if let message = object["error"] as? String { return message }
-        if let message = object["message"] as? String { return message }
-        if let detail = object["detail"] as? String { return detail }
+        let message =
+            (object["error"] as? [String: Any])?["message"] as? String
+            ?? object["error"] as? String ?? object["message"] as? String ?? object["detail"] as? String
+        if let message { return Excerpt.quote(message, limit: 300) }
     }
-    let text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    return text.isEmpty ? "(empty body)" : text
+    let text = String(decoding: body.prefix(1200), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    return text.isEmpty ? "(empty body)" : Excerpt.quote(text, limit: 300)
 }
