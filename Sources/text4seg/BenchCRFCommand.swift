@@ -36,7 +36,7 @@ extension Bench {
             let items = Array(try Dataset.items(at: dataset).prefix(limit))
             var matrix = ConfusionMatrix(classCount: voc.labelCount)
             var crfSeconds = 0.0
-            let watershed = WatershedRefiner(others: UInt16(voc.othersValue))
+            let watershed = WatershedRefiner()
             var watershedMatrix = ConfusionMatrix(classCount: voc.labelCount)
             var watershedSeconds = 0.0
             for item in items {

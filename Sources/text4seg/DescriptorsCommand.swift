@@ -106,7 +106,7 @@ struct Descriptors: ParsableCommand {
             let decoded = try DescriptorDecoder.decode(text, vocabulary: vocabulary, rows: grid, cols: grid, strict: strict)
             for repair in decoded.repairs { warn("warning: \(file): \(repair)") }
             let canvas = RGBImage(width: size.width, height: size.height)
-            let map = try NearestRefiner(viewSize: view).refine(RefinementInput(grid: decoded.grid, image: canvas))
+            let map = try NearestRefiner().refine(RefinementInput(grid: decoded.grid, image: canvas, viewSize: view))
             try LabelMapWriter(vocabulary: vocabulary).writeLabelMap(map, to: out)
         }
     }

@@ -27,7 +27,7 @@ final class RefinerTests: XCTestCase {
     }
 
     func testNearestPutsTheEdgeWhereTheGridHasIt() throws {
-        let map = try NearestRefiner(viewSize: 96).refine(misplacedEdge())
+        let map = try NearestRefiner().refine(misplacedEdge().with(viewSize: 96))
         XCTAssertEqual(columnsWith(3, map), 48)
     }
 
@@ -62,8 +62,8 @@ final class RefinerTests: XCTestCase {
     func testModeFilterRemovesAnIsolatedCell() throws {
         var grid = DescriptorGrid(rows: 5, cols: 5, fill: 1)
         grid[2, 2] = 9
-        let map = try ModeFilterRefiner(radius: 10, viewSize: 50).refine(
-            RefinementInput(grid: grid, image: RGBImage(width: 50, height: 50)))
+        let map = try ModeFilterRefiner(radius: 10).refine(
+            RefinementInput(grid: grid, image: RGBImage(width: 50, height: 50), viewSize: 50))
         XCTAssertEqual(Set(map.values), [1])
     }
 

@@ -15,9 +15,9 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(Resampling.floorIndices(input: 2, output: 5), [0, 0, 0, 1, 1])
         let grid = DescriptorGrid(rows: 2, cols: 2, values: [1, 2, 3, 4])
         // Through a 3×3 view: view index floor(v*2/3) = [0, 0, 1]; then 5 wide: floor(x*3/5) = [0, 0, 1, 1, 2].
-        let map = try NearestRefiner(viewSize: 3).refine(RefinementInput(grid: grid, image: RGBImage(width: 5, height: 1)))
+        let map = try NearestRefiner().refine(RefinementInput(grid: grid, image: RGBImage(width: 5, height: 1), viewSize: 3))
         XCTAssertEqual(map.values, [1, 1, 1, 1, 2])
-        let tall = try NearestRefiner(viewSize: 336).refine(RefinementInput(grid: grid, image: RGBImage(width: 2, height: 4)))
+        let tall = try NearestRefiner().refine(RefinementInput(grid: grid, image: RGBImage(width: 2, height: 4), viewSize: 336))
         XCTAssertEqual(tall.values, [1, 2, 1, 2, 3, 4, 3, 4])
     }
 

@@ -43,12 +43,29 @@ final class SparseConfusionTests: XCTestCase {
 
     func testFingerprintsNameWhatChanged() {
         var a = RunFingerprint(["grid": "24"])
-        a.add(prefix: "refine", WatershedRefiner(others: nil))
+        a.add(prefix: "refine", DenseCRFRefiner(upsampling: .bilinear))
         var b = a
-        b["refine.margin"] = "0.5"
+        b["refine.iterations"] = "7"
         b["openai.model"] = "other"
-        XCTAssertEqual(b.differences(from: a), ["openai.model: was unset, now 'other'", "refine.margin: was '0.34', now '0.5'"])
+        XCTAssertEqual(b.differences(from: a), ["openai.model: was unset, now 'other'", "refine.iterations: was '5', now '7'"])
         XCTAssertEqual(a.differences(from: a), [])
-        XCTAssertEqual(a["refine.others"], "none", "optionals print their payload or none")
+        XCTAssertEqual(a["refine.upsampling"], "bilinear")
+        var optional = RunFingerprint()
+        optional.add(prefix: "x", OptionalHolder(value: nil))
+        XCTAssertEqual(optional["x.value"], "none", "optionals print their payload or none")
+        optional.add(prefix: "x", OptionalHolder(value: 3))
+        XCTAssertEqual(optional["x.value"], "3")
+    }
+}
+
+struct OptionalHolder { var value: Int? }
+
+extension RefinementInput {
+    /// The same input with another view size and `others` value.
+    func with(viewSize: Int, others: UInt16? = 0) -> RefinementInput {
+        var copy = self
+        copy.viewSize = viewSize
+        copy.others = others
+        return copy
     }
 }

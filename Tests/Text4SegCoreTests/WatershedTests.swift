@@ -115,7 +115,7 @@ final class WatershedTests: XCTestCase {
     }
 
     func testWatershedSnapsTheBoundaryToTheColourEdge() throws {
-        let map = try WatershedRefiner(others: nil, viewSize: 96).refine(misplacedEdge())
+        let map = try WatershedRefiner().refine(misplacedEdge().with(viewSize: 96, others: nil))
         for y in 0..<48 {
             for x in 0..<96 { XCTAssertEqual(map[x, y], x < 40 ? 3 : 7, "(\(x), \(y))") }
         }
@@ -125,7 +125,7 @@ final class WatershedTests: XCTestCase {
         // A flat image gives the flood nothing to go on, but pixels outside the band
         // keep the grid's labels and the split stays between the two sample points.
         let input = RefinementInput(grid: DescriptorGrid(rows: 1, cols: 2, values: [5, 6]), image: RGBImage(width: 40, height: 10))
-        let map = try WatershedRefiner(margin: 0.3, others: nil, viewSize: 40).refine(input)
+        let map = try WatershedRefiner(margin: 0.3).refine(input.with(viewSize: 40, others: nil))
         for y in 0..<10 {
             for x in 0...13 { XCTAssertEqual(map[x, y], 5) }
             for x in 27..<40 { XCTAssertEqual(map[x, y], 6) }
@@ -139,15 +139,15 @@ final class WatershedTests: XCTestCase {
         var grid = DescriptorGrid(rows: 5, cols: 5, fill: 8)
         grid[2, 2] = 0
         let input = RefinementInput(grid: grid, image: RGBImage(width: 50, height: 50, fill: RGBColor(120, 90, 60)))
-        let othersAware = try WatershedRefiner(others: 0, viewSize: 50).refine(input)
-        let blind = try WatershedRefiner(others: nil, viewSize: 50).refine(input)
+        let othersAware = try WatershedRefiner().refine(input.with(viewSize: 50, others: 0))
+        let blind = try WatershedRefiner().refine(input.with(viewSize: 50, others: nil))
         let count = { (map: LabelMap) in map.values.filter { $0 == 0 }.count }
         XCTAssertLessThan(count(othersAware), count(blind))
         XCTAssertLessThan(count(othersAware), 100, "nearest gives the whole 10×10 cell")
     }
 
     func testWatershedHandlesSixteenBitLabelsAndOneClass() throws {
-        let map = try WatershedRefiner(others: nil, viewSize: 96).refine(misplacedEdge(first: 300, second: 1000))
+        let map = try WatershedRefiner().refine(misplacedEdge(first: 300, second: 1000).with(viewSize: 96, others: nil))
         XCTAssertEqual(Set(map.values), [300, 1000])
         let single = RefinementInput(grid: DescriptorGrid(rows: 3, cols: 3, fill: 170), image: RGBImage(width: 7, height: 5))
         XCTAssertEqual(try WatershedRefiner().refine(single), LabelMap(width: 7, height: 5, fill: 170))
@@ -165,7 +165,7 @@ final class WatershedTests: XCTestCase {
             return try await runner.run(try Dataset.items(at: TestPaths.samples)).matrix.metrics().meanIoU * 100
         }
         let nearest = try await miou(NearestRefiner())
-        let watershed = try await miou(WatershedRefiner(others: UInt16(voc.othersValue)))
+        let watershed = try await miou(WatershedRefiner())
         XCTAssertGreaterThan(watershed, nearest + 2, "nearest \(nearest), watershed \(watershed)")
     }
 }

@@ -32,7 +32,7 @@ public struct Segmenter: Sendable {
         self.vocabulary = vocabulary
         let prompt = prompt ?? PromptBuilder(vocabulary: vocabulary).build(.condition)
         self.prompt = prompt
-        self.refiner = refiner ?? NearestRefiner(viewSize: prompt.viewSize)
+        self.refiner = refiner ?? NearestRefiner()
         self.strict = strict
     }
 
@@ -51,7 +51,10 @@ public struct Segmenter: Sendable {
             throw EngineError.emptyOutput(engine: engine.name, item: itemID)
         }
         try Task.checkCancellation()
-        let map = try refineBounded(RefinementInput(grid: grid, scores: output.scores, image: image))
+        let map = try refineBounded(
+            RefinementInput(
+                grid: grid, scores: output.scores, image: image, viewSize: prompt.viewSize,
+                others: UInt16(exactly: vocabulary.othersValue)))
         return Segmentation(labelMap: map, grid: grid, answer: output.text, repairs: repairs, engineOutput: output)
     }
 }

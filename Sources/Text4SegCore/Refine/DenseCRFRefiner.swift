@@ -18,11 +18,10 @@ public struct DenseCRFRefiner: Refiner {
     public var bilateralCompat: Float
     public var groundTruthProbability: Float
     public var upsampling: Upsampling
-    public var viewSize: Int
 
     public init(
         iterations: Int = 5, gaussianSXY: Float = 3, gaussianCompat: Float = 3, bilateralSXY: Float = 50, bilateralSRGB: Float = 13,
-        bilateralCompat: Float = 10, groundTruthProbability: Float = 0.9, upsampling: Upsampling = .nearest, viewSize: Int = 336
+        bilateralCompat: Float = 10, groundTruthProbability: Float = 0.9, upsampling: Upsampling = .nearest
     ) {
         self.iterations = iterations
         self.gaussianSXY = gaussianSXY
@@ -32,7 +31,6 @@ public struct DenseCRFRefiner: Refiner {
         self.bilateralCompat = bilateralCompat
         self.groundTruthProbability = groundTruthProbability
         self.upsampling = upsampling
-        self.viewSize = viewSize
     }
 
     public var name: String { "crf" }
@@ -46,18 +44,19 @@ public struct DenseCRFRefiner: Refiner {
         let planes: ClassPlanes
         let unary: [Float]
         if let scores = input.scores {
-            planes = ClassPlanes.scores(scores, grid: input.grid).resized(width: w, height: h, upsampling: upsampling, viewSize: viewSize)
+            planes = ClassPlanes.scores(scores, grid: input.grid).resized(
+                width: w, height: h, upsampling: upsampling, viewSize: input.viewSize)
             unary = DenseCRFRefiner.unary(probabilities: planes)
         } else if upsampling == .bilinear {
             // Soft labels: one-hot maps upsampled bilinearly, so cells' borders are uncertain, then
             // mixed like unary_from_labels (a hard 1 becomes p, a hard 0 becomes (1 − p)/(K − 1)).
-            var soft = ClassPlanes.oneHot(input.grid).resized(width: w, height: h, upsampling: .bilinear, viewSize: viewSize)
+            var soft = ClassPlanes.oneHot(input.grid).resized(width: w, height: h, upsampling: .bilinear, viewSize: input.viewSize)
             let k = Float(max(2, soft.classes.count)), p = groundTruthProbability
             soft.planes = soft.planes.map { plane in plane.map { $0 * p + (1 - $0) * (1 - p) / (k - 1) } }
             planes = soft
             unary = DenseCRFRefiner.unary(probabilities: soft)
         } else {
-            let labels = try NearestRefiner(viewSize: viewSize).refine(input)
+            let labels = try NearestRefiner().refine(input)
             planes = ClassPlanes.oneHot(input.grid)
             unary = DenseCRFRefiner.unary(labels: labels, classes: planes.classes, probability: groundTruthProbability)
         }

@@ -12,20 +12,18 @@ public struct GuidedFilterRefiner: Refiner {
     /// Regularisation on the guide's local variance (image values in 0…1).
     public var epsilon: Float
     public var upsampling: Upsampling
-    public var viewSize: Int
 
-    public init(radius: Int = 8, epsilon: Float = 0.01, upsampling: Upsampling = .bilinear, viewSize: Int = 336) {
+    public init(radius: Int = 8, epsilon: Float = 0.01, upsampling: Upsampling = .bilinear) {
         self.radius = radius
         self.epsilon = epsilon
         self.upsampling = upsampling
-        self.viewSize = viewSize
     }
 
     public var name: String { "guided" }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         var planes = (input.scores.map { ClassPlanes.scores($0, grid: input.grid) } ?? ClassPlanes.oneHot(input.grid))
-            .resized(width: input.width, height: input.height, upsampling: upsampling, viewSize: viewSize)
+            .resized(width: input.width, height: input.height, upsampling: upsampling, viewSize: input.viewSize)
         if planes.classes.count < 2 { return planes.argmax() }
         let guide = GuideStatistics(input.image, radius: radius, epsilon: epsilon)
         planes.planes = planes.planes.map { guide.filter($0) }

@@ -2,18 +2,16 @@
 /// label in the `(2r + 1)²` window around it after nearest upsampling.
 public struct ModeFilterRefiner: Refiner {
     public var radius: Int
-    public var viewSize: Int
 
-    public init(radius: Int = 7, viewSize: Int = 336) {
+    public init(radius: Int = 7) {
         self.radius = radius
-        self.viewSize = viewSize
     }
 
     public var name: String { "mode" }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         var planes = ClassPlanes.oneHot(input.grid).resized(
-            width: input.width, height: input.height, upsampling: .nearest, viewSize: viewSize)
+            width: input.width, height: input.height, upsampling: .nearest, viewSize: input.viewSize)
         if planes.classes.count < 2 { return planes.argmax() }
         // The window mean of a class's indicator is its share of the window.
         planes.planes = planes.planes.map { BoxFilter.mean($0, width: input.width, height: input.height, radius: radius) }

@@ -1,16 +1,25 @@
 /// What a refiner gets: the engine's grid (and per-class scores, when the
-/// engine has them) plus the image, whose size the output must have.
+/// engine has them), the image, whose size the output must have, and the
+/// geometry of the request: the view the grid was made on and the value
+/// `others` decodes to. ``Segmenter`` fills both from its prompt and vocabulary,
+/// so no refiner keeps its own copy.
 public struct RefinementInput: Sendable {
     public var grid: DescriptorGrid
     /// Per-class score maps over the grid, `[class id: rows × cols scores]`, when the engine gives them.
     public var scores: [Int: [Float]]?
     /// The full-resolution image, for edge-aware smoothers.
     public var image: RGBImage
+    /// The engine's view side: nearest upsampling goes grid → `viewSize²` → image, as Text4Seg's does.
+    public var viewSize: Int
+    /// The label value `others` decodes to (`nil`: no such value gets special treatment).
+    public var others: UInt16?
 
-    public init(grid: DescriptorGrid, scores: [Int: [Float]]? = nil, image: RGBImage) {
+    public init(grid: DescriptorGrid, scores: [Int: [Float]]? = nil, image: RGBImage, viewSize: Int = 336, others: UInt16? = 0) {
         self.grid = grid
         self.scores = scores
         self.image = image
+        self.viewSize = viewSize
+        self.others = others
     }
 
     public var width: Int { image.width }
@@ -28,19 +37,17 @@ public protocol Refiner: Sendable {
 }
 
 /// Nearest-neighbour upsampling exactly as Text4Seg's evaluation does it:
-/// the grid goes to `viewSize × viewSize` first, then to the image size, each
+/// the grid goes to `input.viewSize²` first, then to the image size, each
 /// step taking source index floor(dst · in / out).
 public struct NearestRefiner: Refiner {
-    public var viewSize: Int
-
-    public init(viewSize: Int = 336) { self.viewSize = viewSize }
+    public init() {}
 
     public var name: String { "nearest" }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         let grid = input.grid
-        let xs = Resampling.nearestThroughView(input: grid.cols, view: viewSize, output: input.width)
-        let ys = Resampling.nearestThroughView(input: grid.rows, view: viewSize, output: input.height)
+        let xs = Resampling.nearestThroughView(input: grid.cols, view: input.viewSize, output: input.width)
+        let ys = Resampling.nearestThroughView(input: grid.rows, view: input.viewSize, output: input.height)
         var values = [UInt16](repeating: 0, count: input.width * input.height)
         values.withUnsafeMutableBufferPointer { out in
             grid.values.withUnsafeBufferPointer { cells in

@@ -21,38 +21,33 @@
 public struct WatershedRefiner: Refiner {
     /// Margin around label changes inside which a class's pixels are re-decided, in cells.
     public var margin: Float
-    /// The same for `others`, in cells.
+    /// The same for `others` (the input's ``RefinementInput/others``), in cells.
     public var othersMargin: Float
-    /// The label `others` decodes to (`Vocabulary.othersValue`); `nil` treats every label alike.
-    public var others: UInt16?
     /// Gaussian smoothing of the image before the gradient and the colour comparison, in pixels.
     public var sigma: Float
     /// Weight of the colour distance to the flood's starting mark, against the gradient.
     public var colourWeight: Float
     /// Scale of L* against a* and b*: below 1, shading counts less than a change of hue.
     public var lightnessWeight: Float
-    public var viewSize: Int
 
     public init(
-        margin: Float = 0.34, othersMargin: Float = 1.6, others: UInt16? = 0, sigma: Float = 1.5,
-        colourWeight: Float = 0.3, lightnessWeight: Float = 0.5, viewSize: Int = 336
+        margin: Float = 0.34, othersMargin: Float = 1.6, sigma: Float = 1.5,
+        colourWeight: Float = 0.3, lightnessWeight: Float = 0.5
     ) {
         self.margin = margin
         self.othersMargin = othersMargin
-        self.others = others
         self.sigma = sigma
         self.colourWeight = colourWeight
         self.lightnessWeight = lightnessWeight
-        self.viewSize = viewSize
     }
 
     public var name: String { "watershed" }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
-        let nearest = try NearestRefiner(viewSize: viewSize).refine(input)
+        let nearest = try NearestRefiner().refine(input)
         let grid = input.grid
         guard let first = grid.values.first, grid.values.contains(where: { $0 != first }) else { return nearest }
-        var labels = marks(nearest, grid: grid)
+        var labels = marks(nearest, grid: grid, others: input.others)
         let colour = EdgeStrength.lab(input.image, lightnessWeight: lightnessWeight, sigma: sigma)
         let edges = EdgeStrength.gradient(colour, width: input.width, height: input.height)
         MarkerFlooding.flood(labels: &labels, edges: edges, colour: colour, width: input.width, colourWeight: colourWeight)
@@ -61,7 +56,7 @@ public struct WatershedRefiner: Refiner {
     }
 
     /// The certain pixels' labels, -1 elsewhere.
-    func marks(_ nearest: LabelMap, grid: DescriptorGrid) -> [Int32] {
+    func marks(_ nearest: LabelMap, grid: DescriptorGrid, others: UInt16?) -> [Int32] {
         let (w, h) = (nearest.width, nearest.height)
         var changes = [Bool](repeating: false, count: w * h)
         nearest.values.withUnsafeBufferPointer { v in

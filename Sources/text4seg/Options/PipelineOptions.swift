@@ -36,8 +36,7 @@ struct PipelineOptions: ParsableArguments {
         }
         let engine = e.engine ?? file.engine ?? .embedded
         let refiner = refinement.refiner(
-            refinement.refine ?? file.refine ?? .auto, engine: engine, options: file.refineOptions ?? RefineOptions(),
-            view: view, others: vocabulary.othersValue)
+            refinement.refine ?? file.refine ?? .auto, engine: engine, options: file.refineOptions ?? RefineOptions())
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: e.templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,

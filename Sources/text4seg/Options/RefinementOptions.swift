@@ -91,18 +91,18 @@ struct RefinementOptions: ParsableArguments {
     }
 
     /// The refiner for this engine: flags over `refine_options` in the config over the defaults.
-    func refiner(_ kind: RefinerKind, engine: EngineKind, options: RefineOptions, view: Int, others: Int) -> any Refiner {
+    func refiner(_ kind: RefinerKind, engine: EngineKind, options: RefineOptions) -> any Refiner {
         let radius = self.radius ?? options.radius, eps = self.eps ?? options.eps, upsample = self.upsample ?? options.upsample
         switch kind {
         case .auto:
             // The best measured setting for the engine's output (README, "Refinement"): the CRF with the
             // literature's settings on the embedded engine's scores, the seeded watershed on patch labels.
-            return refiner(engine == .embedded ? .crf : .watershed, engine: engine, options: options, view: view, others: others)
-        case .nearest: return NearestRefiner(viewSize: view)
+            return refiner(engine == .embedded ? .crf : .watershed, engine: engine, options: options)
+        case .nearest: return NearestRefiner()
         case .bilinear: return BilinearRefiner()
-        case .mode: return ModeFilterRefiner(radius: radius ?? 7, viewSize: view)
+        case .mode: return ModeFilterRefiner(radius: radius ?? 7)
         case .guided:
-            return GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear, viewSize: view)
+            return GuidedFilterRefiner(radius: radius ?? 8, epsilon: eps ?? 0.01, upsampling: upsample ?? .bilinear)
         case .jbu:
             return JointBilateralRefiner(
                 spatialSigma: sigmaSpace ?? options.sigmaSpace ?? 0.5, colorSigma: sigmaColor ?? options.sigmaColor ?? 20)
@@ -114,16 +114,15 @@ struct RefinementOptions: ParsableArguments {
                 bilateralSRGB: crfSRGB ?? options.crfSRGB ?? base.bilateralSRGB,
                 bilateralCompat: crfCompat ?? options.crfCompat ?? base.bilateralCompat,
                 groundTruthProbability: crfGtProb ?? options.crfGtProb ?? base.groundTruthProbability,
-                upsampling: upsample ?? .nearest, viewSize: view)
+                upsampling: upsample ?? .nearest)
         case .watershed:
             let base = WatershedRefiner()
             return WatershedRefiner(
                 margin: wsMargin ?? options.margin ?? base.margin,
                 othersMargin: wsOthersMargin ?? options.othersMargin ?? base.othersMargin,
-                others: UInt16(clamping: others),
                 sigma: wsSigma ?? options.sigma ?? base.sigma,
                 colourWeight: wsColourWeight ?? options.colourWeight ?? base.colourWeight,
-                lightnessWeight: wsLightness ?? options.lightness ?? base.lightnessWeight, viewSize: view)
+                lightnessWeight: wsLightness ?? options.lightness ?? base.lightnessWeight)
         }
     }
 }
