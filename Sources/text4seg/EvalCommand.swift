@@ -54,7 +54,7 @@ struct Eval: AsyncParsableCommand {
             throw ExitCode(ExitStatus.nothingRan)
         }
         var journal: EvaluationJournal?
-        var finished: [String: EvaluationJournal.Entry] = [:]
+        var finished: [String: ItemRecord] = [:]
         if let report {
             (journal, finished) = try EvaluationJournal.open(
                 path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)

@@ -78,6 +78,25 @@ final class EvaluationRunnerTests: XCTestCase {
     }
 }
 
+extension EvaluationRunnerTests {
+    /// One record per item: the records the report lists add up to the run's matrix,
+    /// and a record survives the journal's JSON line unchanged.
+    func testItemRecordsAddUpToTheRunAndRoundTripThroughJSON() async throws {
+        let voc = try Vocabulary.load("pascal-voc")
+        let outcome = try await EvaluationRunner(segmenter: Segmenter(engine: OracleEngine(), vocabulary: voc))
+            .run(try Dataset.items(at: TestPaths.samples))
+        XCTAssertEqual(outcome.items.count, 3)
+        var sum = ConfusionMatrix(classCount: voc.labelCount, ignoreValue: 255)
+        for record in outcome.items {
+            sum += try XCTUnwrap(try record.matrix(classCount: voc.labelCount, ignoreValue: 255))
+            let line = try JSONEncoder().encode(record)
+            XCTAssertEqual(try JSONDecoder().decode(ItemRecord.self, from: line), record)
+        }
+        XCTAssertEqual(sum, outcome.matrix)
+        XCTAssertNil(try ItemRecord.failure("x", "broken").matrix(classCount: 21, ignoreValue: 255))
+    }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var count = 0

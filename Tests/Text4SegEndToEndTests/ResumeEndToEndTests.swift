@@ -39,6 +39,7 @@ final class ResumeEndToEndTests: XCTestCase {
         report["items"] = (report["items"] as? [[String: Any]])?.map { item -> [String: Any] in
             var item = item
             item["engineSeconds"] = nil
+            item["clientSeconds"] = nil
             return item
         }
         return NSDictionary(dictionary: report)

@@ -7,19 +7,6 @@ import Foundation
 /// Each further line is one finished item with its sparse confusion counts. A
 /// torn last line (the process died mid-write) is ignored.
 public actor EvaluationJournal {
-    public struct Entry: Codable, Sendable {
-        public var id: String
-        /// Non-zero `[index, count]` pairs of the item's confusion matrix.
-        public var counts: [[UInt64]]?
-        public var failed: String?
-        public var repairs: Int?
-        public var engineSeconds: Double?
-        public var retries: Int?
-        public var promptTokens: Int?
-        public var completionTokens: Int?
-        public var clientSeconds: Double?
-    }
-
     struct Header: Codable {
         var journal: Int
         var fingerprint: RunFingerprint
@@ -32,9 +19,9 @@ public actor EvaluationJournal {
     let handle: FileHandle
 
     /// Opens (or creates) a journal. Returns the entries already finished when resuming.
-    public static func open(path: String, fingerprint: RunFingerprint, resume: Bool) throws -> (EvaluationJournal, [String: Entry]) {
+    public static func open(path: String, fingerprint: RunFingerprint, resume: Bool) throws -> (EvaluationJournal, [String: ItemRecord]) {
         let fm = FileManager.default
-        var finished: [String: Entry] = [:]
+        var finished: [String: ItemRecord] = [:]
         if resume, fm.fileExists(atPath: path) {
             let text: String
             do {
@@ -59,7 +46,7 @@ public actor EvaluationJournal {
 
     /// The finished entries of a journal's text. The header must match `fingerprint`;
     /// failed entries and lines that do not decode (a torn last line) are skipped.
-    public static func parse(_ text: String, path: String, fingerprint: RunFingerprint) throws -> [String: Entry] {
+    public static func parse(_ text: String, path: String, fingerprint: RunFingerprint) throws -> [String: ItemRecord] {
         let lines = text.split(separator: "\n")
         let decoder = JSONDecoder()
         guard let first = lines.first else { return [:] }
@@ -70,9 +57,9 @@ public actor EvaluationJournal {
         guard changed.isEmpty else {
             throw JournalError.settingsChanged(path: path, differences: changed)
         }
-        var finished: [String: Entry] = [:]
+        var finished: [String: ItemRecord] = [:]
         for line in lines.dropFirst() {
-            if let entry = try? decoder.decode(Entry.self, from: Data(line.utf8)), entry.failed == nil {
+            if let entry = try? decoder.decode(ItemRecord.self, from: Data(line.utf8)), entry.failed == nil {
                 finished[entry.id] = entry
             }
         }
@@ -84,7 +71,7 @@ public actor EvaluationJournal {
         self.handle = handle
     }
 
-    public func record(_ entry: Entry) throws {
+    public func record(_ entry: ItemRecord) throws {
         handle.write(Data(try EvaluationJournal.jsonLine(entry).utf8))
     }
 

@@ -54,7 +54,7 @@ public struct EvaluationReport: Sendable, Encodable {
     /// Mean milliseconds per item spent in text4seg itself, waits on the server excluded.
     public var clientMillisecondsPerItem: Double
     /// What each finished item cost (engine time, retries, tokens, repairs), in dataset order.
-    public var items: [EvaluationRunner.ItemRecord]
+    public var items: [ItemRecord]
     /// The confusion counts the scores come from, sparse (see ``SparseConfusion``).
     public var confusion: SparseConfusion
 

@@ -24,17 +24,6 @@ public struct EvaluationRunner: Sendable {
         public var items: [ItemRecord] = []
     }
 
-    /// What one finished item cost.
-    public struct ItemRecord: Sendable, Codable, Equatable {
-        public var id: String
-        /// Seconds the engine took for this item (request time, retries and backoff included).
-        public var engineSeconds: Double
-        public var retries: Int
-        public var promptTokens: Int
-        public var completionTokens: Int
-        public var repairs: Int
-    }
-
     public var segmenter: Segmenter
     /// Items processed at once.
     public var jobs: Int
@@ -57,36 +46,18 @@ public struct EvaluationRunner: Sendable {
         self.progress = progress
     }
 
-    struct ItemStats: Sendable {
-        var engineSeconds = 0.0
-        var retries = 0
-        var promptTokens = 0
-        var completionTokens = 0
-        var clientSeconds = 0.0
-    }
-
-    enum ItemResult: Sendable {
-        case done(ConfusionMatrix, repairs: Int, stats: ItemStats)
-        case failed(String)
-    }
-
     public func run(
-        _ items: [DatasetItem], journal: EvaluationJournal? = nil, finished: [String: EvaluationJournal.Entry] = [:]
+        _ items: [DatasetItem], journal: EvaluationJournal? = nil, finished: [String: ItemRecord] = [:]
     ) async throws -> Outcome {
         let start = Date()
         let vocabulary = segmenter.vocabulary
         let k = vocabulary.labelCount
-        var results: [String: ItemResult] = [:]
+        var results: [String: (record: ItemRecord, matrix: ConfusionMatrix?)] = [:]
         var resumed = 0
         for item in items {
-            // An entry whose counts do not fit this vocabulary is run again rather than trusted.
-            if let entry = finished[item.id], let sparse = entry.counts,
-                let matrix = try? ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue, pairs: sparse)
-            {
-                let stats = ItemStats(
-                    engineSeconds: entry.engineSeconds ?? 0, retries: entry.retries ?? 0, promptTokens: entry.promptTokens ?? 0,
-                    completionTokens: entry.completionTokens ?? 0, clientSeconds: entry.clientSeconds ?? 0)
-                results[item.id] = .done(matrix, repairs: entry.repairs ?? 0, stats: stats)
+            // A record whose counts do not fit this vocabulary is run again rather than trusted.
+            if let record = finished[item.id], let matrix = try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue) {
+                results[item.id] = (record, matrix)
                 resumed += 1
             }
         }
@@ -94,45 +65,32 @@ public struct EvaluationRunner: Sendable {
         try await BoundedConcurrency.forEach(pending, limit: jobs) { item in
             await self.evaluate(item)
         } handle: { item, result in
-            let id = item.id
-            results[id] = result
-            switch result {
-            case let .done(matrix, repairs, stats):
-                try await journal?.record(
-                    .init(
-                        id: id, counts: matrix.pairs, failed: nil, repairs: repairs,
-                        engineSeconds: stats.engineSeconds, retries: stats.retries, promptTokens: stats.promptTokens,
-                        completionTokens: stats.completionTokens, clientSeconds: stats.clientSeconds))
-                progress?(id, nil)
-            case let .failed(reason):
-                try await journal?.record(.init(id: id, counts: nil, failed: reason))
-                progress?(id, reason)
-            }
+            results[item.id] = result
+            try await journal?.record(result.record)
+            progress?(item.id, result.record.failed)
         }
         var total = ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue)
         var outcome = Outcome(matrix: total, evaluated: 0, failed: [], repairedItems: 0, repairs: 0, resumed: resumed, seconds: 0)
         var clientSeconds = 0.0
         for item in items {
-            switch results[item.id] {
-            case let .done(matrix, repairs, stats):
-                total += matrix
-                outcome.evaluated += 1
-                outcome.items.append(
-                    ItemRecord(
-                        id: item.id, engineSeconds: stats.engineSeconds, retries: stats.retries,
-                        promptTokens: stats.promptTokens, completionTokens: stats.completionTokens, repairs: repairs))
-                outcome.retries += stats.retries
-                outcome.promptTokens += stats.promptTokens
-                outcome.completionTokens += stats.completionTokens
-                clientSeconds += stats.clientSeconds
-                if repairs > 0 {
-                    outcome.repairedItems += 1
-                    outcome.repairs += repairs
-                }
-            case let .failed(reason):
-                outcome.failed.append(.init(id: item.id, reason: reason))
-            case nil:
+            guard let (record, matrix) = results[item.id] else {
                 outcome.failed.append(.init(id: item.id, reason: "not run"))
+                continue
+            }
+            guard let matrix else {
+                outcome.failed.append(.init(id: item.id, reason: record.failed ?? "no counts"))
+                continue
+            }
+            total += matrix
+            outcome.evaluated += 1
+            outcome.items.append(record)
+            outcome.retries += record.retries
+            outcome.promptTokens += record.promptTokens
+            outcome.completionTokens += record.completionTokens
+            clientSeconds += record.clientSeconds
+            if record.repairs > 0 {
+                outcome.repairedItems += 1
+                outcome.repairs += record.repairs
             }
         }
         outcome.matrix = total
@@ -141,7 +99,8 @@ public struct EvaluationRunner: Sendable {
         return outcome
     }
 
-    func evaluate(_ item: DatasetItem) async -> ItemResult {
+    /// The item's record, and its matrix when it was evaluated.
+    func evaluate(_ item: DatasetItem) async -> (record: ItemRecord, matrix: ConfusionMatrix?) {
         let start = Date()
         do {
             let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
@@ -161,13 +120,13 @@ public struct EvaluationRunner: Sendable {
             var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)
             try matrix.add(prediction: result.labelMap, groundTruth: truth)
             let output = result.engineOutput
-            let stats = ItemStats(
-                engineSeconds: output.seconds, retries: output.retries, promptTokens: output.promptTokens ?? 0,
-                completionTokens: output.completionTokens ?? 0,
+            let record = ItemRecord(
+                id: item.id, counts: matrix.pairs, repairs: result.repairs.count, engineSeconds: output.seconds,
+                retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
                 clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
-            return .done(matrix, repairs: result.repairs.count, stats: stats)
+            return (record, matrix)
         } catch {
-            return .failed("\(error)")
+            return (.failure(item.id, "\(error)"), nil)
         }
     }
 }
