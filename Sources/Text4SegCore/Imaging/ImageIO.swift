@@ -20,11 +20,11 @@ public enum ImageIO {
     }
 
     static func readData(_ path: String) throws -> Data {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw ImageError.unreadable(path: path, reason: "no such file")
+        switch PathKind.of(path) {
+        case .missing: throw ImageError.unreadable(path: path, reason: "no such file")
+        case .folder: throw ImageError.unreadable(path: path, reason: "it is a folder")
+        case .file: break
         }
-        if isFolder.boolValue { throw ImageError.unreadable(path: path, reason: "it is a folder") }
         do {
             return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {

@@ -8,11 +8,11 @@ import Foundation
 public enum TextFile {
     /// Reads UTF-8 text (a UTF-8 byte-order mark is dropped). `limit` bounds the size in bytes.
     public static func read(_ path: String, limit: Int = 64 << 20) throws -> String {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-            throw TextFileError.missing(path)
+        switch PathKind.of(path) {
+        case .missing: throw TextFileError.missing(path)
+        case .folder: throw TextFileError.isFolder(path)
+        case .file: break
         }
-        if isFolder.boolValue { throw TextFileError.isFolder(path) }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
