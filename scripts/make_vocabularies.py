@@ -51,7 +51,7 @@ def pascal_voc():
     classes = [{"id": i, "name": n, "prompt": p, "synonyms": extra.get(n, [])} for i, (n, p) in enumerate(zip(official, prompts))]
     write("pascal-voc.yaml", [
         "# PASCAL VOC 2012: background + 20 classes. Display names are VOC's official ones;",
-        "# prompt names are the ones Text4Seg sends (cls_pas20.txt). Colours: the PASCAL colour map.",
+        "# prompt names are the ones Text4Seg sends (cls_pas20.txt). Colors: the PASCAL color map.",
         "name: pascal-voc",
         "description: PASCAL VOC 2012 (background + 20 classes)",
         "ignore: 255",
@@ -89,7 +89,7 @@ def coco_stuff():
             synonyms = [short[i]] + synonyms
         classes.append({"id": i, "name": names[0], "prompt": names[0], "synonyms": synonyms})
     write("coco-stuff-171.yaml", [
-        "# COCO-Stuff 171 classes, ids 0-170 as in labelTrainIds (255 = unlabelled).",
+        "# COCO-Stuff 171 classes, ids 0-170 as in labelTrainIds (255 = unlabeled).",
         "# Names and synonyms: Text4Seg's cls_coco_stuff.txt (first name canonical). No background class:",
         "# `others` decodes to the ignore value.",
         "name: coco-stuff-171",
@@ -111,7 +111,7 @@ def ade20k():
             synonyms = [ori[i]] + synonyms
         classes.append({"id": i, "name": names[0], "prompt": names[0], "synonyms": synonyms})
     write("ade20k-150.yaml", [
-        "# ADE20K SceneParsing 150 classes, ids 1-150 as in the annotation PNGs; 0 = other/unlabelled,",
+        "# ADE20K SceneParsing 150 classes, ids 1-150 as in the annotation PNGs; 0 = other/unlabeled,",
         "# `others` in prompts. Names and synonyms: Text4Seg's cls_ade20k.txt (first name canonical).",
         "name: ade20k-150",
         "description: ADE20K (150 classes, 0 = others)",

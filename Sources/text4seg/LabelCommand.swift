@@ -7,7 +7,7 @@ struct LabelOutput: ParsableArguments {
     @Option(help: "Output folder: <stem>.png for each image.")
     var out: String
 
-    @Flag(help: "Also write <stem>.overlay.png: the image blended with the label colours.")
+    @Flag(help: "Also write <stem>.overlay.png: the image blended with the label colors.")
     var overlay = false
 
     @Flag(help: "Also write <stem>.txt: the engine's answer with its <seg> descriptors.")
@@ -62,7 +62,7 @@ struct Label: AsyncParsableCommand {
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
         let images = resume ? self.images.filter { !FileManager.default.fileExists(atPath: "\(out)/\(Label.stem($0)).png") } : self.images
-        if resume && images.count < self.images.count { warn("resume: \(self.images.count - images.count) images already labelled") }
+        if resume && images.count < self.images.count { warn("resume: \(self.images.count - images.count) images already labeled") }
         let jobs = resolved.jobs
         let failures: [(String, String)]
         do {

@@ -48,6 +48,8 @@ struct ResolvedPipeline {
     /// Every effective setting that decides the results (see ``RunFingerprint``); `--resume` compares them.
     func fingerprint(dataset: String, split: String) -> RunFingerprint {
         var f = RunFingerprint()
+        // The release, not the commit: a rebuild may resume, an upgrade may not.
+        f["version"] = Text4Seg.version
         f["dataset"] = URL(fileURLWithPath: dataset).standardizedFileURL.path
         f["split"] = split
         f["vocabulary"] = vocabulary.name

@@ -12,12 +12,12 @@ struct Text4Seg: AsyncParsableCommand {
     )
 
     /// The release version; the commit comes from the BuildInfo plugin.
-    static let version = "0.4.0"
+    static let version = "0.5.0"
 
     static func main() async {
         AllocatorTuning.apply()
         let arguments = Array(CommandLine.arguments.dropFirst())
-        if let message = CommandLineFront.unknownCommandMessage(for: arguments) {
+        if let message = CommandLineFront.unknownCommandMessage(for: arguments) ?? CommandLineFront.renamedOptionMessage(for: arguments) {
             warn(message)
             Foundation.exit(ExitStatus.usage)
         }

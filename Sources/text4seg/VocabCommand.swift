@@ -19,7 +19,7 @@ struct Vocab: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "A vocabulary's classes: id, name, prompt name, colour, synonyms.")
+        static let configuration = CommandConfiguration(abstract: "A vocabulary's classes: id, name, prompt name, color, synonyms.")
 
         @Argument(help: "Built-in name or YAML path.")
         var vocabulary: String
@@ -41,7 +41,7 @@ struct Vocab: ParsableCommand {
             abstract: "Report every problem in vocabulary files as file:line:column.",
             discussion:
                 "Errors: malformed YAML, unknown keys, missing or duplicate ids, names and prompt names, ids out of range, bad "
-                + "colours, empty names. Warnings: synonyms shared between classes. Exit status 1 when any error is found."
+                + "colors, empty names. Warnings: synonyms shared between classes. Exit status 1 when any error is found."
         )
 
         @Argument(help: "YAML files or built-in names.")

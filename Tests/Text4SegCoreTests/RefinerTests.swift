@@ -7,7 +7,7 @@ import XCTest
 
 final class RefinerTests: XCTestCase {
     /// A 96×48 image, dark left of x = 40 and bright right of it, with a 4×2 grid whose
-    /// boundary (at x = 48) is 8 pixels off the colour edge.
+    /// boundary (at x = 48) is 8 pixels off the color edge.
     func misplacedEdge(first: UInt16 = 3, second: UInt16 = 7) -> RefinementInput {
         var image = RGBImage(width: 96, height: 48)
         for y in 0..<48 {
@@ -31,14 +31,14 @@ final class RefinerTests: XCTestCase {
         XCTAssertEqual(columnsWith(3, map), 48)
     }
 
-    func testGuidedFilterMovesTheEdgeTowardsTheColourEdge() throws {
+    func testGuidedFilterMovesTheEdgeTowardsTheColorEdge() throws {
         // The filter is locally linear in the guide, so it pulls the edge over rather than snapping it.
         let map = try GuidedFilterRefiner(radius: 12, epsilon: 0.001).refine(misplacedEdge())
         XCTAssertTrue((40..<46).contains(columnsWith(3, map)), "\(columnsWith(3, map))")
         XCTAssertEqual(columnsWith(3, map) + columnsWith(7, map), 96, "a straight vertical edge")
     }
 
-    func testDenseCRFMovesTheEdgeToTheColourEdge() throws {
+    func testDenseCRFMovesTheEdgeToTheColorEdge() throws {
         let map = try DenseCRFRefiner(bilateralSXY: 20, bilateralSRGB: 10).refine(misplacedEdge())
         XCTAssertEqual(columnsWith(3, map), 40)
         XCTAssertEqual(columnsWith(7, map), 56)
@@ -102,13 +102,13 @@ final class RefinerTests: XCTestCase {
     }
 
     func testLatticeFilterKeepsConstantsAndSmoothsSteps() {
-        // 40 points on a line, one unit apart in feature space: a normalised blur.
+        // 40 points on a line, one unit apart in feature space: a normalized blur.
         let n = 40
         let features: [Float] = (0..<n).flatMap { [Float($0), Float(0)] }
         let lattice = PermutohedralLatticeProbe(features: features, count: n)
-        let ones = lattice.normalised([Float](repeating: 1, count: n))
+        let ones = lattice.normalized([Float](repeating: 1, count: n))
         XCTAssertTrue(ones.allSatisfy { abs($0 - 1) < 1e-4 }, "\(ones)")
-        let step = lattice.normalised((0..<n).map { $0 < 20 ? 0 : 1 })
+        let step = lattice.normalized((0..<n).map { $0 < 20 ? 0 : 1 })
         for i in 1..<n { XCTAssertGreaterThanOrEqual(step[i], step[i - 1] - 1e-5) }
         XCTAssertLessThan(step[0], 0.01)
         XCTAssertGreaterThan(step[n - 1], 0.99)

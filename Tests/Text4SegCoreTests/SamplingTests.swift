@@ -37,7 +37,7 @@ final class SamplingTests: XCTestCase {
         XCTAssertEqual(empty.values, [0])
     }
 
-    func testBilinearViewKeepsFlatColoursAndSize() {
+    func testBilinearViewKeepsFlatColorsAndSize() {
         let image = RGBImage(width: 500, height: 375, fill: RGBColor(10, 200, 30))
         let view = Resampling.bilinear(image, width: 336, height: 336)
         XCTAssertEqual(view.width, 336)

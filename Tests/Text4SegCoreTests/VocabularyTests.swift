@@ -72,7 +72,7 @@ final class VocabularyTests: XCTestCase {
     func testCheckReportsEveryProblemWhereItIs() {
         let text = """
             name: bad
-            colour: red
+            color: red
             classes:
               - id: 0
                 name: background
@@ -92,11 +92,11 @@ final class VocabularyTests: XCTestCase {
         let (vocabulary, issues) = VocabularyLoader.parse(text, file: "bad.yaml")
         XCTAssertNil(vocabulary)
         let lines = issues.map(\.description)
-        XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:2:1: error: unknown key 'colour'") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:2:1: error: unknown key 'color'") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:6:9: error: duplicate id 0 (first at line 4)") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:8:9: error: id 300 out of range") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:11:11: error: class 2 has an empty or missing `name`") }, "\(lines)")
-        XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:14:12: error: bad colour") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:14:12: error: bad color") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:16:11: error: duplicate name 'cat'") }, "\(lines)")
         XCTAssertTrue(lines.contains { $0.hasPrefix("bad.yaml:17:5: error: unknown key 'wings'") }, "\(lines)")
     }

@@ -38,7 +38,7 @@ final class WatershedTests: XCTestCase {
         XCTAssertEqual(d, [0, 0.25, 1, 2.25, 4])
     }
 
-    func testLabOfKnownColours() {
+    func testLabOfKnownColors() {
         // Reference values: the CIE formulas with D65 (scikit-image's rgb2lab gives the same).
         let image = RGBImage(width: 3, height: 1, pixels: [255, 255, 255, 255, 0, 0, 0, 0, 0])
         let lab = EdgeStrength.lab(image)
@@ -96,12 +96,12 @@ final class WatershedTests: XCTestCase {
         var labels: [Int32] = [1, -1, -1, -1, -1, -1, -1, -1, -1, 2]
         var edges = [Float](repeating: 0.1, count: 10)
         edges[6] = 5
-        MarkerFlooding.flood(labels: &labels, edges: edges, colour: [], width: 10, colourWeight: 0)
+        MarkerFlooding.flood(labels: &labels, edges: edges, color: [], width: 10, colorWeight: 0)
         XCTAssertEqual(labels, [1, 1, 1, 1, 1, 1, 2, 2, 2, 2])
     }
 
     /// A 96×48 image, dark left of x = 40 and bright right of it, with a 4×2 grid whose
-    /// boundary (at x = 48) is 8 pixels off the colour edge.
+    /// boundary (at x = 48) is 8 pixels off the color edge.
     func misplacedEdge(first: UInt16 = 3, second: UInt16 = 7) -> RefinementInput {
         var image = RGBImage(width: 96, height: 48, fill: RGBColor(40, 50, 60))
         for y in 0..<48 {
@@ -114,7 +114,7 @@ final class WatershedTests: XCTestCase {
             grid: DescriptorGrid(rows: 2, cols: 4, values: [first, first, second, second, first, first, second, second]), image: image)
     }
 
-    func testWatershedSnapsTheBoundaryToTheColourEdge() throws {
+    func testWatershedSnapsTheBoundaryToTheColorEdge() throws {
         let map = try WatershedRefiner().refine(misplacedEdge().with(viewSize: 96, others: nil))
         for y in 0..<48 {
             for x in 0..<96 { XCTAssertEqual(map[x, y], x < 40 ? 3 : 7, "(\(x), \(y))") }

@@ -99,7 +99,7 @@ final class CommandsEndToEndTests: XCTestCase {
         }
         let defaults = try miou("engine: oracle\nrefine: watershed\n")
         // A band of 0 cells re-decides only the pixels at label changes: close to nearest.
-        let pinned = try miou("engine: oracle\nrefine: watershed\nrefine_options:\n  margin: 0\n  others_margin: 0\n")
+        let pinned = try miou("engine: oracle\nrefine: watershed\nwatershed:\n  margin: 0\n  others_margin: 0\n")
         let reference = try CLI.run([
             "eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--report", folder + "/n.json",
         ])
@@ -110,11 +110,70 @@ final class CommandsEndToEndTests: XCTestCase {
         // Flags override the file.
         XCTAssertEqual(
             try miou(
-                "engine: oracle\nrefine: watershed\nrefine_options: {margin: 0, others_margin: 0}\n",
-                ["--ws-margin", "0.34", "--ws-others-margin", "1.6"]), defaults, accuracy: 1e-9)
-        try "engine: oracle\nrefine_options:\n  margn: 2\n".write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)
-        let typo = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/typo.yaml"])
-        XCTAssertNotEqual(typo.status, 0)
-        XCTAssertTrue(typo.stderr.contains("typo.yaml:3:3: unknown key 'margn'"), typo.stderr)
+                "engine: oracle\nrefine: watershed\nwatershed: {margin: 0, others_margin: 0}\n",
+                ["--watershed-margin", "0.34", "--watershed-others-margin", "1.6"]), defaults, accuracy: 1e-9)
+        // Every section is checked, also for a refiner not in use: keys, types and ranges, with line and column.
+        for (config, message) in [
+            ("engine: oracle\nwatershed:\n  margn: 2\n", "typo.yaml:3:3: unknown key 'margn' in watershed (expected one of: margin,"),
+            ("engine: oracle\ncrf: {iterations: 2.5}\n", "typo.yaml:2:7: crf.iterations: '2.5' is not a whole number"),
+            ("engine: oracle\ncrf: {iterations: 500}\n", "typo.yaml:2:7: crf.iterations: 500 is out of range (1–100)"),
+            ("engine: oracle\nguided: {upsampling: cubic}\n", "guided.upsampling: 'cubic' is not one of nearest, bilinear"),
+            ("engine: oracle\nembedded: {top_k: many}\n", "typo.yaml:2:12: embedded.top_k: 'many' is not a number"),
+            ("engine: oracle\nrefine_options: {margin: 2}\n", "typo.yaml:2:1: refine_options was replaced by one section per refiner"),
+        ] {
+            try config.write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)
+            let typo = try CLI.run(["eval", "--dataset", CLI.samples, "--config", folder + "/typo.yaml"])
+            XCTAssertEqual(typo.status, 2, config)
+            XCTAssertTrue(typo.stderr.contains(message), typo.stderr)
+        }
+    }
+
+    func testTuningFlagsAreCheckedAtParseTimeAndOldNamesPointToTheNewOnes() throws {
+        let out = try CLI.temporaryFolder()
+        let outOfRange = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--crf-iterations", "0"])
+        XCTAssertEqual(outOfRange.status, 64)
+        XCTAssertTrue(outOfRange.stderr.contains("--crf-iterations must be between 1 and 100 (got 0)"), outOfRange.stderr)
+        let renamed = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--out", out, "--ws-margin=0.2"])
+        XCTAssertEqual(renamed.status, 64)
+        XCTAssertTrue(renamed.stderr.contains("--ws-margin is now --watershed-margin"), renamed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/2007_000033.png"))
+    }
+}
+
+/// Each hidden tuning flag reaches the setting it is named after: given its default, the run's
+/// settings in the report show that key with that value (a flag whose property names no
+/// setting is refused as an unknown key, so the run would fail).
+final class TuningFlagsEndToEndTests: XCTestCase {
+    func testEveryTuningFlagReachesItsSetting() throws {
+        let help = try CLI.run(["eval", "--help-hidden"], environment: ["COLUMNS": "400"]).stdout
+        let folder = try CLI.temporaryFolder()
+        var checked = 0
+        for refiner in ["watershed", "crf", "guided", "jbu", "mode"] {
+            // "--crf-iterations <crf-iterations>\n    Mean-field iterations; 1–100. (default: 5)"
+            let pattern = try NSRegularExpression(pattern: "--\(refiner)-([a-z-]+) <[a-z-]+>[^(]*\\(default: ([a-z0-9.]+)")
+            let matches = pattern.matches(in: help, range: NSRange(help.startIndex..., in: help))
+            XCTAssertFalse(matches.isEmpty, refiner)
+            var arguments = ["eval", "--dataset", CLI.samples, "--engine", "oracle", "--limit", "1", "--refine", refiner]
+            var expected: [String: String] = [:]
+            for match in matches {
+                let name = String(help[Range(match.range(at: 1), in: help)!])
+                let value = String(help[Range(match.range(at: 2), in: help)!])
+                arguments += ["--\(refiner)-\(name)", value]
+                expected["refine.\(name.replacingOccurrences(of: "-", with: "_"))"] = value
+            }
+            let run = try CLI.run(arguments + ["--report", folder + "/\(refiner).json"])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let settings = try XCTUnwrap(CLI.json(folder + "/\(refiner).json")["settings"] as? [String: String])
+            for (key, value) in expected {
+                let stored = try XCTUnwrap(settings[key], "\(refiner): \(key) is not a setting")
+                if let number = Double(value) {
+                    XCTAssertEqual(Double(stored), number, "\(refiner): \(key)")
+                } else {
+                    XCTAssertEqual(stored, value, "\(refiner): \(key)")
+                }
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThanOrEqual(checked, 16)
     }
 }

@@ -36,8 +36,10 @@ final class HelpEndToEndTests: XCTestCase {
             }
             XCTAssertTrue(help.contains("(default: 24)"))
             XCTAssertTrue(help.contains("EXAMPLES:\n  # "), help)
-            XCTAssertFalse(help.contains("--ws-margin"), "tuning knobs are hidden")
-            XCTAssertTrue(try CLI.run(command + ["--help-hidden"]).stdout.contains("--ws-margin"))
+            XCTAssertFalse(help.contains("--watershed-margin"), "tuning knobs are hidden")
+            XCTAssertFalse(help.contains("WATERSHED (--REFINE WATERSHED)"), "groups of hidden knobs are hidden")
+            let hidden = try CLI.run(command + ["--help-hidden"]).stdout
+            XCTAssertTrue(hidden.contains("WATERSHED (--REFINE WATERSHED):\n  --watershed-margin"), hidden)
         }
     }
 

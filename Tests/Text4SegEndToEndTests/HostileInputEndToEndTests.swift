@@ -103,7 +103,7 @@ final class HostileInputEndToEndTests: XCTestCase {
         XCTAssertEqual(run.status, 1, run.stderr)
         XCTAssertTrue(
             run.stderr.contains("bomb.jpg: image is 65000×65000 (4225000000 pixels), over the limit of 100000000 pixels"), run.stderr)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/2007_000033.png"), "the other image is still labelled")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/2007_000033.png"), "the other image is still labeled")
     }
 
     func testTheAPIKeyAppearsInNoOutputAndNoFile() throws {
@@ -143,7 +143,7 @@ final class HostileInputEndToEndTests: XCTestCase {
         let folder = try CLI.temporaryFolder()
         let base = ["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/r.json"]
         XCTAssertEqual(try CLI.run(base).status, 0)
-        let changed = try CLI.run(base + ["--resume", "--ws-margin", "0.5"])
+        let changed = try CLI.run(base + ["--resume", "--watershed-margin", "0.5"])
         XCTAssertEqual(changed.status, 2, changed.stderr)
         XCTAssertTrue(changed.stderr.contains("refine.margin: was '0.34', now '0.5'"), changed.stderr)
         let otherRefiner = try CLI.run(base + ["--resume", "--refine", "nearest"])

@@ -105,7 +105,7 @@ final class LabelEndToEndTests: XCTestCase {
         let images = ["2007_000033", "2007_000452", "2007_001321"].map { CLI.samples + "/images/\($0).jpg" }
         let result = try CLI.run(["label"] + images + ["--out", out])
         XCTAssertEqual(result.status, 0, result.stderr + " (needs `text4seg models install`)")
-        // The aeroplane image: a good share of the ground truth's aeroplane is labelled aeroplane.
+        // The aeroplane image: a good share of the ground truth's aeroplane is labeled aeroplane.
         let check = """
             import sys, numpy as np
             from PIL import Image

@@ -26,7 +26,7 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         XCTAssertEqual(items[0]["id"] as? String, "2007_000033", "dataset order")
         XCTAssertGreaterThan(items[0]["engineSeconds"] as! Double, 0.04, "the request time is recorded")
         let stats = try server.stats()
-        XCTAssertEqual((stats["per_item"] as! [String: Int]).count, 290, "every image is recognised once")
+        XCTAssertEqual((stats["per_item"] as! [String: Int]).count, 290, "every image is recognized once")
         XCTAssertGreaterThan(stats["max_in_flight"] as! Int, 1, "requests overlap (the benchmark measures how much)")
 
         // The request body, byte level: model, one user message with the question and a 336×336 PNG data URL.
@@ -168,7 +168,7 @@ final class OpenAIEngineEndToEndTests: XCTestCase {
         XCTAssertEqual(first.status, 0, first.stderr)
         let rest = try CLI.run(["label"] + images + ["--engine", "openai", "--base-url", server.baseURL, "--out", folder, "--resume"])
         XCTAssertEqual(rest.status, 0, rest.stderr)
-        XCTAssertTrue(rest.stderr.contains("resume: 1 images already labelled"), rest.stderr)
+        XCTAssertTrue(rest.stderr.contains("resume: 1 images already labeled"), rest.stderr)
         XCTAssertEqual(try server.stats()["requests"] as? Int, 3)
         for image in images {
             let stem = URL(fileURLWithPath: image).deletingPathExtension().lastPathComponent

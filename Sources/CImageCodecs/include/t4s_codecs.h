@@ -13,7 +13,7 @@
 typedef struct {
     uint32_t width;
     uint32_t height;
-    int color_type;     // PNG colour type of the file (0, 2, 3, 4, 6)
+    int color_type;     // PNG color type of the file (0, 2, 3, 4, 6)
     int bit_depth;      // bit depth of the file
     int channels;       // samples per pixel in `pixels`
     int sample_bytes;   // 1, or 2 for 16-bit files (host byte order)
@@ -32,7 +32,7 @@ typedef struct {
 int t4s_png_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_png_image *out);
 
 /// Encodes 8-bit (or 16-bit, host order) samples. `color_type` is a PNG
-/// colour type; for type 3 a palette of `palette_count` RGB triples is written.
+/// color type; for type 3 a palette of `palette_count` RGB triples is written.
 /// On success `*out` is malloc'ed and holds `*out_size` bytes.
 int t4s_png_encode(const uint8_t *pixels, uint32_t width, uint32_t height,
                    int color_type, int bit_depth,

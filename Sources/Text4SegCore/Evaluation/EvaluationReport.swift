@@ -57,6 +57,12 @@ public struct EvaluationReport: Sendable, Encodable {
     public var items: [ItemRecord]
     /// The confusion counts the scores come from, sparse (see ``SparseConfusion``).
     public var confusion: SparseConfusion
+    /// Every effective setting of the run (``RunFingerprint``), to reproduce it.
+    public var settings: [String: String] = [:]
+    /// The tool that wrote the report: version and git commit.
+    public var tool: String = ""
+    /// When the report was written, ISO 8601 in UTC.
+    public var date: String = ""
 
     public init(metrics: Metrics, outcome: EvaluationRunner.Outcome, vocabulary: Vocabulary, engine: String, grid: Int, refiner: String) {
         let matrix = outcome.matrix

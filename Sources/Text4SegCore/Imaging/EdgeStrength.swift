@@ -1,6 +1,6 @@
 import Foundation
 
-/// Colour planes and edge strength for edge-aware refiners.
+/// Color planes and edge strength for edge-aware refiners.
 ///
 /// The conventions are scikit-image's (`rgb2lab` with D65, `filters.gaussian`
 /// with mode `nearest` and truncate 4, `filters.sobel` with mode `reflect`),
@@ -33,7 +33,7 @@ public enum EdgeStrength {
     }
 
     /// Sobel gradient magnitude over all planes: sqrt(Σ (Gx² + Gy²) / 2), with
-    /// kernels normalised by 4 as in scikit-image.
+    /// kernels normalized by 4 as in scikit-image.
     public static func gradient(_ planes: [[Float]], width: Int, height: Int) -> [Float] {
         var energy = [Float](repeating: 0, count: width * height)
         for plane in planes { addSobelEnergy(plane, width: width, height: height, into: &energy) }

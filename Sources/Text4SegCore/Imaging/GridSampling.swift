@@ -47,7 +47,7 @@ extension LabelMap {
         return grid
     }
 
-    /// Source indices Pillow's nearest-neighbour resize picks: it starts at
+    /// Source indices Pillow's nearest-neighbor resize picks: it starts at
     /// `scale / 2` and adds `scale` per output pixel in double precision, then
     /// truncates. This is floor((i + 0.5) · in / out) up to that accumulation,
     /// and reproduces Pillow exactly.

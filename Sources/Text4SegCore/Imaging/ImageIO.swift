@@ -10,7 +10,7 @@ public enum ImageIO {
         throw ImageError.unsupportedFormat(path: path)
     }
 
-    /// Reads a label map PNG (palette indices or grey values).
+    /// Reads a label map PNG (palette indices or gray values).
     public static func readLabelMap(_ path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> LabelMap {
         let data = try readData(path)
         guard data.starts(with: [0x89, 0x50, 0x4E, 0x47]) else {

@@ -55,16 +55,16 @@ public enum PNGCodec {
             channels: channels, samples: samples, palette: palette)
     }
 
-    /// Reads a label map: a palette PNG (its indices) or a single-channel grey PNG (its values).
+    /// Reads a label map: a palette PNG (its indices) or a single-channel gray PNG (its values).
     public static func readLabelMap(_ data: Data, path: String = "<memory>", maxPixels: Int = Limits.defaultMaxPixels) throws -> LabelMap {
         let decoded = try decode(data, path: path, maxPixels: maxPixels)
         guard decoded.channels == 1 else {
-            throw ImageError.notALabelMap(path: path, reason: "PNG has \(decoded.channels) channels; expected palette or grey")
+            throw ImageError.notALabelMap(path: path, reason: "PNG has \(decoded.channels) channels; expected palette or gray")
         }
         return LabelMap(width: decoded.width, height: decoded.height, values: decoded.samples)
     }
 
-    /// Reads a PNG as RGB (grey is replicated, alpha dropped, palettes expanded).
+    /// Reads a PNG as RGB (gray is replicated, alpha dropped, palettes expanded).
     public static func readRGB(_ data: Data, path: String = "<memory>", maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
         let d = try decode(data, path: path, maxPixels: maxPixels)
         let n = d.width * d.height
@@ -91,8 +91,8 @@ public enum PNGCodec {
         return RGBImage(width: d.width, height: d.height, pixels: pixels)
     }
 
-    /// Encodes a label map: an 8-bit palette PNG (colour type 3 with PLTE) when
-    /// every value fits in 8 bits, else a 16-bit grey PNG.
+    /// Encodes a label map: an 8-bit palette PNG (color type 3 with PLTE) when
+    /// every value fits in 8 bits, else a 16-bit gray PNG.
     public static func encodeLabelMap(_ map: LabelMap, palette: [RGBColor], forceSixteenBits: Bool = false) throws -> Data {
         if forceSixteenBits || map.maxValue > 255 {
             var bytes = [UInt8](repeating: 0, count: map.values.count * 2)

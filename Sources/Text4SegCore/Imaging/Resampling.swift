@@ -1,6 +1,6 @@
 /// Resampling helpers shared by the refiners and the engine views.
 public enum Resampling {
-    /// Source indices of nearest-neighbour upsampling as Text4Seg's reference
+    /// Source indices of nearest-neighbor upsampling as Text4Seg's reference
     /// does it: destination `d` takes source floor(d · in / out), exact in integers.
     public static func floorIndices(input: Int, output: Int) -> [Int] {
         (0..<output).map { min(input - 1, $0 * input / output) }
@@ -15,7 +15,7 @@ public enum Resampling {
 
     /// Stretches an image to `width × height` with a triangle (bilinear) filter
     /// whose support widens when shrinking, so that downscaling averages
-    /// instead of aliasing (the behaviour of Pillow's `BILINEAR` resize).
+    /// instead of aliasing (the behavior of Pillow's `BILINEAR` resize).
     public static func bilinear(_ image: RGBImage, width: Int, height: Int) -> RGBImage {
         if image.width == width && image.height == height { return image }
         let horizontal = weights(input: image.width, output: width)
@@ -76,7 +76,7 @@ public enum Resampling {
 }
 
 extension Resampling {
-    /// Linear interpolation taps with pixel centres aligned (`align_corners=False`):
+    /// Linear interpolation taps with pixel centers aligned (`align_corners=False`):
     /// destination `d` samples source position (d + 0.5) · in / out − 0.5, clamped.
     public static func linearTaps(input: Int, output: Int) -> ([Int], [Int], [Float]) {
         var lower = [Int](repeating: 0, count: output), upper = lower

@@ -1,9 +1,9 @@
 import Foundation
 
-/// Writes label maps as palette PNGs and colour overlays.
+/// Writes label maps as palette PNGs and color overlays.
 public struct LabelMapWriter: Sendable {
     public var vocabulary: Vocabulary
-    /// Weight of the label colour in overlays (0 = image only, 1 = colours only).
+    /// Weight of the label color in overlays (0 = image only, 1 = colors only).
     public var overlayOpacity: Double
 
     public init(vocabulary: Vocabulary, overlayOpacity: Double = 0.5) {
@@ -11,7 +11,7 @@ public struct LabelMapWriter: Sendable {
         self.overlayOpacity = overlayOpacity
     }
 
-    /// A palette PNG (colour type 3, PLTE from the vocabulary), or 16-bit grey for large vocabularies.
+    /// A palette PNG (color type 3, PLTE from the vocabulary), or 16-bit gray for large vocabularies.
     public func labelPNG(_ map: LabelMap) throws -> Data {
         try PNGCodec.encodeLabelMap(map, palette: vocabulary.palette, forceSixteenBits: vocabulary.needsSixteenBits)
     }
@@ -20,7 +20,7 @@ public struct LabelMapWriter: Sendable {
         try AtomicFile.write(try labelPNG(map), to: path)
     }
 
-    /// The image blended with the label colours; ignore pixels keep the image.
+    /// The image blended with the label colors; ignore pixels keep the image.
     public func overlay(_ map: LabelMap, on image: RGBImage) -> RGBImage {
         precondition(map.width == image.width && map.height == image.height, "overlay needs matching sizes")
         var colors: [UInt16: RGBColor] = [:]

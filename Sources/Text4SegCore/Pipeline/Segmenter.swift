@@ -23,7 +23,7 @@ public struct Segmenter: Sendable {
     /// Turn descriptor repairs into errors.
     public var strict: Bool
     /// Refiners work on at most this many pixels: a larger image is refined at a reduced size
-    /// (same aspect) and the labels are brought back to full size by nearest neighbour, so the
+    /// (same aspect) and the labels are brought back to full size by nearest neighbor, so the
     /// refiners' time and memory stay bounded whatever the photo's size.
     public var maxRefinePixels: Int = Limits.defaultMaxRefinePixels
 

@@ -58,7 +58,7 @@ public struct ClassPlanes: Sendable {
     }
 
     /// Each plane resized to `width × height`: nearest through the reference's
-    /// square view (``NearestRefiner``'s rule), or bilinear with pixel centres aligned.
+    /// square view (``NearestRefiner``'s rule), or bilinear with pixel centers aligned.
     public func resized(width: Int, height: Int, upsampling: Upsampling, viewSize: Int = 336) -> ClassPlanes {
         let out: [[Float]]
         switch upsampling {
@@ -98,7 +98,7 @@ public struct ClassPlanes: Sendable {
 }
 
 /// How patch scores are brought to full resolution.
-public enum Upsampling: String, Sendable, CaseIterable, Codable {
+public enum Upsampling: String, Sendable, CaseIterable, Codable, SettingChoice {
     /// Text4Seg's reference: G×G → view → H×W, nearest at each step.
     case nearest
     /// Bilinear on the per-class maps (one-hot, or the engine's scores).

@@ -3,13 +3,13 @@ import Foundation
 /// Fully connected CRF refinement (Krähenbühl and Koltun, "Efficient Inference
 /// in Fully Connected CRFs with Gaussian Edge Potentials", NIPS 2011): a
 /// Gaussian (smoothness) kernel on positions and a bilateral (appearance)
-/// kernel on positions and colours, Potts compatibility, and mean-field
+/// kernel on positions and colors, Potts compatibility, and mean-field
 /// inference with both kernels filtered on permutohedral lattices.
 ///
 /// The unary comes from the engine's scores when it has them, else from the
 /// upsampled labels with a confidence (`groundTruthProbability`, as
 /// pydensecrf's `unary_from_labels`). Only the classes in the grid take part.
-public struct DenseCRFRefiner: Refiner {
+public struct DenseCRFRefiner: Refiner, SettingsSection {
     public var iterations: Int
     public var gaussianSXY: Float
     public var gaussianCompat: Float
@@ -18,6 +18,11 @@ public struct DenseCRFRefiner: Refiner {
     public var bilateralCompat: Float
     public var groundTruthProbability: Float
     public var upsampling: Upsampling
+
+    public static let section = "crf"
+
+    /// The literature's settings (for soft scores): see ``forPatchLabels`` for hard patch labels.
+    public static var defaults: Self { Self() }
 
     public init(
         iterations: Int = 5, gaussianSXY: Float = 3, gaussianCompat: Float = 3, bilateralSXY: Float = 50, bilateralSRGB: Float = 13,
@@ -34,6 +39,16 @@ public struct DenseCRFRefiner: Refiner {
     }
 
     public var name: String { "crf" }
+
+    public func validate() throws {
+        try check(iterations, 1...100, "iterations")
+        for (value, property) in [(gaussianSXY, "gaussianSXY"), (bilateralSXY, "bilateralSXY"), (bilateralSRGB, "bilateralSRGB")] {
+            try check(value, 1e-6...1e6, property)
+        }
+        try check(gaussianCompat, 0...1e6, "gaussianCompat")
+        try check(bilateralCompat, 0...1e6, "bilateralCompat")
+        try check(groundTruthProbability, 0.01...0.99, "groundTruthProbability")
+    }
 
     /// Settings for hard patch labels (Text4Seg answers, oracle grids), tuned on the VOC dev set:
     /// the literature defaults, made for soft network outputs, over-smooth one-hot labels.
@@ -89,7 +104,7 @@ public struct DenseCRFRefiner: Refiner {
         return unary
     }
 
-    /// −log of the class scores, normalised per pixel.
+    /// −log of the class scores, normalized per pixel.
     static func unary(probabilities planes: ClassPlanes) -> [Float] {
         let k = planes.classes.count, n = planes.width * planes.height
         var unary = [Float](repeating: 0, count: n * k)
@@ -129,7 +144,7 @@ struct MeanField {
         }
         gaussian = PermutohedralLattice(features: positions, pointCount: n, dimension: 2)
         bilateral = PermutohedralLattice(features: appearance, pointCount: n, dimension: 5)
-        // Symmetric normalisation: out = D^-1/2 K D^-1/2 in, with D = K 1.
+        // Symmetric normalization: out = D^-1/2 K D^-1/2 in, with D = K 1.
         let ones = [Float](repeating: 1, count: n)
         gaussianNorm = gaussian.filter(ones, channels: 1).map { 1 / ($0 + 1e-20).squareRoot() }
         bilateralNorm = bilateral.filter(ones, channels: 1).map { 1 / ($0 + 1e-20).squareRoot() }

@@ -1,17 +1,21 @@
-/// Edge-aware refinement with the colour guided filter (He, Sun and Tang,
+/// Edge-aware refinement with the color guided filter (He, Sun and Tang,
 /// "Guided Image Filtering", ECCV 2010): each class's upsampled map is
-/// filtered with the RGB image as the guide, so label edges move to colour
+/// filtered with the RGB image as the guide, so label edges move to color
 /// edges, and the label is the class with the highest filtered score.
 ///
 /// Cost is O(pixels) per class through box filters: the guide's statistics are
 /// computed once, then eight box filters per class present.
 ///
 ///     let refiner = GuidedFilterRefiner(radius: 8, epsilon: 0.01)
-public struct GuidedFilterRefiner: Refiner {
+public struct GuidedFilterRefiner: Refiner, SettingsSection {
     public var radius: Int
-    /// Regularisation on the guide's local variance (image values in 0…1).
+    /// Regularization on the guide's local variance (image values in 0…1).
     public var epsilon: Float
     public var upsampling: Upsampling
+
+    public static let section = "guided"
+
+    public static var defaults: Self { Self() }
 
     public init(radius: Int = 8, epsilon: Float = 0.01, upsampling: Upsampling = .bilinear) {
         self.radius = radius
@@ -20,6 +24,11 @@ public struct GuidedFilterRefiner: Refiner {
     }
 
     public var name: String { "guided" }
+
+    public func validate() throws {
+        try check(radius, 1...256, "radius")
+        try check(epsilon, 1e-9...1e6, "epsilon")
+    }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         var planes = (input.scores.map { ClassPlanes.scores($0, grid: input.grid) } ?? ClassPlanes.oneHot(input.grid))
@@ -31,7 +40,7 @@ public struct GuidedFilterRefiner: Refiner {
     }
 }
 
-/// What the colour guided filter needs from the guide image, computed once per image.
+/// What the color guided filter needs from the guide image, computed once per image.
 struct GuideStatistics {
     let width: Int
     let height: Int
@@ -39,7 +48,7 @@ struct GuideStatistics {
     /// The three channels in 0…1.
     let channels: [[Float]]
     let means: [[Float]]
-    /// The inverse of each pixel's regularised 3×3 colour covariance: rr, rg, rb, gg, gb, bb.
+    /// The inverse of each pixel's regularized 3×3 color covariance: rr, rg, rb, gg, gb, bb.
     let inverse: [[Float]]
 
     init(_ image: RGBImage, radius: Int, epsilon: Float) {

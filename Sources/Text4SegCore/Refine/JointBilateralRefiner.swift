@@ -2,19 +2,23 @@ import Foundation
 
 /// Joint bilateral upsampling (Kopf, Cohen, Lischinski and Uyttendaele, SIGGRAPH
 /// 2007) of the descriptor grid, treating each cell's label as what it is in
-/// Text4Seg's training targets: the label at the cell's centre pixel (Pillow's
+/// Text4Seg's training targets: the label at the cell's center pixel (Pillow's
 /// nearest resize samples exactly there). Each pixel weighs the labels of the
-/// cell centres around it by distance and by how alike its colour is to the
-/// colour at each centre, so boundaries between centres follow image edges.
+/// cell centers around it by distance and by how alike its color is to the
+/// color at each center, so boundaries between centers follow image edges.
 ///
 ///     let refiner = JointBilateralRefiner(spatialSigma: 0.5, colorSigma: 20)
-public struct JointBilateralRefiner: Refiner {
+public struct JointBilateralRefiner: Refiner, SettingsSection {
     /// Spatial standard deviation, in cells.
     public var spatialSigma: Float
-    /// Colour standard deviation, in 0…255 RGB units.
+    /// Color standard deviation, in 0…255 RGB units.
     public var colorSigma: Float
-    /// Centres considered on each side, in cells (2 → a 4×4 neighbourhood).
+    /// Centers considered on each side, in cells (2 → a 4×4 neighborhood).
     public var reach: Int
+
+    public static let section = "jbu"
+
+    public static var defaults: Self { Self() }
 
     public init(spatialSigma: Float = 0.5, colorSigma: Float = 20, reach: Int = 2) {
         self.spatialSigma = spatialSigma
@@ -24,16 +28,22 @@ public struct JointBilateralRefiner: Refiner {
 
     public var name: String { "jbu" }
 
+    public func validate() throws {
+        try check(spatialSigma, 1e-6...1e6, "spatialSigma")
+        try check(colorSigma, 1e-6...1e6, "colorSigma")
+        try check(reach, 1...16, "reach")
+    }
+
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         let grid = input.grid, image = input.image
         let w = image.width, h = image.height, rows = grid.rows, cols = grid.cols
         let planes = input.scores.map { ClassPlanes.scores($0, grid: grid) } ?? ClassPlanes.oneHot(grid)
         let k = planes.classes.count
         if k < 2 { return LabelMap(width: w, height: h, fill: planes.classes.first ?? 0) }
-        // Where each centre sits, and its colour (3×3 mean, to be robust to noise).
+        // Where each center sits, and its color (3×3 mean, to be robust to noise).
         let cx = LabelMap.pillowNearestIndices(input: w, output: cols)
         let cy = LabelMap.pillowNearestIndices(input: h, output: rows)
-        var centreColor = [Float](repeating: 0, count: rows * cols * 3)
+        var centerColor = [Float](repeating: 0, count: rows * cols * 3)
         for r in 0..<rows {
             for c in 0..<cols {
                 var sum: (Float, Float, Float) = (0, 0, 0)
@@ -48,9 +58,9 @@ public struct JointBilateralRefiner: Refiner {
                     }
                 }
                 let o = 3 * (r * cols + c)
-                centreColor[o] = sum.0 / n
-                centreColor[o + 1] = sum.1 / n
-                centreColor[o + 2] = sum.2 / n
+                centerColor[o] = sum.0 / n
+                centerColor[o + 1] = sum.1 / n
+                centerColor[o + 2] = sum.2 / n
             }
         }
         // Scores of each cell, cell-major, for quick access.
@@ -62,7 +72,7 @@ public struct JointBilateralRefiner: Refiner {
         var labels = [UInt16](repeating: 0, count: w * h)
         var accumulator = [Float](repeating: 0, count: k)
         for y in 0..<h {
-            // Position in cell units, centres at integer + 0.5 − 0.5 = integer.
+            // Position in cell units, centers at integer + 0.5 − 0.5 = integer.
             let gy = (Float(y) + 0.5) / cellH - 0.5
             let r0 = max(0, Int(gy.rounded(.down)) - reach + 1), r1 = min(rows - 1, Int(gy.rounded(.down)) + reach)
             for x in 0..<w {
@@ -76,7 +86,7 @@ public struct JointBilateralRefiner: Refiner {
                     for c in c0...c1 {
                         let dx = gx - Float(c)
                         let o = 3 * (r * cols + c)
-                        let dr = pr - centreColor[o], dg = pg - centreColor[o + 1], db = pb - centreColor[o + 2]
+                        let dr = pr - centerColor[o], dg = pg - centerColor[o + 1], db = pb - centerColor[o + 2]
                         let weight = exp(spatial * (dx * dx + dy * dy) + range * (dr * dr + dg * dg + db * db)) + 1e-12
                         let cell = (r * cols + c) * k
                         for l in 0..<k { accumulator[l] += weight * cellScores[cell + l] }

@@ -1,42 +1,42 @@
 /// Marker-controlled watershed by priority flooding, with a seeded-region-
 /// growing term (Adams & Bischof, 1994): an unmarked pixel's priority is its
-/// edge strength plus `colourWeight` times its colour distance to the marked
+/// edge strength plus `colorWeight` times its color distance to the marked
 /// pixel the flood started from. Unmarked pixels take the label of the first
 /// flood to reach them; 4-connected, ties go to the earlier push.
 enum MarkerFlooding {
     /// - Parameters:
     ///   - labels: the marker label of each pixel, or -1 where it is unknown; filled in place.
     ///   - edges: edge strength per pixel.
-    ///   - colour: planes of the colour each pixel is compared in (e.g. L*a*b*).
-    static func flood(labels: inout [Int32], edges: [Float], colour: [[Float]], width: Int, colourWeight: Float) {
+    ///   - color: planes of the color each pixel is compared in (e.g. L*a*b*).
+    static func flood(labels: inout [Int32], edges: [Float], color: [[Float]], width: Int, colorWeight: Float) {
         var heap = FloodHeap()
         var age: UInt32 = 0
         labels.withUnsafeMutableBufferPointer { labels in
             edges.withUnsafeBufferPointer { edges in
                 func push(_ index: Int, from source: Int) {
                     var distance: Float = 0
-                    for plane in colour {
+                    for plane in color {
                         let d = plane[index] - plane[source]
                         distance += d * d
                     }
-                    let priority = edges[index] + colourWeight * distance.squareRoot()
+                    let priority = edges[index] + colorWeight * distance.squareRoot()
                     heap.push(.init(priority: priority, age: age, index: Int32(index), source: Int32(source)))
                     age &+= 1
                 }
-                func pushNeighbours(of i: Int, source: Int) {
+                func pushNeighbors(of i: Int, source: Int) {
                     let x = i % width
                     if x > 0, labels[i - 1] < 0 { push(i - 1, from: source) }
                     if x + 1 < width, labels[i + 1] < 0 { push(i + 1, from: source) }
                     if i >= width, labels[i - width] < 0 { push(i - width, from: source) }
                     if i + width < labels.count, labels[i + width] < 0 { push(i + width, from: source) }
                 }
-                // Markers whose neighbours are all marked push nothing.
-                for i in 0..<labels.count where labels[i] >= 0 { pushNeighbours(of: i, source: i) }
+                // Markers whose neighbors are all marked push nothing.
+                for i in 0..<labels.count where labels[i] >= 0 { pushNeighbors(of: i, source: i) }
                 while let next = heap.pop() {
                     let i = Int(next.index)
                     if labels[i] >= 0 { continue }
                     labels[i] = labels[Int(next.source)]
-                    pushNeighbours(of: i, source: Int(next.source))
+                    pushNeighbors(of: i, source: Int(next.source))
                 }
             }
         }

@@ -1,13 +1,19 @@
 /// A majority filter, the cheap baseline: each pixel takes the most frequent
 /// label in the `(2r + 1)²` window around it after nearest upsampling.
-public struct ModeFilterRefiner: Refiner {
+public struct ModeFilterRefiner: Refiner, SettingsSection {
     public var radius: Int
+
+    public static let section = "mode"
+
+    public static var defaults: Self { Self() }
 
     public init(radius: Int = 7) {
         self.radius = radius
     }
 
     public var name: String { "mode" }
+
+    public func validate() throws { try check(radius, 1...256, "radius") }
 
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         var planes = ClassPlanes.oneHot(input.grid).resized(

@@ -12,8 +12,8 @@ struct PermutohedralLattice {
     /// Lattice vertex (+1; 0 is the empty slot) of each point's d + 1 simplex corners.
     private var offsets: [Int32]
     private var weights: [Float]
-    /// For each axis, each vertex's two neighbours (+1; 0 when absent).
-    private var neighbours: [Int32]
+    /// For each axis, each vertex's two neighbors (+1; 0 when absent).
+    private var neighbors: [Int32]
     let vertexCount: Int
 
     /// `features` holds `pointCount × dimension` values, point-major.
@@ -115,11 +115,11 @@ struct PermutohedralLattice {
             }
         }
         let m = table.count
-        var neighbours = [Int32](repeating: 0, count: d1 * m * 2)
+        var neighbors = [Int32](repeating: 0, count: d1 * m * 2)
         let n1 = UnsafeMutablePointer<Int16>.allocate(capacity: d), n2 = UnsafeMutablePointer<Int16>.allocate(capacity: d)
         defer { n1.deallocate(); n2.deallocate() }
         table.withKeys { keys in
-            neighbours.withUnsafeMutableBufferPointer { neighbours in
+            neighbors.withUnsafeMutableBufferPointer { neighbors in
                 for v in 0..<m {
                     let k = keys.baseAddress! + v * d
                     for j in 0...d {
@@ -131,15 +131,15 @@ struct PermutohedralLattice {
                             n1[j] = k[j] &+ Int16(d)
                             n2[j] = k[j] &- Int16(d)
                         }
-                        neighbours[(j * m + v) * 2] = Int32(table.find(n1) + 1)
-                        neighbours[(j * m + v) * 2 + 1] = Int32(table.find(n2) + 1)
+                        neighbors[(j * m + v) * 2] = Int32(table.find(n1) + 1)
+                        neighbors[(j * m + v) * 2 + 1] = Int32(table.find(n2) + 1)
                     }
                 }
             }
         }
         self.offsets = offsets
         self.weights = weights
-        self.neighbours = neighbours
+        self.neighbors = neighbors
         self.vertexCount = m
     }
 
@@ -152,7 +152,7 @@ struct PermutohedralLattice {
     }
 
     /// `output = s ⊙ K(s ⊙ input)` with `s` the per-point `scale` (1 when `nil`):
-    /// the symmetric normalisation folded into splatting and slicing. With
+    /// the symmetric normalization folded into splatting and slicing. With
     /// `accumulate`, `output += accumulate · s ⊙ K(s ⊙ input)` instead, which
     /// saves mean-field a pass over its messages.
     func filter(
@@ -179,14 +179,14 @@ struct PermutohedralLattice {
                 }
             }
         }
-        neighbours.withUnsafeBufferPointer { neighbours in
+        neighbors.withUnsafeBufferPointer { neighbors in
             for j in 0..<d1 {
                 workspace.values.withUnsafeMutableBufferPointer { old in
                     workspace.scratch.withUnsafeMutableBufferPointer { new in
-                        for c in 0..<channels { old[c] = 0 }  // slot 0: absent neighbours
+                        for c in 0..<channels { old[c] = 0 }  // slot 0: absent neighbors
                         for v in 0..<m {
-                            let a = old.baseAddress! + Int(neighbours[(j * m + v) * 2]) * channels
-                            let b = old.baseAddress! + Int(neighbours[(j * m + v) * 2 + 1]) * channels
+                            let a = old.baseAddress! + Int(neighbors[(j * m + v) * 2]) * channels
+                            let b = old.baseAddress! + Int(neighbors[(j * m + v) * 2 + 1]) * channels
                             let o = (v + 1) * channels
                             Vector.blur(old.baseAddress! + o, a, b, into: new.baseAddress! + o, channels)
                         }
@@ -338,7 +338,7 @@ struct LatticeHashTable {
     }
 }
 
-/// A window on the lattice for tests and tools: symmetric-normalised Gaussian
+/// A window on the lattice for tests and tools: symmetric-normalized Gaussian
 /// filtering of one channel over points with the given (already scaled) features.
 public struct PermutohedralLatticeProbe {
     let lattice: PermutohedralLattice
@@ -350,7 +350,7 @@ public struct PermutohedralLatticeProbe {
     }
 
     /// `K x / K 1`: a Gaussian-weighted local mean.
-    public func normalised(_ values: [Float]) -> [Float] {
+    public func normalized(_ values: [Float]) -> [Float] {
         zip(lattice.filter(values, channels: 1), norm).map { $0 / max($1, 1e-20) }
     }
 }

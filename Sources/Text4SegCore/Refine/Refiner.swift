@@ -36,7 +36,7 @@ public protocol Refiner: Sendable {
     func refine(_ input: RefinementInput) throws -> LabelMap
 }
 
-/// Nearest-neighbour upsampling exactly as Text4Seg's evaluation does it:
+/// Nearest-neighbor upsampling exactly as Text4Seg's evaluation does it:
 /// the grid goes to `input.viewSize²` first, then to the image size, each
 /// step taking source index floor(dst · in / out).
 public struct NearestRefiner: Refiner {

@@ -25,11 +25,12 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
         set { settings[key] = newValue }
     }
 
-    /// Adds each stored property of `value` (a refiner, an engine's settings) as `prefix.name`.
+    /// Adds each stored property of `value` (a refiner, an engine's settings) as `prefix.key`,
+    /// the key spelt as in config files (`refine.others_margin`).
     public mutating func add(prefix: String, _ value: Any) {
         for child in Mirror(reflecting: value).children {
             guard let label = child.label else { continue }
-            settings["\(prefix).\(label)"] = RunFingerprint.text(child.value)
+            settings["\(prefix).\(SettingsKey.snakeCase(label))"] = RunFingerprint.text(child.value)
         }
     }
 
@@ -65,7 +66,7 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
 
 extension Vocabulary {
     /// A hash of everything that decides how labels are read and written: ids, names, prompt
-    /// names, synonyms, colours, the ignore value and `others`.
+    /// names, synonyms, colors, the ignore value and `others`.
     public var contentHash: String {
         var text = "ignore=\(ignoreValue) others=\(othersValue)\n"
         for item in classes {

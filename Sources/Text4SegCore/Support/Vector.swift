@@ -1,7 +1,7 @@
 import Foundation
 
 /// Short kernels over raw float buffers, shared by the refiners and the models.
-/// `axpy` and `blur` run eight lanes at a time: the compiler cannot vectorise
+/// `axpy` and `blur` run eight lanes at a time: the compiler cannot vectorize
 /// such loops itself, as it cannot rule out that the pointers alias.
 public enum Vector {
     /// `y += a · x` over `n` values.

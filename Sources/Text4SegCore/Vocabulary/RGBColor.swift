@@ -1,4 +1,4 @@
-/// An 8-bit RGB colour, as used in palettes and overlays.
+/// An 8-bit RGB color, as used in palettes and overlays.
 public struct RGBColor: Hashable, Sendable, Codable, CustomStringConvertible {
     public var red: UInt8
     public var green: UInt8
@@ -24,7 +24,7 @@ public struct RGBColor: Hashable, Sendable, Codable, CustomStringConvertible {
     }
 }
 
-/// The PASCAL VOC colour map: the bits of a class id are spread over the
+/// The PASCAL VOC color map: the bits of a class id are spread over the
 /// high bits of the three channels, three bits per round.
 ///
 ///     PascalColorMap.color(for: 15)   // person: (192, 128, 128)

@@ -11,7 +11,7 @@ public struct Vocabulary: Sendable {
     public var description: String
     /// Classes in prompt order.
     public var classes: [VocabularyClass]
-    /// The label value that means "not labelled" (255 in PASCAL maps).
+    /// The label value that means "not labeled" (255 in PASCAL maps).
     public var ignoreValue: Int
     /// The class that stands for `others`/background; `nil` when `others`
     /// maps to ``ignoreValue`` (COCO-Stuff has no background class).
@@ -100,7 +100,7 @@ public struct Vocabulary: Sendable {
         return "others"
     }
 
-    /// 256 palette entries: PASCAL's map, overridden by the classes' colours.
+    /// 256 palette entries: PASCAL's map, overridden by the classes' colors.
     public var palette: [RGBColor] {
         var palette = PascalColorMap.palette
         for item in classes where item.id >= 0 && item.id < 256 { palette[item.id] = item.color }

@@ -8,7 +8,7 @@ import Yams
 ///
 ///     name: pascal-voc
 ///     description: PASCAL VOC 2012, background + 20 classes
-///     ignore: 255            # label value meaning "not labelled"
+///     ignore: 255            # label value meaning "not labeled"
 ///     others: 0              # id that `others` decodes to; `ignore` maps it to the ignore value
 ///     classes:
 ///       - id: 0
@@ -18,7 +18,7 @@ import Yams
 ///         name: tvmonitor
 ///         prompt: TV
 ///         synonyms: [tv monitor, television]
-///         color: [0, 64, 128]    # or "#004080"; default: PASCAL colour map
+///         color: [0, 64, 128]    # or "#004080"; default: PASCAL color map
 public enum VocabularyLoader {
     static let topKeys: Set<String> = ["name", "description", "ignore", "others", "classes"]
     static let classKeys: Set<String> = ["id", "name", "prompt", "synonyms", "color"]
@@ -154,7 +154,7 @@ public enum VocabularyLoader {
             if let colorNode = map["color"] {
                 color = parseColor(colorNode)
                 if color == nil {
-                    issue(.error, colorNode.mark, "bad colour: use [r, g, b] with values 0–255 or \"#rrggbb\"")
+                    issue(.error, colorNode.mark, "bad color: use [r, g, b] with values 0–255 or \"#rrggbb\"")
                 }
             }
             for text in [className, prompt] where synonymOwners[Vocabulary.fold(text)] == nil {

@@ -48,7 +48,7 @@ public final class OpenAIEngine: Engine {
     }
 
     /// An engine dropped without ``shutdown()`` (an error path) still releases its client:
-    /// AsyncHTTPClient stops the process when a client is deinitialised while running.
+    /// AsyncHTTPClient stops the process when a client is deinitialized while running.
     deinit {
         if shutDown.claim() { try? client.syncShutdown() }
     }

@@ -10,8 +10,13 @@ import Text4SegModels
 struct PipelineOptions: ParsableArguments {
     @OptionGroup(title: "Engine") var engineOptions: EngineOptions
     @OptionGroup(title: "Refinement") var refinement: RefinementOptions
+    @OptionGroup(title: "Watershed (--refine watershed)") var watershed: WatershedFlags
+    @OptionGroup(title: "CRF (--refine crf)") var crf: CRFFlags
+    @OptionGroup(title: "Guided filter (--refine guided)") var guided: GuidedFlags
+    @OptionGroup(title: "Joint bilateral upsampling (--refine jbu)") var jbu: JBUFlags
+    @OptionGroup(title: "Mode filter (--refine mode)") var mode: ModeFlags
     @OptionGroup(title: "Server (--engine openai)") var server: ServerOptions
-    @OptionGroup(title: "Embedded engine (--engine embedded)") var embedded: EmbeddedOptions
+    @OptionGroup(title: "Embedded engine (--engine embedded)") var embedded: EmbeddedFlags
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
     func validate() throws {
@@ -35,15 +40,32 @@ struct PipelineOptions: ParsableArguments {
             throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))")
         }
         let engine = e.engine ?? file.engine ?? .embedded
-        let refiner = refinement.refiner(
-            refinement.refine ?? file.refine ?? .auto, engine: engine, options: file.refineOptions ?? RefineOptions())
+        let refiner = try refiner(refinement.refine ?? file.refine ?? .auto, engine: engine, config: file)
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: e.templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
             engine: engine, sampling: e.sampling ?? file.sampling ?? .nearest,
             replayFolder: e.replayFolder ?? file.replay, strict: e.strict || (file.strict ?? false),
-            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency, embedded: embedded.settings,
+            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency,
+            embedded: try embedded.overlay(file.overlay(EmbeddedEngine.Settings())),
             maxPixels: limits.maxPixels ?? Limits.defaultMaxPixels,
             maxRefinePixels: refinement.maxRefinePixels ?? Limits.defaultMaxRefinePixels)
+    }
+
+    /// The refiner for this engine, its settings from the defaults, then the config's section, then the flags.
+    func refiner(_ kind: RefinerKind, engine: EngineKind, config: ConfigFile) throws -> any Refiner {
+        switch kind {
+        case .auto:
+            // The best measured setting for the engine's output (README, "Refinement"): the CRF with the
+            // literature's settings on the embedded engine's scores, the seeded watershed on patch labels.
+            return try refiner(engine == .embedded ? .crf : .watershed, engine: engine, config: config)
+        case .nearest: return NearestRefiner()
+        case .bilinear: return BilinearRefiner()
+        case .mode: return try mode.overlay(config.overlay(ModeFilterRefiner()))
+        case .guided: return try guided.overlay(config.overlay(GuidedFilterRefiner()))
+        case .jbu: return try jbu.overlay(config.overlay(JointBilateralRefiner()))
+        case .crf: return try crf.overlay(config.overlay(engine == .embedded ? DenseCRFRefiner() : .forPatchLabels))
+        case .watershed: return try watershed.overlay(config.overlay(WatershedRefiner()))
+        }
     }
 }

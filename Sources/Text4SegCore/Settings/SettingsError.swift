@@ -1,0 +1,39 @@
+/// A setting that cannot be used, named by its section and key
+/// (`watershed.margin`) and, when it came from a file, where it stands.
+public struct SettingsError: Error, CustomStringConvertible, Equatable {
+    public enum Problem: Equatable, Sendable {
+        /// No such key in the section; `known` lists the keys it has.
+        case unknownKey(known: [String])
+        /// The value is not of the key's type; `expected` says what is (`a number`).
+        case wrongType(expected: String)
+        /// The value is outside the key's range, written as people read it (`0–1e6`).
+        case outOfRange(String)
+    }
+
+    public var section: String
+    public var key: String
+    public var value: String
+    public var problem: Problem
+    /// `file:line:column` for a value from a config file; `nil` for flags and code.
+    public var location: String?
+
+    public init(section: String, key: String, value: String, problem: Problem, location: String? = nil) {
+        self.section = section
+        self.key = key
+        self.value = value
+        self.problem = problem
+        self.location = location
+    }
+
+    public var description: String {
+        let place = location.map { "\($0): " } ?? ""
+        switch problem {
+        case let .unknownKey(known):
+            return "\(place)unknown key '\(Excerpt.quote(key))' in \(section) (expected one of: \(known.joined(separator: ", ")))"
+        case let .wrongType(expected):
+            return "\(place)\(section).\(key): '\(Excerpt.quote(value))' is not \(expected)"
+        case let .outOfRange(range):
+            return "\(place)\(section).\(key): \(value) is out of range (\(range))"
+        }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+
+/// A value type of tunable settings (a refiner, an engine's knobs) whose stored
+/// properties are its keys: `othersMargin` is `others_margin` in a config
+/// file and `--watershed-others-margin` on the command line. Config files and
+/// flags give partial sets of values, which ``overlaid(_:location:)`` lays over
+/// a complete value, so each setting is declared once, as a property with its
+/// default, and its range is checked once, in ``validate()``.
+///
+///     var refiner = WatershedRefiner()
+///     refiner = try refiner.overlaid(["margin": .number(0.5)])
+///     try refiner.validate()
+public protocol SettingsSection: Codable, Sendable {
+    /// The section's name in config files and the prefix of its flags: `watershed`, `crf`, `embedded`.
+    static var section: String { get }
+    /// The defaults.
+    static var defaults: Self { get }
+    /// Throws a ``SettingsError`` naming the first value outside its range.
+    func validate() throws
+}
+
+extension SettingsSection {
+    /// The keys in config spelling, in declaration order.
+    public var keys: [String] { Mirror(reflecting: self).children.compactMap { $0.label.map(SettingsKey.snakeCase) } }
+
+    /// This value with `values` (config-spelled keys) laid over it. Unknown keys and values of the
+    /// wrong type throw ``SettingsError``; ranges are left to ``validate()``.
+    /// - Parameter location: where each value came from (`file:line:column`), for messages.
+    public func overlaid(_ values: [String: SettingValue], location: [String: String] = [:]) throws -> Self {
+        if values.isEmpty { return self }
+        let fields = Mirror(reflecting: self).children.compactMap { child in child.label.map { ($0, child.value) } }
+        let byKey = Dictionary(fields.map { (SettingsKey.snakeCase($0.0), $0) }, uniquingKeysWith: { first, _ in first })
+        let data = try JSONEncoder().encode(self)
+        guard var object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return self }
+        for key in values.keys.sorted() {
+            let value = values[key]!
+            func failure(_ problem: SettingsError.Problem) -> SettingsError {
+                SettingsError(section: Self.section, key: key, value: value.description, problem: problem, location: location[key])
+            }
+            guard let (property, current) = byKey[key] else {
+                throw failure(.unknownKey(known: fields.map { SettingsKey.snakeCase($0.0) }))
+            }
+            object[property] = try SettingsKey.json(value, like: current).get(failure)
+        }
+        let merged = try JSONSerialization.data(withJSONObject: object)
+        return try JSONDecoder().decode(Self.self, from: merged)
+    }
+
+    /// A range check for ``validate()``: throws when `value` is outside `range`.
+    public func check<T: Comparable & SettingValueConvertible>(_ value: T, _ range: ClosedRange<T>, _ property: String) throws {
+        guard range.contains(value) else {
+            throw SettingsError(
+                section: Self.section, key: SettingsKey.snakeCase(property), value: value.settingValue.description,
+                problem: .outOfRange("\(range.lowerBound.settingValue)–\(range.upperBound.settingValue)"))
+        }
+    }
+}
+
+/// How setting names are spelt, and how values become the JSON the settings decode from.
+public enum SettingsKey {
+    /// `othersMargin` → `others_margin`, `bilateralSXY` → `bilateral_sxy`.
+    public static func snakeCase(_ name: String) -> String { separated(name, by: "_") }
+
+    /// `othersMargin` → `others-margin`, as in flags.
+    public static func kebabCase(_ name: String) -> String { separated(name, by: "-") }
+
+    static func separated(_ name: String, by separator: Character) -> String {
+        let characters = Array(name.hasPrefix("_") ? String(name.dropFirst()) : name)
+        var out = ""
+        for (i, c) in characters.enumerated() {
+            if c.isUppercase && i > 0 {
+                let previous = characters[i - 1]
+                let nextIsLower = i + 1 < characters.count && characters[i + 1].isLowercase
+                if previous.isLowercase || previous.isNumber || (previous.isUppercase && nextIsLower) { out.append(separator) }
+            }
+            out.append(contentsOf: c.lowercased())
+        }
+        return out
+    }
+
+    enum Conversion {
+        case value(Any)
+        case failure(SettingsError.Problem)
+        func get(_ error: (SettingsError.Problem) -> SettingsError) throws -> Any {
+            switch self {
+            case let .value(v): return v
+            case let .failure(problem): throw error(problem)
+            }
+        }
+    }
+
+    /// `value` as JSON for a property whose current value is `current`, or why it does not fit.
+    static func json(_ value: SettingValue, like current: Any) -> Conversion {
+        switch (value, current) {
+        case let (.number(n), _ as Int):
+            guard n == n.rounded(), abs(n) < 1e15 else { return .failure(.wrongType(expected: "a whole number")) }
+            return .value(Int(n))
+        case let (.number(n), _ as Float), let (.number(n), _ as Double): return .value(n)
+        case (_, _ as Int), (_, _ as Float), (_, _ as Double): return .failure(.wrongType(expected: "a number"))
+        case let (.bool(b), _ as Bool): return .value(b)
+        case (_, _ as Bool): return .failure(.wrongType(expected: "true or false"))
+        case let (_, choice as any SettingChoice):
+            let names = type(of: choice).choiceNames
+            guard case let .text(name) = value, names.contains(name) else {
+                return .failure(.wrongType(expected: "one of \(names.joined(separator: ", "))"))
+            }
+            return .value(name)
+        case let (.text(text), _ as String): return .value(text)
+        default: return .value(value.description)
+        }
+    }
+}

@@ -1,0 +1,58 @@
+import ArgumentParser
+import Text4SegCore
+
+/// A group of hidden flags that tune one ``SettingsSection``: each property has the
+/// name of the setting it overrides (`margin` overrides `WatershedRefiner.margin`)
+/// and the long name `--<section>-<key>` (`--watershed-margin`), so the flags need no
+/// code of their own to reach the settings, and parse-time range checks are the
+/// settings' own ``SettingsSection/validate()``.
+protocol SettingsFlags: ParsableArguments {
+    associatedtype Settings: SettingsSection
+}
+
+extension SettingsFlags {
+    /// The values given on the command line, keyed as in config files (`others_margin`).
+    var values: [String: SettingValue] {
+        Mirror(reflecting: self).children.reduce(into: [:]) { values, child in
+            guard let label = child.label, let flag = child.value as? GivenSetting, let value = flag.given else { return }
+            values[SettingsKey.snakeCase(label)] = value
+        }
+    }
+
+    /// `settings` with these flags laid over it, range-checked.
+    func overlay(_ settings: Settings) throws -> Settings {
+        do {
+            let result = try settings.overlaid(values)
+            try result.validate()
+            return result
+        } catch let error as SettingsError {
+            let flag = "--\(Settings.section)-\(SettingsKey.kebabCase(error.key))"
+            guard case let .outOfRange(range) = error.problem else { throw ValidationError("\(flag): \(error)") }
+            throw ValidationError("\(flag) must be between \(range.replacingOccurrences(of: "–", with: " and ")) (got \(error.value))")
+        }
+    }
+
+    func validate() throws { _ = try overlay(Settings.defaults) }
+}
+
+/// A parsed option or flag whose value, when one was given, is a setting.
+protocol GivenSetting {
+    var given: SettingValue? { get }
+}
+
+/// An optional value that may hold a setting.
+protocol OptionalSetting {
+    var setting: SettingValue? { get }
+}
+
+extension Optional: OptionalSetting where Wrapped: SettingValueConvertible {
+    var setting: SettingValue? { self?.settingValue }
+}
+
+extension Option: GivenSetting where Value: OptionalSetting {
+    var given: SettingValue? { wrappedValue.setting }
+}
+
+extension Flag: GivenSetting where Value: OptionalSetting {
+    var given: SettingValue? { wrappedValue.setting }
+}
