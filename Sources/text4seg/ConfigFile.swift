@@ -39,6 +39,14 @@ struct ConfigFile: Decodable {
     var timeout: Double?
     var connectTimeout: Double?
     var retries: Int?
+    var vocab: String?
+    var maxPixels: Int?
+    var maxRefinePixels: Int?
+    var evaluationProtocol: EvaluationProtocol?
+    var reduceZeroLabel: Bool?
+    var datasetFormat: DatasetLayout?
+    var labelsSuffix: String?
+    var saveResponses: String?
     /// The settings sections present, by section name.
     var sections: [String: ConfigSection] = [:]
 
@@ -49,7 +57,14 @@ struct ConfigFile: Decodable {
     ]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case engine, grid, view, sampling, refine, replay, strict, model, temperature, stop, seed, concurrency, timeout, retries
+        case engine, grid, view, sampling, refine, replay, strict, model, temperature, stop, seed, concurrency, timeout, retries, vocab
+        case maxPixels = "max_pixels"
+        case maxRefinePixels = "max_refine_pixels"
+        case evaluationProtocol = "protocol"
+        case reduceZeroLabel = "reduce_zero_label"
+        case datasetFormat = "dataset_format"
+        case labelsSuffix = "labels_suffix"
+        case saveResponses = "save_responses"
         case templateSeed = "template_seed"
         case baseURL = "base_url"
         case maxTokens = "max_tokens"

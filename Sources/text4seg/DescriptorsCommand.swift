@@ -5,7 +5,7 @@ import Text4SegCore
 struct Descriptors: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Convert between label maps and Text4Seg descriptor text.",
-        subcommands: [Encode.self, Decode.self])
+        subcommands: [Encode.self, Decode.self, Stats.self])
 
     struct Encode: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Label map PNG → descriptor text (Text4Seg's training-target format).")

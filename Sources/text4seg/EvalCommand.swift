@@ -4,7 +4,7 @@ import Text4SegCore
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure mIoU on a dataset (VOCdevkit layout, or images/ + labels/).",
+        abstract: "Measure mIoU on a dataset (PASCAL VOC and Context, COCO-Stuff, ADE20K, or images/ + labels/).",
         discussion: """
             Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
             and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
@@ -12,64 +12,93 @@ struct Eval: AsyncParsableCommand {
             and the run goes on. With --report, finished items are journalled to REPORT.journal; --resume \
             continues an interrupted run without redoing them (and refuses changed settings). \
             Exit status: 0 all evaluated, 1 some items failed, 2 nothing could run, 64 bad usage, 130 interrupted.
-            """)
+            """,
+        subcommands: [EvalMerge.self])
 
     @OptionGroup(title: "Dataset") var data: EvalDataset
     @OptionGroup(title: "Evaluation") var scoring: EvalScoring
     @OptionGroup(title: "Output") var output: EvalOutput
     @OptionGroup var pipeline: PipelineOptions
 
-    var dataset: String { data.dataset }
-    var split: String { data.split }
-    var limit: Int? { data.limit }
-    var evaluationProtocol: EvaluationProtocol { scoring.evaluationProtocol }
-    var reduceZeroLabel: Bool { scoring.reduceZeroLabel }
-    var report: String? { output.report }
-    var resume: Bool { output.resume }
-    var out: String? { output.out }
-    var verbose: Bool { output.verbose }
-
     func validate() throws {
-        if reduceZeroLabel && evaluationProtocol == .text4seg {
+        if scoring.reduceZeroLabel == true && scoring.evaluationProtocol == .text4seg {
             throw ValidationError("--reduce-zero-label applies to the mmseg protocol only")
         }
-        if resume && report == nil {
+        if output.resume && output.report == nil {
             throw ValidationError("--resume needs --report (the journal lives beside the report)")
         }
     }
 
     func run() async throws {
-        let resolved = try pipeline.resolved()
-        let listing = try Dataset.list(at: dataset, split: split)
+        guard let dataset = data.dataset else { throw ValidationError("Missing expected argument '--dataset <dataset>'") }
+        let file = try pipeline.configFile()
+        let listing = try Dataset.list(
+            at: dataset,
+            options: Dataset.Options(
+                format: data.datasetFormat ?? file.datasetFormat, split: data.split, labelsSuffix: data.labelsSuffix ?? file.labelsSuffix))
+        let layout = listing.layout
+        let resolved = try pipeline.resolved(defaultVocabulary: layout.vocabulary)
+        let evaluationProtocol = scoring.evaluationProtocol ?? file.evaluationProtocol ?? .mmseg
+        let reduceZeroLabel =
+            scoring.reduceZeroLabel ?? file.reduceZeroLabel ?? (evaluationProtocol == .mmseg && layout.reduceZeroLabel)
+        if reduceZeroLabel && evaluationProtocol == .text4seg {
+            throw ConfigError("reduce_zero_label applies to the mmseg protocol only")
+        }
         for (id, count) in listing.duplicates.prefix(20) {
             warn("warning: \(dataset): id \(id) is listed \(count) times; it is evaluated once")
         }
         if listing.duplicates.count > 20 {
             warn("warning: \(dataset): \(listing.duplicates.count - 20) more ids are listed more than once")
         }
-        var items = listing.items
-        if let limit { items = Array(items.prefix(max(0, limit))) }
+        var all = listing.items
+        if let limit = data.limit { all = Array(all.prefix(max(0, limit))) }
+        let positions = Dictionary(all.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
+        let items = data.shard.map { shard in all.enumerated().filter { shard.contains($0.offset) }.map(\.element) } ?? all
         guard !items.isEmpty else {
-            warn("error: \(dataset): the dataset lists no items (split '\(split)'); nothing to evaluate")
+            warn(
+                "error: \(dataset): the dataset lists no items (split '\(listing.split)'\(data.shard.map { ", shard \($0)" } ?? "")); nothing to evaluate"
+            )
             throw ExitCode(ExitStatus.nothingRan)
         }
+        if !output.quiet {
+            warn(
+                Eval.summary(
+                    listing: listing, items: items.count, shard: data.shard, vocabulary: resolved.vocabularySource,
+                    vocabularyFromLayout: pipeline.engineOptions.vocab == nil && file.vocab == nil && layout.vocabulary != nil,
+                    evaluationProtocol: evaluationProtocol, reduceZeroLabel: reduceZeroLabel,
+                    reduceFromLayout: scoring.reduceZeroLabel == nil && file.reduceZeroLabel == nil))
+        }
+        var fingerprint = resolved.fingerprint(dataset: dataset, split: listing.split)
+        fingerprint["dataset.layout"] = layout.rawValue
+        fingerprint["dataset.labels_suffix"] = data.labelsSuffix ?? file.labelsSuffix ?? "default"
+        fingerprint["shard"] = data.shard?.description ?? "none"
         var journal: EvaluationJournal?
         var finished: [String: ItemRecord] = [:]
-        let fingerprint = resolved.fingerprint(dataset: dataset, split: split)
+        let report = output.report
         if let report {
-            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: fingerprint, resume: resume)
+            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: fingerprint, resume: output.resume)
         }
-        let segmenter = try resolved.segmenter(groundTruth: nil)
-        let verbose = self.verbose
-        var runner = EvaluationRunner(segmenter: segmenter, jobs: resolved.jobs, outputFolder: out, writeDescriptors: out != nil) {
-            id, failure in
-            if let failure { warn("failed: \(id): \(failure)") } else if verbose { warn("done: \(id)") }
+        var openAI = resolved
+        openAI.openAI.notice = { message in warn(message) }
+        let segmenter = try openAI.segmenter(groundTruth: nil)
+        let progress = ProgressLine(verb: "eval", total: items.count, quiet: output.quiet)
+        progress.resumed(items.filter { finished[$0.id] != nil }.count)
+        let verbose = output.verbose
+        var runner = EvaluationRunner(
+            segmenter: segmenter, jobs: resolved.jobs, outputFolder: output.out, writeDescriptors: output.out != nil
+        ) { record in
+            if let failure = record.failed {
+                progress.say("failed: \(record.id): \(failure)")
+            } else if verbose {
+                progress.say("done: \(record.id)")
+            }
+            progress.finished(failed: record.failed != nil, retries: record.retries)
         }
         runner.maxPixels = resolved.maxPixels
-        if resume {
+        if output.resume {
             // A killed run can leave half-written temporary files beside its outputs.
             var removed = 0
-            for folder in [out, report.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }].compactMap({ $0 }) {
+            for folder in [output.out, report.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }].compactMap({ $0 }) {
                 removed += AtomicFile.removeLeftovers(in: folder)
             }
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
@@ -79,15 +108,24 @@ struct Eval: AsyncParsableCommand {
             let (pending, done) = (items, finished)
             let openJournal = journal, runner = runner
             outcome = try await Interruption.cancellable { try await runner.run(pending, journal: openJournal, finished: done) }
+            progress.end()
         } catch is CancellationError {
+            progress.end()
             await journal?.close()
             await segmenter.engine.shutdown()
             warn(
                 report == nil
-                    ? "interrupted; nothing was journalled (use --report to be able to resume)"
+                    ? "interrupted; nothing was journaled (use --report to be able to resume)"
                     : "interrupted; run the same command with --resume to finish the rest")
             throw ExitCode(ExitStatus.interrupted)
+        } catch let stop as EvaluationStop {
+            progress.end()
+            await journal?.close()
+            await segmenter.engine.shutdown()
+            warn("error: \(stop)")
+            throw ExitCode(ExitStatus.nothingRan)
         } catch {
+            progress.end()
             await journal?.close()
             await segmenter.engine.shutdown()
             throw error
@@ -98,12 +136,15 @@ struct Eval: AsyncParsableCommand {
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
         var result = EvaluationReport(
             metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
-            engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name)
+            engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name, positions: positions)
         result.settings = fingerprint.settings
         result.settings["protocol"] = evaluationProtocol.rawValue
         result.settings["reduce_zero_label"] = "\(reduceZeroLabel)"
         result.tool = Text4Seg.configuration.version
         result.date = ISO8601DateFormatter().string(from: Date())
+        result.dataset = EvaluationReport.Source(
+            path: URL(fileURLWithPath: dataset).standardizedFileURL.path, layout: layout.rawValue, split: listing.split, total: all.count,
+            shard: data.shard?.description)
         if let report { try AtomicFile.write(try result.json(), to: report) }
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.
@@ -111,32 +152,70 @@ struct Eval: AsyncParsableCommand {
             throw ExitCode(ExitStatus.someFailed)
         }
         print(result.table())
+        if let worst = output.worst { print(result.worst(worst)) }
         if !outcome.failed.isEmpty {
             warn("\(outcome.failed.count) of \(items.count) items failed; the scores cover the other \(outcome.evaluated)")
             throw ExitCode(ExitStatus.someFailed)
         }
     }
+
+    /// The line that says what was read and what was assumed.
+    static func summary(
+        listing: Dataset.Listing, items: Int, shard: Shard?, vocabulary: String, vocabularyFromLayout: Bool,
+        evaluationProtocol: EvaluationProtocol, reduceZeroLabel: Bool, reduceFromLayout: Bool
+    ) -> String {
+        let layout = listing.layout
+        var text = "dataset: \(layout.title) at \(listing.root), split \(listing.split), \(listing.items.count) items"
+        if let shard { text += "; shard \(shard): \(items) items" } else if items != listing.items.count { text += " (\(items) evaluated)" }
+        text += "; vocabulary \(vocabulary)\(vocabularyFromLayout ? " (the layout's)" : "")"
+        text += "; protocol \(evaluationProtocol.rawValue)"
+        if evaluationProtocol == .mmseg {
+            text += reduceZeroLabel ? ", label 0 ignored" : ", label 0 scored"
+            if reduceFromLayout && layout != .folders {
+                text += " (the layout's convention; --\(reduceZeroLabel ? "no-" : "")reduce-zero-label to change)"
+            }
+        }
+        return text
+    }
 }
 
 /// Which items `eval` reads.
 struct EvalDataset: ParsableArguments {
-    @Option(help: "Dataset folder: a VOCdevkit, or images/ + labels/ (+ ids.txt).")
-    var dataset: String
+    @Option(
+        help:
+            "Dataset folder, in a released layout (VOCdevkit, VOC2010 Context, coco_stuff164k, ADEChallengeData2016) or images/ + labels/.")
+    var dataset: String?
 
-    @Option(help: "Image list name for the VOCdevkit layout (ImageSets/Segmentation/<split>.txt).")
-    var split: String = "val"
+    @Option(help: "Force the layout: voc, context, coco-stuff, ade or folders. (default: detected)")
+    var datasetFormat: DatasetLayout?
+
+    @Option(
+        help: ArgumentHelp(
+            "Split: a list name for VOC and Context (val), a folder for COCO-Stuff (val2017) and ADE20K (validation), "
+                + "an id-list file for images/ + labels/ (ids.txt)."))
+    var split: String?
+
+    @Option(help: "What follows a label file's stem, e.g. _labelTrainIds. (default: the layout's)")
+    var labelsSuffix: String?
 
     @Option(help: "Evaluate only the first N items.")
     var limit: Int?
+
+    @Option(help: "Evaluate shard I of N (0-based): items I, I+N, I+2N, … of the split; merge the reports with 'eval merge'.")
+    var shard: Shard?
 }
 
 /// How `eval` scores.
 struct EvalScoring: ParsableArguments {
-    @Option(name: .customLong("protocol"), help: "mmseg (mmsegmentation's IoUMetric) or text4seg (the Text4Seg repository's evaluator).")
-    var evaluationProtocol: EvaluationProtocol = .mmseg
+    @Option(
+        name: .customLong("protocol"),
+        help: "mmseg (mmsegmentation's IoUMetric) or text4seg (the Text4Seg repository's evaluator). (default: mmseg)")
+    var evaluationProtocol: EvaluationProtocol?
 
-    @Flag(help: "mmseg only: drop class 0 (VOC-20 / Context-59 convention).")
-    var reduceZeroLabel = false
+    @Flag(
+        inversion: .prefixedNo,
+        help: "mmseg only: ignore label 0 (VOC-20 / Context-59 / ADE-150 convention). (default: the layout's: on for Context and ADE20K)")
+    var reduceZeroLabel: Bool?
 }
 
 /// What `eval` writes.
@@ -150,6 +229,12 @@ struct EvalOutput: ParsableArguments {
     @Option(help: "Also write each prediction as a palette PNG into this folder.")
     var out: String?
 
+    @Option(help: "Print the N images with the lowest mIoU after the table.")
+    var worst: Int?
+
     @Flag(help: "Print each item as it finishes.")
     var verbose = false
+
+    @Flag(help: "No progress line and no summary line.")
+    var quiet = false
 }

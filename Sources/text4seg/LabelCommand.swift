@@ -18,6 +18,9 @@ struct LabelOutput: ParsableArguments {
 
     @Option(help: "oracle: folder of ground-truth label maps <stem>.png.")
     var groundTruth: String?
+
+    @Flag(help: "No progress line.")
+    var quiet = false
 }
 
 struct Label: AsyncParsableCommand {
@@ -52,7 +55,8 @@ struct Label: AsyncParsableCommand {
     static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
     func run() async throws {
-        let resolved = try pipeline.resolved()
+        var resolved = try pipeline.resolved()
+        resolved.openAI.notice = { message in warn(message) }
         let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
         let out = output.out, overlay = output.overlay, descriptors = output.descriptors, maxPixels = resolved.maxPixels,
@@ -65,16 +69,24 @@ struct Label: AsyncParsableCommand {
         if resume && images.count < self.images.count { warn("resume: \(self.images.count - images.count) images already labeled") }
         let jobs = resolved.jobs
         let failures: [(String, String)]
+        let progress = ProgressLine(verb: "label", total: images.count, quiet: output.quiet)
         do {
             failures = try await Interruption.cancellable {
                 try await Label.labelAll(
                     images, segmenter: segmenter, writer: writer, out: out, overlay: overlay, descriptors: descriptors, jobs: jobs,
-                    maxPixels: maxPixels)
+                    maxPixels: maxPixels, progress: progress)
             }
+            progress.end()
         } catch is CancellationError {
+            progress.end()
             await segmenter.engine.shutdown()
             warn("interrupted; run the same command with --resume to label the rest")
             throw ExitCode(ExitStatus.interrupted)
+        } catch let stop as EvaluationStop {
+            progress.end()
+            await segmenter.engine.shutdown()
+            warn("error: \(stop)")
+            throw ExitCode(ExitStatus.nothingRan)
         }
         await segmenter.engine.shutdown()
         for (path, reason) in failures { warn("error: \(path): \(reason)") }
@@ -86,10 +98,14 @@ struct Label: AsyncParsableCommand {
 
     static func labelAll(
         _ images: [String], segmenter: Segmenter, writer: LabelMapWriter, out: String, overlay: Bool, descriptors: Bool, jobs: Int,
-        maxPixels: Int
+        maxPixels: Int, progress: ProgressLine
     ) async throws -> [(String, String)] {
         var failures: [(String, String)] = []
-        try await BoundedConcurrency.forEach(images, limit: jobs) { path -> String? in
+        // As in eval: first images that all fail with one configuration error stop the run.
+        let probe = min(3, images.count)
+        var configurationFailures: [String] = []
+        var finished = 0
+        try await BoundedConcurrency.forEach(images, limit: jobs) { path -> (failure: String, configuration: String?)? in
             let stem = Label.stem(path)
             do {
                 let image = try ImageIO.readImage(path, maxPixels: maxPixels)
@@ -97,17 +113,24 @@ struct Label: AsyncParsableCommand {
                 try writer.writeLabelMap(result.labelMap, to: "\(out)/\(stem).png")
                 if overlay { try writer.writeOverlay(result.labelMap, on: image, to: "\(out)/\(stem).overlay.png") }
                 if descriptors, let answer = result.answer { try AtomicFile.write(answer, to: "\(out)/\(stem).txt") }
-                for repair in result.repairs { warn("warning: \(path): \(repair)") }
+                for repair in result.repairs { progress.say("warning: \(path): \(repair)") }
                 return nil
             } catch {
-                return "\(error)"
+                let configuration = (error as? ConfigurationFailure).flatMap { $0.isConfigurationFailure ? $0.configurationMessage : nil }
+                return ("\(error)", configuration)
             }
         } handle: { path, failure in
+            finished += 1
+            if finished <= probe, let message = failure?.configuration { configurationFailures.append(message) }
+            if finished == probe, configurationFailures.count == probe, Set(configurationFailures).count == 1 {
+                throw EvaluationStop.configuration(message: configurationFailures[0], items: probe)
+            }
             if let failure {
-                failures.append((path, failure))
+                failures.append((path, failure.failure))
             } else {
                 print("\(path) -> \(out)/\(Label.stem(path)).png")
             }
+            progress.finished(failed: failure != nil, retries: 0)
         }
         return failures
     }

@@ -18,6 +18,8 @@ struct ResolvedPipeline {
     var embedded: EmbeddedEngine.Settings
     var maxPixels: Int
     var maxRefinePixels: Int
+    /// What `--vocab` (or the config, or the dataset) named: a built-in name or a YAML path.
+    var vocabularySource: String
 
     /// Items in flight: the flag or config, else 8 for a server, else the cores.
     var jobs: Int {
@@ -54,6 +56,7 @@ struct ResolvedPipeline {
         f["split"] = split
         f["vocabulary"] = vocabulary.name
         f["vocabulary.hash"] = vocabulary.contentHash
+        f["vocabulary.source"] = vocabularySource
         f["engine"] = engine.rawValue
         f["grid"] = "\(prompt.grid)"
         f["view"] = "\(prompt.viewSize)"

@@ -27,7 +27,9 @@ struct Text4Seg: AsyncParsableCommand {
         }
         var command: ParsableCommand
         do {
-            command = try parseAsRoot()
+            // `eval merge` shares option names (--report, --worst) with `eval` itself, which
+            // ArgumentParser would give to the parent: parse the subcommand on its own.
+            command = arguments.starts(with: ["eval", "merge"]) ? try EvalMerge.parse(Array(arguments.dropFirst(2))) : try parseAsRoot()
         } catch {
             exit(withError: error)  // a bad command line: usage and exit 64
         }

@@ -130,8 +130,11 @@ final class DatasetTests: XCTestCase {
         XCTAssertThrowsError(try Dataset.items(at: root, split: "test")) { error in
             XCTAssertTrue("\(error)".contains("test.txt"), "\(error)")
         }
-        XCTAssertThrowsError(try Dataset.items(at: root + "/VOCdevkit/VOC2012/JPEGImages")) { error in
-            XCTAssertTrue("\(error)".contains("not a dataset folder"), "\(error)")
+        // A folder below the root finds it too; a folder with no layout around it says what was expected.
+        XCTAssertEqual(try Dataset.items(at: root + "/VOCdevkit/VOC2012/JPEGImages"), items)
+        let empty = try TestPaths.temporaryFolder()
+        XCTAssertThrowsError(try Dataset.items(at: empty)) { error in
+            XCTAssertTrue("\(error)".contains("not a dataset folder; expected one of: PASCAL VOC 2012"), "\(error)")
         }
     }
 }

@@ -32,31 +32,20 @@ final class ResumeEndToEndTests: XCTestCase {
         throw StubError("the journal did not grow")
     }
 
-    func withoutTimings(_ report: [String: Any]) -> NSDictionary {
-        var report = report
-        report["seconds"] = nil
-        report["clientMillisecondsPerItem"] = nil
-        report["items"] = (report["items"] as? [[String: Any]])?.map { item -> [String: Any] in
-            var item = item
-            item["engineSeconds"] = nil
-            item["clientSeconds"] = nil
-            return item
-        }
-        return NSDictionary(dictionary: report)
-    }
+    func withoutTimings(_ report: [String: Any]) -> NSDictionary { ReportTimings.removed(from: report) }
 
-    /// On the twelve committed VOC pairs, so that it runs on a fresh clone.
-    func testAKilledEvaluationResumesWithoutRedoingFinishedItems() throws {
-        let root = TestPaths.voc12
-        let server = try StubServer(dataset: root, ["--latency", "0.3"])
+    /// Evaluates `root` whole through a slow stub server, then again killed (SIGKILL) once `killAfter`
+    /// items are journaled, resumes it, and checks that no finished item ran again and the reports agree.
+    func assertKilledRunResumesToTheSameReport(_ root: String, items: Int, killAfter: Int, latency: String, concurrency: String) throws {
+        let server = try StubServer(dataset: root, ["--latency", latency])
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
-        let common = ["eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "2"]
+        let common = ["eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", concurrency]
         let whole = try CLI.run(common + ["--report", folder + "/whole.json"])
         XCTAssertEqual(whole.status, 0, whole.stderr)
 
         let process = try startEval(common + ["--report", folder + "/run.json"])
-        let finished = try waitForJournal(folder + "/run.json.journal", count: 4, process: process)
+        let finished = try waitForJournal(folder + "/run.json.journal", count: killAfter, process: process)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/run.json"), "no report from a killed run")
@@ -66,10 +55,21 @@ final class ResumeEndToEndTests: XCTestCase {
         XCTAssertEqual(resumed.status, 0, resumed.stderr)
         XCTAssertTrue(resumed.stderr.contains("resumed: \(finishedNow.count) items"), resumed.stderr)
         let redone = resumed.stderr.split(separator: "\n").filter { $0.hasPrefix("done: ") }.map { String($0.dropFirst(6)) }
-        XCTAssertEqual(redone.count, 12 - finishedNow.count)
+        XCTAssertEqual(redone.count, items - finishedNow.count)
         XCTAssertGreaterThan(redone.count, 0, "the kill came before the end")
         XCTAssertTrue(finishedNow.isDisjoint(with: redone), "finished items ran again")
         XCTAssertEqual(withoutTimings(try CLI.json(folder + "/whole.json")), withoutTimings(try CLI.json(folder + "/run.json")))
+    }
+
+    /// On the twelve committed VOC pairs, so that it runs on a fresh clone.
+    func testAKilledEvaluationResumesWithoutRedoingFinishedItems() throws {
+        try assertKilledRunResumesToTheSameReport(TestPaths.voc12, items: 12, killAfter: 4, latency: "0.3", concurrency: "2")
+    }
+
+    /// The 290-image dev set, killed halfway.
+    func testTheDevSetKilledHalfwayResumesToTheSameReport() throws {
+        try assertKilledRunResumesToTheSameReport(
+            try TestPaths.requireVOCDev(), items: 290, killAfter: 145, latency: "0.02", concurrency: "4")
     }
 
     func testCtrlCStopsCleanlyAndResumeFinishes() throws {

@@ -14,6 +14,8 @@ import XCTest
 public enum Prerequisite: CaseIterable, Sendable {
     /// The 290-image VOC dev set beside the checkout, as `../shared/data/voc2012-val-dev`.
     case vocDev
+    /// The three ADE20K val pairs beside the checkout, as `../shared/data/ade20k-val-sample`.
+    case adeSample
     /// The embedded engine's weights in the model cache (`text4seg models install`).
     case models
     /// python3 with numpy and Pillow (the independent references and the stub server).
@@ -34,6 +36,9 @@ public enum Prerequisite: CaseIterable, Sendable {
         case .vocDev:
             return FileManager.default.fileExists(atPath: TestPaths.vocDev + "/ids.txt")
                 ? nil : "the VOC dev set at \(TestPaths.vocDev) (the team's shared/data, laid beside the checkout)"
+        case .adeSample:
+            return FileManager.default.fileExists(atPath: TestPaths.adeSample + "/labels")
+                ? nil : "the ADE20K sample at \(TestPaths.adeSample) (the team's shared/data, laid beside the checkout)"
         case .models:
             let store = ModelStore()
             return ModelStore.Asset.allCases.allSatisfy(store.isInstalled)

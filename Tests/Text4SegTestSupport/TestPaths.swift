@@ -13,11 +13,19 @@ public enum TestPaths {
     public static let voc12 = packageRoot + "/Tests/Fixtures/voc12"
     /// The 290-image VOC dev set: `../shared/data/voc2012-val-dev` beside the checkout (as on CI).
     public static let vocDev = URL(fileURLWithPath: packageRoot + "/../shared/data/voc2012-val-dev").standardized.path
+    /// Three ADE20K val pairs: `../shared/data/ade20k-val-sample` (images/, labels/).
+    public static let adeSample = URL(fileURLWithPath: packageRoot + "/../shared/data/ade20k-val-sample").standardized.path
 
     /// The dev set's path, or a skip (a failure under `TEXT4SEG_REQUIRE_ALL=1`) when it is not beside the checkout.
     public static func requireVOCDev(file: StaticString = #filePath, line: UInt = #line) throws -> String {
         try Prerequisite.vocDev.require(file: file, line: line)
         return vocDev
+    }
+
+    /// The ADE20K sample's path, or a skip (a failure under `TEXT4SEG_REQUIRE_ALL=1`).
+    public static func requireADESample(file: StaticString = #filePath, line: UInt = #line) throws -> String {
+        try Prerequisite.adeSample.require(file: file, line: line)
+        return adeSample
     }
 
     public static func temporaryFolder() throws -> String {

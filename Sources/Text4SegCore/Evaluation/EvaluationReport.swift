@@ -27,6 +27,33 @@ public struct EvaluationReport: Sendable, Encodable {
     public struct Failure: Sendable, Codable, Equatable {
         public var id: String
         public var reason: String
+        /// The item's position in the whole split, when the report knows it.
+        public var index: Int?
+
+        public init(id: String, reason: String, index: Int? = nil) {
+            self.id = id
+            self.reason = reason
+            self.index = index
+        }
+    }
+
+    /// Where the items came from.
+    public struct Source: Sendable, Codable, Equatable {
+        public var path: String
+        public var layout: String
+        public var split: String
+        /// Items in the whole split (all shards together).
+        public var total: Int
+        /// `I/N` for a shard, `nil` for a whole run.
+        public var shard: String?
+
+        public init(path: String, layout: String, split: String, total: Int, shard: String? = nil) {
+            self.path = path
+            self.layout = layout
+            self.split = split
+            self.total = total
+            self.shard = shard
+        }
     }
 
     public var mIoU: Double
@@ -53,8 +80,10 @@ public struct EvaluationReport: Sendable, Encodable {
     public var completionTokens: Int
     /// Mean milliseconds per item spent in text4seg itself, waits on the server excluded.
     public var clientMillisecondsPerItem: Double
-    /// What each finished item cost (engine time, retries, tokens, repairs), in dataset order.
-    public var items: [ItemRecord]
+    /// Each evaluated item: its counts and costs, and its own scores and classes, in dataset order.
+    public var items: [ItemResult]
+    /// The dataset, its layout and split, and the shard this report covers.
+    public var dataset: Source?
     /// The confusion counts the scores come from, sparse (see ``SparseConfusion``).
     public var confusion: SparseConfusion
     /// Every effective setting of the run (``RunFingerprint``), to reproduce it.
@@ -64,7 +93,11 @@ public struct EvaluationReport: Sendable, Encodable {
     /// When the report was written, ISO 8601 in UTC.
     public var date: String = ""
 
-    public init(metrics: Metrics, outcome: EvaluationRunner.Outcome, vocabulary: Vocabulary, engine: String, grid: Int, refiner: String) {
+    /// - Parameter positions: each item's place in the whole split; by default its place in `outcome.items`.
+    public init(
+        metrics: Metrics, outcome: EvaluationRunner.Outcome, vocabulary: Vocabulary, engine: String, grid: Int, refiner: String,
+        positions: [String: Int]? = nil
+    ) {
         let matrix = outcome.matrix
         mIoU = metrics.meanIoU * 100
         aAcc = metrics.pixelAccuracy * 100
@@ -73,7 +106,7 @@ public struct EvaluationReport: Sendable, Encodable {
         self.protocol = metrics.evaluationProtocol.rawValue
         reduceZeroLabel = metrics.reduceZeroLabel
         images = outcome.evaluated
-        failed = outcome.failed
+        failed = outcome.failed.map { Failure(id: $0.id, reason: $0.reason, index: $0.index ?? positions?[$0.id]) }
         classes = metrics.classes.map {
             ClassEntry(
                 id: $0.id, name: vocabulary.class(id: $0.id)?.name ?? "class \($0.id)",
@@ -91,7 +124,11 @@ public struct EvaluationReport: Sendable, Encodable {
         promptTokens = outcome.promptTokens
         completionTokens = outcome.completionTokens
         clientMillisecondsPerItem = outcome.clientSecondsPerItem * 1000
-        items = outcome.items
+        items = outcome.items.enumerated().map { offset, record in
+            ItemResult(
+                record: record, index: positions?[record.id] ?? offset, vocabulary: vocabulary, protocol: metrics.evaluationProtocol,
+                reduceZeroLabel: metrics.reduceZeroLabel)
+        }
         confusion = SparseConfusion(matrix)
     }
 
@@ -115,6 +152,20 @@ public struct EvaluationReport: Sendable, Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return try encoder.encode(self)
+    }
+
+    /// The `count` items with the lowest mIoU (ties: lower pixel accuracy first), as lines for people.
+    public func worst(_ count: Int) -> String {
+        let ranked = items.filter { $0.mIoU != nil }.sorted { ($0.mIoU!, $0.aAcc ?? 0, $0.index) < ($1.mIoU!, $1.aAcc ?? 0, $1.index) }
+        let width = max(8, ranked.prefix(count).map(\.record.id.count).max() ?? 8)
+        var lines = ["worst \(min(count, ranked.count)) of \(ranked.count) images by mIoU:"]
+        for item in ranked.prefix(count) {
+            let id = item.record.id.padding(toLength: width, withPad: " ", startingAt: 0)
+            lines.append(
+                "  \(id)  " + String(format: "mIoU %6.2f  aAcc %6.2f  ", item.mIoU!, item.aAcc ?? 0)
+                    + "truth: \(item.groundTruth.joined(separator: ", "))  predicted: \(item.predicted.joined(separator: ", "))")
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The per-class table and summary a person reads.

@@ -3,7 +3,10 @@ import Foundation
 /// Evaluates a segmenter over a dataset: each item is segmented, compared with
 /// its ground truth and added to one confusion matrix. An item that fails
 /// (corrupt image, wrong-size label map, engine error) is recorded with its
-/// reason and the run goes on.
+/// reason and the run goes on, with two exceptions that stop it
+/// (``EvaluationStop``): ground truth with values outside the vocabulary, and
+/// first items that all fail with one configuration error (a wrong key or URL,
+/// no server), which every other item would repeat.
 public struct EvaluationRunner: Sendable {
     public struct Outcome: Sendable {
         public var matrix: ConfusionMatrix
@@ -22,6 +25,37 @@ public struct EvaluationRunner: Sendable {
         public var clientSecondsPerItem: Double = 0
         /// Per finished item, in dataset order.
         public var items: [ItemRecord] = []
+
+        /// The totals of `records` (in dataset order; failed ones are listed in ``failed``), the way
+        /// a run adds them up: a sharded run's reports merge through here too.
+        public init(records: [ItemRecord], vocabulary: Vocabulary) throws {
+            matrix = ConfusionMatrix(classCount: vocabulary.labelCount, ignoreValue: vocabulary.ignoreValue)
+            evaluated = 0
+            failed = []
+            repairedItems = 0
+            repairs = 0
+            resumed = 0
+            seconds = 0
+            var clientSeconds = 0.0
+            for record in records {
+                guard let counts = try record.matrix(classCount: vocabulary.labelCount, ignoreValue: vocabulary.ignoreValue) else {
+                    failed.append(.init(id: record.id, reason: record.failed ?? "no counts"))
+                    continue
+                }
+                matrix += counts
+                evaluated += 1
+                items.append(record)
+                retries += record.retries
+                promptTokens += record.promptTokens
+                completionTokens += record.completionTokens
+                clientSeconds += record.clientSeconds
+                if record.repairs > 0 {
+                    repairedItems += 1
+                    repairs += record.repairs
+                }
+            }
+            clientSecondsPerItem = evaluated > 0 ? clientSeconds / Double(evaluated) : 0
+        }
     }
 
     public var segmenter: Segmenter
@@ -31,13 +65,15 @@ public struct EvaluationRunner: Sendable {
     public var outputFolder: String?
     public var writeDescriptors: Bool
     /// Called once per finished item, in completion order.
-    public var progress: (@Sendable (String, String?) -> Void)?
+    public var progress: (@Sendable (ItemRecord) -> Void)?
+    /// How many first results, all failing with the same configuration error, stop the run.
+    public var failFastAfter = 3
     /// Images (and label maps) declaring more pixels fail their item before they are decoded.
     public var maxPixels: Int = Limits.defaultMaxPixels
 
     public init(
         segmenter: Segmenter, jobs: Int = ProcessInfo.processInfo.activeProcessorCount, outputFolder: String? = nil,
-        writeDescriptors: Bool = false, progress: (@Sendable (String, String?) -> Void)? = nil
+        writeDescriptors: Bool = false, progress: (@Sendable (ItemRecord) -> Void)? = nil
     ) {
         self.segmenter = segmenter
         self.jobs = max(1, jobs)
@@ -62,49 +98,46 @@ public struct EvaluationRunner: Sendable {
             }
         }
         let pending = items.filter { results[$0.id] == nil }
+        let probe = min(failFastAfter, pending.count)
+        var configurationFailures: [String] = []
+        var finishedCount = 0
+        let check = LabelValueCheck(vocabulary: vocabulary)
         try await BoundedConcurrency.forEach(pending, limit: jobs) { item in
-            await self.evaluate(item)
+            await self.evaluate(item, check: check)
         } handle: { item, result in
-            results[item.id] = result
+            if let stop = result.stop { throw stop }
+            finishedCount += 1
+            if finishedCount <= probe, let message = result.configuration { configurationFailures.append(message) }
+            if finishedCount == probe, probe > 0, configurationFailures.count == probe, Set(configurationFailures).count == 1 {
+                throw EvaluationStop.configuration(message: configurationFailures[0], items: probe)
+            }
+            results[item.id] = (result.record, result.matrix)
             try await journal?.record(result.record)
-            progress?(item.id, result.record.failed)
+            progress?(result.record)
         }
-        var total = ConfusionMatrix(classCount: k, ignoreValue: vocabulary.ignoreValue)
-        var outcome = Outcome(matrix: total, evaluated: 0, failed: [], repairedItems: 0, repairs: 0, resumed: resumed, seconds: 0)
-        var clientSeconds = 0.0
-        for item in items {
-            guard let (record, matrix) = results[item.id] else {
-                outcome.failed.append(.init(id: item.id, reason: "not run"))
-                continue
-            }
-            guard let matrix else {
-                outcome.failed.append(.init(id: item.id, reason: record.failed ?? "no counts"))
-                continue
-            }
-            total += matrix
-            outcome.evaluated += 1
-            outcome.items.append(record)
-            outcome.retries += record.retries
-            outcome.promptTokens += record.promptTokens
-            outcome.completionTokens += record.completionTokens
-            clientSeconds += record.clientSeconds
-            if record.repairs > 0 {
-                outcome.repairedItems += 1
-                outcome.repairs += record.repairs
-            }
-        }
-        outcome.matrix = total
+        let records = items.map { item in results[item.id]?.record ?? .failure(item.id, "not run") }
+        var outcome = try Outcome(records: records, vocabulary: vocabulary)
+        outcome.resumed = resumed
         outcome.seconds = Date().timeIntervalSince(start)
-        outcome.clientSecondsPerItem = outcome.evaluated > 0 ? clientSeconds / Double(outcome.evaluated) : 0
         return outcome
     }
 
+    /// What evaluating one item gave: its record and matrix, or why the whole run must stop.
+    struct Evaluated: Sendable {
+        var record: ItemRecord
+        var matrix: ConfusionMatrix?
+        /// The failure's configuration message, when it is a ``ConfigurationFailure``.
+        var configuration: String?
+        var stop: EvaluationStop?
+    }
+
     /// The item's record, and its matrix when it was evaluated.
-    func evaluate(_ item: DatasetItem) async -> (record: ItemRecord, matrix: ConfusionMatrix?) {
+    func evaluate(_ item: DatasetItem, check: LabelValueCheck) async -> Evaluated {
         let start = Date()
         do {
             let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
             let truth = try ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
+            try check.check(truth, path: item.labelPath)
             guard truth.width == image.width, truth.height == image.height else {
                 throw ImageError.sizeMismatch(
                     path: item.labelPath, expected: "\(image.width)×\(image.height)", found: "\(truth.width)×\(truth.height)")
@@ -124,9 +157,28 @@ public struct EvaluationRunner: Sendable {
                 id: item.id, counts: matrix.pairs, repairs: result.repairs.count, engineSeconds: output.seconds,
                 retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
                 clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
-            return (record, matrix)
+            return Evaluated(record: record, matrix: matrix)
+        } catch let error as LabelValueError {
+            return Evaluated(record: .failure(item.id, "\(error)"), stop: .wrongVocabulary(error))
         } catch {
-            return (.failure(item.id, "\(error)"), nil)
+            let configuration = (error as? ConfigurationFailure).flatMap { $0.isConfigurationFailure ? $0.configurationMessage : nil }
+            return Evaluated(record: .failure(item.id, "\(error)"), configuration: configuration)
+        }
+    }
+}
+
+/// Why an evaluation stopped before its end: continuing would only repeat one mistake.
+public enum EvaluationStop: Error, CustomStringConvertible, Sendable {
+    /// The first `items` results all failed with this configuration error.
+    case configuration(message: String, items: Int)
+    /// Ground truth with values outside the vocabulary.
+    case wrongVocabulary(LabelValueError)
+
+    public var description: String {
+        switch self {
+        case let .configuration(message, items):
+            return "\(message) (the first \(items) items all failed this way; stopped before trying the rest)"
+        case let .wrongVocabulary(error): return "\(error)"
         }
     }
 }

@@ -54,6 +54,7 @@ public final class OpenAIEngine: Engine {
     }
 
     let shutDown = OnceFlag()
+    let refusalNoticed = OnceFlag()
 
     /// The largest answer body read; a larger one fails the item.
     static let maximumBodyBytes = 64 << 20
@@ -65,7 +66,9 @@ public final class OpenAIEngine: Engine {
         var generator = SystemRandomNumberGenerator()
         var attempt = 0
         var waited = 0.0
+        var refused = false
         while true {
+            refused = false
             try Task.checkCancellation()
             let sent = Date()
             let failure: String
@@ -101,11 +104,18 @@ public final class OpenAIEngine: Engine {
                 waited += Date().timeIntervalSince(sent)
                 if Task.isCancelled { throw CancellationError() }
                 failure = redact(TransportFailure.describe(error, endpoint: endpoint, settings: settings))
+                refused = TransportFailure.isRefused(error)
             }
             guard attempt < settings.retry.maximumRetries else {
-                throw OpenAIError.gaveUp(attempts: attempt + 1, last: failure)
+                throw OpenAIError.gaveUp(attempts: attempt + 1, last: failure, refused: refused)
             }
             let delay = settings.retry.delay(attempt: attempt, retryAfter: retryAfter, using: &generator)
+            if refused, let notice = settings.notice, refusalNoticed.claim() {
+                // Said once per run and at once, so a user whose server is down does not wait in silence.
+                notice(
+                    "warning: \(failure); retrying with backoff (up to \(settings.retry.maximumRetries) retries per item, "
+                        + "first in \(String(format: "%.1f", delay)) s)")
+            }
             attempt += 1
             try await Task.sleep(nanoseconds: UInt64(delay * 1e9))
             waited += delay

@@ -6,7 +6,8 @@ public enum OpenAIError: Error, CustomStringConvertible, Sendable {
     case badRequest(status: Int, message: String)
     case unauthorized(status: Int, message: String, keySet: Bool)
     case notFound(url: String, model: String, message: String)
-    case gaveUp(attempts: Int, last: String)
+    /// `refused`: the last attempt found no server listening (ECONNREFUSED).
+    case gaveUp(attempts: Int, last: String, refused: Bool)
     case badResponse(String)
 
     public var description: String {
@@ -24,10 +25,23 @@ public enum OpenAIError: Error, CustomStringConvertible, Sendable {
             return
                 "not found (404) at \(url): \(message). Check --base-url (it usually ends in /v1) and --model '\(model)' (the "
                 + "server's /v1/models lists the names)."
-        case let .gaveUp(attempts, last):
+        case let .gaveUp(attempts, last, _):
             return "gave up after \(attempts) attempts: \(last)"
         case let .badResponse(reason):
             return "unusable response: \(reason)"
         }
     }
+}
+
+extension OpenAIError: ConfigurationFailure {
+    /// A wrong key, URL or model, or no server at the address: every request would fail alike.
+    public var isConfigurationFailure: Bool {
+        switch self {
+        case .badBaseURL, .unauthorized, .notFound: return true
+        case let .gaveUp(_, _, refused): return refused
+        case .badRequest, .badResponse: return false
+        }
+    }
+
+    public var configurationMessage: String { description }
 }

@@ -26,6 +26,8 @@ public struct OpenAISettings: Sendable {
     public var saveResponses: String?
     /// Connections kept open to the server (at least the number of requests in flight).
     public var connections: Int
+    /// Told once per engine, at once, when the server refuses a connection and the request is retried.
+    public var notice: (@Sendable (String) -> Void)?
 
     public init(
         baseURL: String = "http://127.0.0.1:8000/v1", model: String = "text4seg-llava-7b-p24",

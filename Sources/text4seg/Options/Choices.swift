@@ -47,4 +47,5 @@ extension OpenAISettings.ImageFormat: ExpressibleByArgument, Decodable {}
 extension GridSampling: ExpressibleByArgument {}
 extension Upsampling: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
+extension DatasetLayout: ExpressibleByArgument {}
 extension DescriptorFormat: ExpressibleByArgument {}

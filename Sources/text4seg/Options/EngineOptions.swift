@@ -9,8 +9,11 @@ struct EngineOptions: ParsableArguments {
                 + "oracle (from ground truth) or replay (recorded answers). (default: embedded)"))
     var engine: EngineKind?
 
-    @Option(help: "Vocabulary: a built-in name (pascal-voc, pascal-context-59, coco-stuff-171, ade20k-150) or a YAML path.")
-    var vocab: String = "pascal-voc"
+    @Option(
+        help: ArgumentHelp(
+            "Vocabulary: a built-in name (pascal-voc, pascal-context-59, coco-stuff-171, ade20k-150) or a YAML path. "
+                + "(default: the dataset layout's, else pascal-voc)"))
+    var vocab: String?
 
     @Option(help: "Config YAML (see Configs/); flags override it.")
     var config: String?

@@ -27,10 +27,15 @@ struct PipelineOptions: ParsableArguments {
         try limits.validate()
     }
 
-    func resolved() throws -> ResolvedPipeline {
+    /// The config file named by `--config`, or an empty one.
+    func configFile() throws -> ConfigFile { try engineOptions.config.map(ConfigFile.load) ?? ConfigFile() }
+
+    /// The settings in force. `defaultVocabulary` is what the dataset's layout uses, when it says.
+    func resolved(defaultVocabulary: String? = nil) throws -> ResolvedPipeline {
         let e = engineOptions
-        let file = try e.config.map(ConfigFile.load) ?? ConfigFile()
-        let vocabulary = try Vocabulary.load(e.vocab)
+        let file = try configFile()
+        let vocabularySource = e.vocab ?? file.vocab ?? defaultVocabulary ?? "pascal-voc"
+        let vocabulary = try Vocabulary.load(vocabularySource)
         let grid = e.grid ?? file.grid ?? 24
         let view = e.view ?? file.view ?? 336
         guard Limits.grid.contains(grid) else {
@@ -48,8 +53,9 @@ struct PipelineOptions: ParsableArguments {
             replayFolder: e.replayFolder ?? file.replay, strict: e.strict || (file.strict ?? false),
             openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency,
             embedded: try embedded.overlay(file.overlay(EmbeddedEngine.Settings())),
-            maxPixels: limits.maxPixels ?? Limits.defaultMaxPixels,
-            maxRefinePixels: refinement.maxRefinePixels ?? Limits.defaultMaxRefinePixels)
+            maxPixels: limits.maxPixels ?? file.maxPixels ?? Limits.defaultMaxPixels,
+            maxRefinePixels: refinement.maxRefinePixels ?? file.maxRefinePixels ?? Limits.defaultMaxRefinePixels,
+            vocabularySource: vocabularySource)
     }
 
     /// The refiner for this engine, its settings from the defaults, then the config's section, then the flags.

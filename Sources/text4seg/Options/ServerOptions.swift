@@ -65,7 +65,7 @@ struct ServerOptions: ParsableArguments {
         s.requestTimeout = timeout ?? file.timeout ?? s.requestTimeout
         s.connectTimeout = connectTimeout ?? file.connectTimeout ?? s.connectTimeout
         s.retry.maximumRetries = retries ?? file.retries ?? s.retry.maximumRetries
-        s.saveResponses = saveResponses
+        s.saveResponses = saveResponses ?? file.saveResponses
         s.connections = concurrency ?? file.concurrency ?? 8
         guard s.maxTokens > 0, s.requestTimeout > 0, s.connectTimeout > 0, (0...100).contains(s.retry.maximumRetries),
             (1...100).contains(s.jpegQuality),

@@ -1,0 +1,59 @@
+import Foundation
+
+/// One item as the report lists it: its ``ItemRecord`` (what the journal stores, so
+/// shard reports can be merged from it) with what people read per image: its place in
+/// the split, its own mIoU and pixel accuracy under the report's protocol, the classes
+/// in its ground truth and in its prediction, and its time.
+public struct ItemResult: Sendable, Encodable {
+    public var record: ItemRecord
+    /// The item's position in the whole split (shards keep the full split's numbering).
+    public var index: Int
+    /// Percentages; `nil` when no class counts (all pixels ignored).
+    public var mIoU: Double?
+    public var aAcc: Double?
+    /// Class names present in the ground truth and in the prediction (ignored pixels excluded).
+    public var groundTruth: [String]
+    public var predicted: [String]
+    /// Engine and client seconds together.
+    public var seconds: Double
+
+    public init(
+        record: ItemRecord, index: Int, vocabulary: Vocabulary, protocol evaluationProtocol: EvaluationProtocol, reduceZeroLabel: Bool
+    ) {
+        self.record = record
+        self.index = index
+        seconds = record.engineSeconds + record.clientSeconds
+        let k = vocabulary.labelCount
+        let matrix = (try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue)) ?? nil
+        var truthPixels = [UInt64](repeating: 0, count: k), predictedPixels = [UInt64](repeating: 0, count: k)
+        for pair in record.counts ?? [] {
+            let row = Int(pair[0]) / (k + 1), column = Int(pair[0]) % (k + 1)
+            guard row < k else { continue }  // ignored ground truth
+            truthPixels[row] += pair[1]
+            if column < k { predictedPixels[column] += pair[1] }
+        }
+        let name = { (id: Int) in vocabulary.class(id: id)?.name ?? "class \(id)" }
+        groundTruth = truthPixels.indices.filter { truthPixels[$0] > 0 }.map(name)
+        predicted = predictedPixels.indices.filter { predictedPixels[$0] > 0 }.map(name)
+        if let metrics = matrix?.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel),
+            metrics.classes.contains(where: { $0.iou != nil })
+        {
+            mIoU = metrics.meanIoU * 100
+            aAcc = metrics.pixelAccuracy * 100
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case index, mIoU, aAcc, groundTruth, predicted, seconds }
+
+    /// The record's fields, then the per-image ones, in one JSON object.
+    public func encode(to encoder: Encoder) throws {
+        try record.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        if let mIoU { try c.encode(mIoU, forKey: .mIoU) } else { try c.encodeNil(forKey: .mIoU) }
+        if let aAcc { try c.encode(aAcc, forKey: .aAcc) } else { try c.encodeNil(forKey: .aAcc) }
+        try c.encode(groundTruth, forKey: .groundTruth)
+        try c.encode(predicted, forKey: .predicted)
+        try c.encode(seconds, forKey: .seconds)
+    }
+}

@@ -1,0 +1,135 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+
+/// `text4seg eval merge`: the reports of `--shard 0/N` … `--shard N-1/N` combined into the
+/// report one run over the whole split gives (the same confusion matrix, per-class table,
+/// mIoU and per-image list), from the per-item records each report keeps.
+struct EvalMerge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Combine the reports of a sharded evaluation into the report of the whole split.",
+        discussion: """
+            Refuses reports whose settings differ, shards given twice or overlapping, and missing shards. \
+            The vocabulary is loaded as the runs named it (settings 'vocabulary.source') and must have the same content hash; \
+            --vocab points to it elsewhere. Exit status: 0 merged, 2 refused, 64 bad usage.
+            """)
+
+    @Argument(help: "Shard reports (eval --shard I/N --report R.json), all N of them.")
+    var reports: [String]
+
+    @Option(help: "Write the merged JSON report here.")
+    var report: String?
+
+    @Option(help: "The vocabulary, when it is not where the runs found it.")
+    var vocab: String?
+
+    @Option(help: "Print the N images with the lowest mIoU after the table.")
+    var worst: Int?
+
+    func run() throws {
+        let shards = try reports.map { path in
+            do {
+                return (path, try JSONDecoder().decode(ShardReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
+            } catch {
+                throw ConfigError("\(path): not an eval report (\(error))")
+            }
+        }
+        let merged = try ShardReport.merge(shards, vocabulary: vocab)
+        if let report { try AtomicFile.write(try merged.json(), to: report) }
+        print(merged.table())
+        if let worst { print(merged.worst(worst)) }
+    }
+}
+
+/// What `eval merge` reads of a report.
+struct ShardReport: Decodable {
+    var settings: [String: String]
+    var dataset: EvaluationReport.Source
+    var items: [Item]
+    var failed: [EvaluationReport.Failure]
+    var seconds: Double
+
+    struct Item: Decodable {
+        var record: ItemRecord
+        var index: Int
+
+        init(from decoder: Decoder) throws {
+            record = try ItemRecord(from: decoder)
+            index = try decoder.container(keyedBy: Key.self).decode(Int.self, forKey: .index)
+        }
+
+        enum Key: String, CodingKey { case index }
+    }
+
+    static func merge(_ shards: [(path: String, report: ShardReport)], vocabulary: String?) throws -> EvaluationReport {
+        guard let (firstPath, first) = shards.first else { throw ValidationError("give the shard reports to merge") }
+        // Same settings: everything but the shard itself.
+        func common(_ r: ShardReport) -> [String: String] { r.settings.filter { $0.key != "shard" } }
+        for (path, report) in shards.dropFirst() where common(report) != common(first) {
+            let differences = RunFingerprint(common(report)).differences(from: RunFingerprint(common(first)))
+            throw ConfigError("\(path): settings differ from \(firstPath): \(differences.prefix(5).joined(separator: "; "))")
+        }
+        var byIndex: [Int: String] = [:]
+        var count: Int?
+        for (path, report) in shards {
+            guard let text = report.dataset.shard, let shard = Shard(argument: text) else {
+                throw ConfigError("\(path): not a shard report (run with --shard I/N)")
+            }
+            if let count, count != shard.count {
+                throw ConfigError("\(path): shard \(shard) of a split into \(shard.count), the others into \(count)")
+            }
+            count = shard.count
+            if let other = byIndex[shard.index] { throw ConfigError("\(path) and \(other) are both shard \(shard): they overlap") }
+            byIndex[shard.index] = path
+            guard report.dataset.total == first.dataset.total else {
+                throw ConfigError("\(path): a split of \(report.dataset.total) items, \(firstPath) one of \(first.dataset.total)")
+            }
+        }
+        let missing = (0..<(count ?? 0)).filter { byIndex[$0] == nil }
+        guard missing.isEmpty else {
+            throw ConfigError(
+                "missing shard\(missing.count == 1 ? "" : "s") \(missing.prefix(10).map { "\($0)/\(count!)" }.joined(separator: ", "))")
+        }
+        // Every position of the split once.
+        var records: [(Int, ItemRecord)] = []
+        var seen: [Int: String] = [:]
+        for (path, report) in shards {
+            let entries =
+                report.items.map { ($0.index, $0.record) } + report.failed.map { ($0.index ?? -1, ItemRecord.failure($0.id, $0.reason)) }
+            for (index, record) in entries {
+                guard index >= 0 else { throw ConfigError("\(path): item \(record.id) has no position in the split") }
+                if let other = seen[index] {
+                    throw ConfigError("\(path) and \(other) both hold item \(index) (\(record.id)): they overlap")
+                }
+                seen[index] = path
+                records.append((index, record))
+            }
+        }
+        guard records.count == first.dataset.total else {
+            throw ConfigError("the shards hold \(records.count) items of a split of \(first.dataset.total)")
+        }
+        records.sort { $0.0 < $1.0 }
+        let source = vocabulary ?? first.settings["vocabulary.source"] ?? first.settings["vocabulary"] ?? "pascal-voc"
+        let loaded = try Vocabulary.load(source)
+        guard loaded.contentHash == first.settings["vocabulary.hash"] else {
+            throw ConfigError("vocabulary '\(source)' is not the one the shards used (content hash differs); pass --vocab")
+        }
+        var outcome = try EvaluationRunner.Outcome(records: records.map(\.1), vocabulary: loaded)
+        outcome.seconds = shards.map(\.report.seconds).max() ?? 0
+        let evaluationProtocol = first.settings["protocol"].flatMap(EvaluationProtocol.init(rawValue:)) ?? .mmseg
+        let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: first.settings["reduce_zero_label"] == "true")
+        let positions = Dictionary(records.map { ($0.1.id, $0.0) }, uniquingKeysWith: { a, _ in a })
+        var merged = EvaluationReport(
+            metrics: metrics, outcome: outcome, vocabulary: loaded, engine: first.settings["engine"] ?? "?",
+            grid: Int(first.settings["grid"] ?? "") ?? 0, refiner: first.settings["refine"] ?? "?", positions: positions)
+        merged.settings = common(first)
+        merged.settings["shard"] = "none"
+        merged.tool = Text4Seg.configuration.version
+        merged.date = ISO8601DateFormatter().string(from: Date())
+        var dataset = first.dataset
+        dataset.shard = nil
+        merged.dataset = dataset
+        return merged
+    }
+}

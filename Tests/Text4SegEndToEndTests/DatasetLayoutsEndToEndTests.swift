@@ -1,0 +1,86 @@
+import Foundation
+import Text4SegTestSupport
+import XCTest
+
+/// Each released dataset layout read end to end, from fixtures in the exact folder layout
+/// (`Tests/Fixtures/layouts`, made by `scripts/make_layout_fixtures.py`), with the
+/// conventions the layout brings, and the refusal of labels from another vocabulary.
+final class DatasetLayoutsEndToEndTests: XCTestCase {
+    static let layouts = TestPaths.packageRoot + "/Tests/Fixtures/layouts"
+
+    /// Runs an oracle evaluation and returns its report.
+    func evaluate(_ path: String, _ extra: [String] = [], status: Int32 = 0) throws -> (report: [String: Any], stderr: String) {
+        let folder = try CLI.temporaryFolder()
+        let run = try CLI.run(
+            [
+                "eval", "--dataset", DatasetLayoutsEndToEndTests.layouts + "/" + path, "--engine", "oracle", "--refine", "nearest",
+                "--report", folder + "/r.json",
+            ] + extra)
+        XCTAssertEqual(run.status, status, run.stderr)
+        return (status == 0 ? try CLI.json(folder + "/r.json") : [:], run.stderr)
+    }
+
+    func testEachLayoutIsDetectedWithItsConventions() throws {
+        let cases: [(path: String, layout: String, vocabulary: String, reduce: String, ids: [String])] = [
+            ("VOCdevkit", "voc", "pascal-voc", "false", ["2007_000001", "2007_000002"]),
+            ("VOCdevkit/VOC2010", "context", "pascal-context-59", "true", ["2008_000001", "2008_000002"]),
+            // The split's own folder finds the root, and names the split.
+            ("coco_stuff164k/images/val2017", "coco-stuff", "coco-stuff-171", "false", ["000000000139", "000000000285"]),
+            ("ADEChallengeData2016", "ade", "ade20k-150", "true", ["ADE_val_00000001", "ADE_val_00000002"]),
+        ]
+        for c in cases {
+            let (report, stderr) = try evaluate(c.path)
+            let dataset = try XCTUnwrap(report["dataset"] as? [String: Any], c.path)
+            XCTAssertEqual(dataset["layout"] as? String, c.layout, c.path)
+            let settings = try XCTUnwrap(report["settings"] as? [String: String])
+            XCTAssertEqual(settings["vocabulary"], c.vocabulary, c.path)
+            XCTAssertEqual(settings["reduce_zero_label"], c.reduce, c.path)
+            XCTAssertEqual((report["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String }, c.ids, c.path)
+            XCTAssertGreaterThan(report["mIoU"] as? Double ?? 0, 80, c.path)
+            XCTAssertTrue(stderr.contains("vocabulary \(c.vocabulary) (the layout's)"), stderr)
+        }
+        // The summary says what was assumed, and flags override it.
+        let (context60, stderr) = try evaluate("VOCdevkit/VOC2010", ["--no-reduce-zero-label"])
+        XCTAssertEqual((context60["settings"] as? [String: String])?["reduce_zero_label"], "false")
+        XCTAssertTrue(stderr.contains("label 0 scored"), stderr)
+        let (_, contextStderr) = try evaluate("VOCdevkit/VOC2010")
+        XCTAssertTrue(contextStderr.contains("label 0 ignored (the layout's convention; --no-reduce-zero-label to change)"), contextStderr)
+        let (train, _) = try evaluate("VOCdevkit", ["--split", "train"])
+        XCTAssertEqual((train["items"] as? [[String: Any]])?.count, 1)
+    }
+
+    func testFoldersTakeALabelSuffixAndAnIdListAndFormatsCanBeForced() throws {
+        let (report, _) = try evaluate("folders", ["--labels-suffix", "_gt", "--split", "subset.txt"])
+        XCTAssertEqual((report["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String }, ["c", "a"])
+        XCTAssertEqual(
+            (report["dataset"] as? [String: Any])?["split"] as? String, DatasetLayoutsEndToEndTests.layouts + "/folders/subset.txt")
+        // Without the suffix every label is missing: each item fails with the path it looked for.
+        let (_, missing) = try evaluate("folders", ["--split", "subset.txt"], status: 1)
+        XCTAssertTrue(missing.contains("labels/c.png"), missing)
+        let (_, wrongFormat) = try evaluate("VOCdevkit", ["--dataset-format", "ade"], status: 2)
+        XCTAssertTrue(wrongFormat.contains("not a ADE20K folder (--dataset-format ade); expected ADEChallengeData2016/"), wrongFormat)
+        let (_, missingSplit) = try evaluate("VOCdevkit", ["--split", "test"], status: 2)
+        XCTAssertTrue(missingSplit.contains("ImageSets/Segmentation/test.txt: missing"), missingSplit)
+    }
+
+    func testLabelsOfAnotherVocabularyStopTheRunAndNameTheOneThatFits() throws {
+        let (_, stderr) = try evaluate("ADEChallengeData2016", ["--vocab", "pascal-voc"], status: 2)
+        XCTAssertTrue(stderr.contains("ADE_val_0000000"), stderr)
+        XCTAssertTrue(stderr.contains("label value 150 is neither a class of 'pascal-voc' nor its ignore value"), stderr)
+        XCTAssertTrue(stderr.contains("pass --vocab ade20k-150"), stderr)
+        XCTAssertFalse(stderr.contains("mIoU"), "no score is printed: \(stderr)")
+    }
+
+    /// The three real ADE20K pairs in shared/data, as images/ + labels/ with ADE's conventions given by flags.
+    func testTheADE20KSampleScoresWithItsVocabulary() throws {
+        let sample = try TestPaths.requireADESample()
+        let run = try CLI.run([
+            "eval", "--dataset", sample, "--engine", "oracle", "--vocab", "ade20k-150", "--reduce-zero-label", "--refine", "nearest",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("mIoU 70.93"), run.stdout)
+        let wrong = try CLI.run(["eval", "--dataset", sample, "--engine", "oracle"])
+        XCTAssertEqual(wrong.status, 2)
+        XCTAssertTrue(wrong.stderr.contains("pass --vocab ade20k-150"), wrong.stderr)
+    }
+}
