@@ -8,6 +8,7 @@ let package = Package(
         .library(name: "Text4SegCore", targets: ["Text4SegCore"]),
         .library(name: "Text4SegEngines", targets: ["Text4SegEngines"]),
         .library(name: "Text4SegModels", targets: ["Text4SegModels"]),
+        .library(name: "Text4SegReports", targets: ["Text4SegReports"]),
         .executable(name: "text4seg", targets: ["text4seg"]),
     ],
     dependencies: [
@@ -29,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CFreeType", path: "Sources/CFreeType", pkgConfig: "freetype2",
+            providers: [.apt(["libfreetype-dev"])]),
         .target(
             name: "CImageCodecs",
             dependencies: ["CPNG", "CJPEG"],
@@ -59,10 +63,15 @@ let package = Package(
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ]
         ),
+        // What people look at: overlays with legends (FreeType text), report tables.
+        .target(
+            name: "Text4SegReports",
+            dependencies: ["Text4SegCore", "CFreeType"]
+        ),
         .executableTarget(
             name: "text4seg",
             dependencies: [
-                "Text4SegCore", "Text4SegEngines", "Text4SegModels",
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
@@ -85,12 +94,12 @@ let package = Package(
         ),
         .testTarget(
             name: "Text4SegCoreTests",
-            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegTestSupport"],
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports", "Text4SegTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "Text4SegEndToEndTests",
-            dependencies: ["Text4SegCore", "Text4SegTestSupport"]
+            dependencies: ["Text4SegCore", "Text4SegReports", "Text4SegTestSupport"]
         ),
     ]
 )

@@ -13,14 +13,7 @@ extension Descriptors {
                 Text4Seg reports R-RLE descriptors 74% shorter.
                 """)
 
-        @Option(help: "Dataset folder, in any layout eval reads.")
-        var dataset: String
-
-        @Option(help: "Force the layout: voc, context, coco-stuff, ade or folders. (default: detected)")
-        var datasetFormat: DatasetLayout?
-
-        @Option(help: "Split (as for eval).")
-        var split: String?
+        @OptionGroup(title: "Dataset") var selection: DatasetSelection
 
         @Option(help: "Vocabulary. (default: the layout's, else pascal-voc)")
         var vocab: String?
@@ -49,7 +42,7 @@ extension Descriptors {
         }
 
         func run() throws {
-            let listing = try Dataset.list(at: dataset, options: Dataset.Options(format: datasetFormat, split: split))
+            let listing = try selection.list(config: ConfigFile())
             let vocabulary = try Vocabulary.load(vocab ?? listing.layout.vocabulary ?? "pascal-voc")
             var items = listing.items
             if let limit { items = Array(items.prefix(max(0, limit))) }

@@ -9,7 +9,7 @@ struct Eval: AsyncParsableCommand {
             Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
             and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
             An item that fails (corrupt image, label map of the wrong size, engine error) is listed in the report \
-            and the run goes on. With --report, finished items are journalled to REPORT.journal; --resume \
+            and the run goes on. With --report, finished items are journaled to REPORT.journal; --resume \
             continues an interrupted run without redoing them (and refuses changed settings). \
             Exit status: 0 all evaluated, 1 some items failed, 2 nothing could run, 64 bad usage, 130 interrupted.
             """,
@@ -30,12 +30,9 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
-        guard let dataset = data.dataset else { throw ValidationError("Missing expected argument '--dataset <dataset>'") }
         let file = try pipeline.configFile()
-        let listing = try Dataset.list(
-            at: dataset,
-            options: Dataset.Options(
-                format: data.datasetFormat ?? file.datasetFormat, split: data.split, labelsSuffix: data.labelsSuffix ?? file.labelsSuffix))
+        let dataset = data.selection.dataset
+        let listing = try data.selection.list(config: file)
         let layout = listing.layout
         let resolved = try pipeline.resolved(defaultVocabulary: layout.vocabulary)
         let evaluationProtocol = scoring.evaluationProtocol ?? file.evaluationProtocol ?? .mmseg
@@ -70,7 +67,7 @@ struct Eval: AsyncParsableCommand {
         }
         var fingerprint = resolved.fingerprint(dataset: dataset, split: listing.split)
         fingerprint["dataset.layout"] = layout.rawValue
-        fingerprint["dataset.labels_suffix"] = data.labelsSuffix ?? file.labelsSuffix ?? "default"
+        fingerprint["dataset.labels_suffix"] = data.selection.labelsSuffix ?? file.labelsSuffix ?? "default"
         fingerprint["shard"] = data.shard?.description ?? "none"
         var journal: EvaluationJournal?
         var finished: [String: ItemRecord] = [:]
@@ -146,13 +143,14 @@ struct Eval: AsyncParsableCommand {
             path: URL(fileURLWithPath: dataset).standardizedFileURL.path, layout: layout.rawValue, split: listing.split, total: all.count,
             shard: data.shard?.description)
         if let report { try AtomicFile.write(try result.json(), to: report) }
+        try output.tables.write(result)
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.
             warn("error: none of the \(items.count) items could be evaluated (reasons above\(report.map { " and in \($0)" } ?? ""))")
             throw ExitCode(ExitStatus.someFailed)
         }
         print(result.table())
-        if let worst = output.worst { print(result.worst(worst)) }
+        output.tables.printWorst(result)
         if !outcome.failed.isEmpty {
             warn("\(outcome.failed.count) of \(items.count) items failed; the scores cover the other \(outcome.evaluated)")
             throw ExitCode(ExitStatus.someFailed)
@@ -181,22 +179,7 @@ struct Eval: AsyncParsableCommand {
 
 /// Which items `eval` reads.
 struct EvalDataset: ParsableArguments {
-    @Option(
-        help:
-            "Dataset folder, in a released layout (VOCdevkit, VOC2010 Context, coco_stuff164k, ADEChallengeData2016) or images/ + labels/.")
-    var dataset: String?
-
-    @Option(help: "Force the layout: voc, context, coco-stuff, ade or folders. (default: detected)")
-    var datasetFormat: DatasetLayout?
-
-    @Option(
-        help: ArgumentHelp(
-            "Split: a list name for VOC and Context (val), a folder for COCO-Stuff (val2017) and ADE20K (validation), "
-                + "an id-list file for images/ + labels/ (ids.txt)."))
-    var split: String?
-
-    @Option(help: "What follows a label file's stem, e.g. _labelTrainIds. (default: the layout's)")
-    var labelsSuffix: String?
+    @OptionGroup var selection: DatasetSelection
 
     @Option(help: "Evaluate only the first N items.")
     var limit: Int?
@@ -229,8 +212,7 @@ struct EvalOutput: ParsableArguments {
     @Option(help: "Also write each prediction as a palette PNG into this folder.")
     var out: String?
 
-    @Option(help: "Print the N images with the lowest mIoU after the table.")
-    var worst: Int?
+    @OptionGroup var tables: ReportTables
 
     @Flag(help: "Print each item as it finishes.")
     var verbose = false

@@ -24,8 +24,7 @@ struct EvalMerge: ParsableCommand {
     @Option(help: "The vocabulary, when it is not where the runs found it.")
     var vocab: String?
 
-    @Option(help: "Print the N images with the lowest mIoU after the table.")
-    var worst: Int?
+    @OptionGroup var tables: ReportTables
 
     func run() throws {
         let shards = try reports.map { path in
@@ -37,8 +36,9 @@ struct EvalMerge: ParsableCommand {
         }
         let merged = try ShardReport.merge(shards, vocabulary: vocab)
         if let report { try AtomicFile.write(try merged.json(), to: report) }
+        try tables.write(merged)
         print(merged.table())
-        if let worst { print(merged.worst(worst)) }
+        tables.printWorst(merged)
     }
 }
 

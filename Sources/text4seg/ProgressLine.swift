@@ -72,6 +72,15 @@ final class ProgressLine: @unchecked Sendable {
         warn((clear ? "\r\u{1B}[K" : "") + message)
     }
 
+    /// Clears the live line before something is printed on standard output (the same terminal).
+    func clear() {
+        let clear = lock.withLock {
+            defer { lastDraw = .distantPast }
+            return mode == .terminal && drawn
+        }
+        if clear { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
     /// Ends the live line, so what follows starts on a line of its own.
     func end() {
         let close = lock.withLock { mode == .terminal && drawn }

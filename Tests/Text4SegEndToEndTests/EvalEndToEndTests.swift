@@ -116,7 +116,7 @@ final class EvalEndToEndTests: XCTestCase {
         let folder = try CLI.temporaryFolder()
         let whole = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--report", folder + "/whole.json"])
         XCTAssertEqual(whole.status, 0, whole.stderr)
-        // Stand-in for a killed run: only the first item finished and was journalled.
+        // Stand-in for a killed run: only the first item finished and was journaled.
         let part = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--limit", "1", "--report", folder + "/run.json"])
         XCTAssertEqual(part.status, 0, part.stderr)
         let resumed = try CLI.run([

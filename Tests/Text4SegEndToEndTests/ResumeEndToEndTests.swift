@@ -36,11 +36,13 @@ final class ResumeEndToEndTests: XCTestCase {
 
     /// Evaluates `root` whole through a slow stub server, then again killed (SIGKILL) once `killAfter`
     /// items are journaled, resumes it, and checks that no finished item ran again and the reports agree.
-    func assertKilledRunResumesToTheSameReport(_ root: String, items: Int, killAfter: Int, latency: String, concurrency: String) throws {
+    func assertKilledRunResumesToTheSameReport(
+        _ root: String, items: Int, killAfter: Int, latency: String, concurrency: String, extra: [String] = []
+    ) throws {
         let server = try StubServer(dataset: root, ["--latency", latency])
         defer { server.stop() }
         let folder = try CLI.temporaryFolder()
-        let common = ["eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", concurrency]
+        let common = ["eval", "--dataset", root, "--engine", "openai", "--base-url", server.baseURL, "--concurrency", concurrency] + extra
         let whole = try CLI.run(common + ["--report", folder + "/whole.json"])
         XCTAssertEqual(whole.status, 0, whole.stderr)
 
@@ -69,7 +71,7 @@ final class ResumeEndToEndTests: XCTestCase {
     /// The 290-image dev set, killed halfway.
     func testTheDevSetKilledHalfwayResumesToTheSameReport() throws {
         try assertKilledRunResumesToTheSameReport(
-            try TestPaths.requireVOCDev(), items: 290, killAfter: 145, latency: "0.02", concurrency: "4")
+            try TestPaths.requireVOCDev(), items: 290, killAfter: 145, latency: "0.02", concurrency: "4", extra: ["--refine", "nearest"])
     }
 
     func testCtrlCStopsCleanlyAndResumeFinishes() throws {

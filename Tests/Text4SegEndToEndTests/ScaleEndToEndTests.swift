@@ -87,10 +87,9 @@ final class ScaleEndToEndTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("(the first 3 items all failed this way; stopped before trying the rest)"), run.stderr)
         XCTAssertLessThanOrEqual(run.stderr.components(separatedBy: "failed: ").count - 1, 3, run.stderr)
         XCTAssertFalse(run.stdout.contains("mIoU"))
-        let oracle = try CLI.run([
-            "label", TestPaths.samples + "/images/2007_000033.jpg", TestPaths.samples + "/images/2007_000452.jpg",
-            TestPaths.samples + "/images/2007_001321.jpg", "--out", try CLI.temporaryFolder(), "--engine", "oracle",
-        ])
+        let images = try FileManager.default.contentsOfDirectory(atPath: TestPaths.voc12 + "/images").sorted().prefix(5)
+        let oracle = try CLI.run(
+            ["label"] + images.map { TestPaths.voc12 + "/images/" + $0 } + ["--out", try CLI.temporaryFolder(), "--engine", "oracle"])
         XCTAssertEqual(oracle.status, 2, oracle.stderr)
         XCTAssertTrue(oracle.stderr.contains("engine oracle: no ground truth"), oracle.stderr)
     }
@@ -129,5 +128,50 @@ final class ScaleEndToEndTests: XCTestCase {
         XCTAssertLessThanOrEqual(reduction, 78)
         XCTAssertTrue(row.hasSuffix("83.54"), "the 16×16 ceiling is the oracle's: \(row)")
         XCTAssertTrue(run.stdout.contains("88.52"), run.stdout)
+    }
+}
+
+/// The per-class table for spreadsheets and papers.
+final class ReportTablesEndToEndTests: XCTestCase {
+    func testCSVAndMarkdownTablesHoldThePerClassScores() throws {
+        let folder = try CLI.temporaryFolder()
+        let run = try CLI.run([
+            "eval", "--dataset", TestPaths.samples, "--engine", "oracle", "--refine", "nearest", "--quiet", "--report", folder + "/r.json",
+            "--csv", folder + "/t.csv", "--markdown", folder + "/t.md",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let report = try CLI.json(folder + "/r.json")
+        let classes = try XCTUnwrap(report["classes"] as? [[String: Any]])
+        let csv = try String(contentsOfFile: folder + "/t.csv", encoding: .utf8).components(separatedBy: "\r\n").filter { !$0.isEmpty }
+        XCTAssertEqual(csv[0], "id,class,iou,acc,intersection,union,ground_truth_pixels,predicted_pixels")
+        XCTAssertEqual(csv.count, classes.count + 1)
+        let aeroplane = try XCTUnwrap(csv.first { $0.hasPrefix("1,aeroplane,") }).split(separator: ",", omittingEmptySubsequences: false)
+        let entry = try XCTUnwrap(classes.first { $0["name"] as? String == "aeroplane" })
+        XCTAssertEqual(Double(aeroplane[2])!, entry["iou"] as! Double, accuracy: 1e-4)
+        XCTAssertEqual(UInt64(aeroplane[4]), (entry["intersection"] as! NSNumber).uint64Value)
+        XCTAssertEqual(csv.first { $0.hasPrefix("2,bicycle,") }, "2,bicycle,,,0,0,0,0", "a skipped class has empty scores")
+        let markdown = try String(contentsOfFile: folder + "/t.md", encoding: .utf8)
+        XCTAssertTrue(
+            markdown.hasPrefix("| class | IoU | Acc | ground-truth pixels | predicted pixels |\n|---|---:|---:|---:|---:|\n"), markdown)
+        XCTAssertTrue(markdown.contains(String(format: "| **mean** | **%.2f** |", report["mIoU"] as! Double)), markdown)
+        XCTAssertTrue(markdown.contains("| bicycle | – | – | 0 | 0 |"), markdown)
+    }
+
+    func testLabelPrintsTheClassesItFoundAndJSONLines() throws {
+        let out = try CLI.temporaryFolder()
+        let common = [
+            "label", TestPaths.samples + "/images/2007_000033.jpg", "--out", out, "--engine", "oracle", "--ground-truth",
+            TestPaths.samples + "/labels", "--refine", "nearest", "--quiet",
+        ]
+        let text = try CLI.run(common)
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("2007_000033.png: background "), text.stdout)
+        XCTAssertTrue(text.stdout.contains("aeroplane "), text.stdout)
+        let json = try CLI.run(common + ["--json"])
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any], json.stdout)
+        let classes = try XCTUnwrap(object["classes"] as? [[String: Any]])
+        XCTAssertEqual(classes.map { $0["name"] as? String }.prefix(2), ["background", "aeroplane"])
+        XCTAssertEqual(classes.map { $0["share"] as! Double }.reduce(0, +), 1, accuracy: 1e-9)
+        XCTAssertEqual(object["labelMap"] as? String, out + "/2007_000033.png")
     }
 }

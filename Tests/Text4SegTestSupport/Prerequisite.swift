@@ -22,6 +22,8 @@ public enum Prerequisite: CaseIterable, Sendable {
     case pythonImaging
     /// python3 with pydensecrf2 (the CRF reference).
     case pydensecrf
+    /// DejaVu Sans, the overlays' legend font (Debian's fonts-dejavu-core).
+    case legendFont
 
     /// The environment variable that turns every skip into a failure.
     public static let requireAllVariable = "TEXT4SEG_REQUIRE_ALL"
@@ -45,6 +47,9 @@ public enum Prerequisite: CaseIterable, Sendable {
                 ? nil : "the embedded engine's weights in \(store.folder) (run `text4seg models install`)"
         case .pythonImaging:
             return Prerequisite.pythonHas("numpy, PIL") ? nil : "python3 with numpy and Pillow (`python3 -m pip install numpy pillow`)"
+        case .legendFont:
+            return FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+                ? nil : "DejaVu Sans at /usr/share/fonts/truetype/dejavu (`apt-get install fonts-dejavu-core`)"
         case .pydensecrf:
             return Prerequisite.pythonHas("pydensecrf2") || Prerequisite.pythonHas("pydensecrf")
                 ? nil : "python3 with pydensecrf2 (`python3 -m pip install pydensecrf2`)"

@@ -10,6 +10,8 @@ public struct EvaluationReport: Sendable, Encodable {
         public var acc: Double?
         public var intersection: UInt64
         public var union: UInt64
+        public var groundTruthPixels: UInt64
+        public var predictedPixels: UInt64
 
         public func encode(to encoder: Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -19,9 +21,11 @@ public struct EvaluationReport: Sendable, Encodable {
             if let acc { try c.encode(acc, forKey: .acc) } else { try c.encodeNil(forKey: .acc) }
             try c.encode(intersection, forKey: .intersection)
             try c.encode(union, forKey: .union)
+            try c.encode(groundTruthPixels, forKey: .groundTruthPixels)
+            try c.encode(predictedPixels, forKey: .predictedPixels)
         }
 
-        enum CodingKeys: String, CodingKey { case id, name, iou, acc, intersection, union }
+        enum CodingKeys: String, CodingKey { case id, name, iou, acc, intersection, union, groundTruthPixels, predictedPixels }
     }
 
     public struct Failure: Sendable, Codable, Equatable {
@@ -111,7 +115,8 @@ public struct EvaluationReport: Sendable, Encodable {
             ClassEntry(
                 id: $0.id, name: vocabulary.class(id: $0.id)?.name ?? "class \($0.id)",
                 iou: $0.iou.map { $0 * 100 }, acc: $0.accuracy.map { $0 * 100 },
-                intersection: $0.intersection, union: $0.union)
+                intersection: $0.intersection, union: $0.union, groundTruthPixels: $0.groundTruthPixels,
+                predictedPixels: $0.predictedPixels)
         }
         self.vocabulary = vocabulary.name
         self.engine = engine

@@ -66,7 +66,7 @@ public struct EvaluationRunner: Sendable {
     public var writeDescriptors: Bool
     /// Called once per finished item, in completion order.
     public var progress: (@Sendable (ItemRecord) -> Void)?
-    /// How many first results, all failing with the same configuration error, stop the run.
+    /// How many first results, all failing with the same configuration error, stop a run that has more items than that.
     public var failFastAfter = 3
     /// Images (and label maps) declaring more pixels fail their item before they are decoded.
     public var maxPixels: Int = Limits.defaultMaxPixels
@@ -98,7 +98,8 @@ public struct EvaluationRunner: Sendable {
             }
         }
         let pending = items.filter { results[$0.id] == nil }
-        let probe = min(failFastAfter, pending.count)
+        // Stopping only saves work when items are left after the probe.
+        let probe = pending.count > failFastAfter ? failFastAfter : 0
         var configurationFailures: [String] = []
         var finishedCount = 0
         let check = LabelValueCheck(vocabulary: vocabulary)

@@ -20,11 +20,14 @@ public struct LabelMapWriter: Sendable {
         try AtomicFile.write(try labelPNG(map), to: path)
     }
 
-    /// The image blended with the label colors; ignore pixels keep the image.
+    /// The image blended with the label colors. `others` and ignore pixels keep the image, the
+    /// same in every vocabulary, whether `others` decodes to a class (VOC's background) or to ignore.
     public func overlay(_ map: LabelMap, on image: RGBImage) -> RGBImage {
         precondition(map.width == image.width && map.height == image.height, "overlay needs matching sizes")
         var colors: [UInt16: RGBColor] = [:]
-        for item in vocabulary.classes { colors[UInt16(clamping: item.id)] = item.color }
+        for item in vocabulary.classes where item.id != vocabulary.othersValue {
+            colors[UInt16(clamping: item.id)] = vocabulary.displayColor(item)
+        }
         let alpha = max(0, min(1, overlayOpacity))
         var out = image.pixels
         for i in 0..<map.values.count {

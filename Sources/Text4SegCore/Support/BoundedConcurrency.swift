@@ -2,7 +2,7 @@
 /// serial consumer in completion order. `label` and `eval` both go through it.
 ///
 /// Once the surrounding task is cancelled, results that arrive are dropped (an item cut
-/// short is neither written nor journalled, so a resumed run redoes it) and the call
+/// short is neither written nor journaled, so a resumed run redoes it) and the call
 /// throws `CancellationError`.
 ///
 ///     try await BoundedConcurrency.forEach(paths, limit: 4) { path in await work(path) } handle: { path, result in … }

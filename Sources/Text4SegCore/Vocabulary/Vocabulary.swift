@@ -100,11 +100,18 @@ public struct Vocabulary: Sendable {
         return "others"
     }
 
-    /// 256 palette entries: PASCAL's map, overridden by the classes' colors.
+    /// 256 palette entries: PASCAL's map, overridden by the classes' display colors.
     public var palette: [RGBColor] {
         var palette = PascalColorMap.palette
-        for item in classes where item.id >= 0 && item.id < 256 { palette[item.id] = item.color }
+        for item in classes where item.id >= 0 && item.id < 256 { palette[item.id] = displayColor(item) }
         return palette
+    }
+
+    /// The color a class is drawn in. Near-black belongs to `others` (and the ignore value)
+    /// alone, so that every class is visible: a class whose color is near-black (in the
+    /// palettes: COCO-Stuff's handbag) gets ``RGBColor/visible(for:)`` instead.
+    public func displayColor(_ item: VocabularyClass) -> RGBColor {
+        item.id != othersValue && item.color.isNearBlack ? RGBColor.visible(for: item.id) : item.color
     }
 
     static func fold(_ text: String) -> String {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Text4SegCore
 import Text4SegEngines
+import Text4SegReports
 
 /// A closed set of names that flags and config files both accept: parse-time errors,
 /// help and completion from ArgumentParser, and one message for unknown names in YAML.
@@ -49,3 +50,4 @@ extension Upsampling: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
 extension DatasetLayout: ExpressibleByArgument {}
 extension DescriptorFormat: ExpressibleByArgument {}
+extension OverlayStyle: ExpressibleByArgument {}

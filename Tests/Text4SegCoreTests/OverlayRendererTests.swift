@@ -1,0 +1,73 @@
+import Text4SegCore
+import Text4SegReports
+import Text4SegTestSupport
+import XCTest
+
+final class OverlayRendererTests: XCTestCase {
+    /// A 40×20 gray image: left half others (VOC background), right half car, whose color is gray too.
+    func grayCar() throws -> (LabelMap, RGBImage, Vocabulary) {
+        let voc = try Vocabulary.load("pascal-voc")
+        var map = LabelMap(width: 40, height: 20, fill: 0)
+        for y in 0..<20 { for x in 20..<40 { map[x, y] = 7 } }
+        return (map, RGBImage(width: 40, height: 20, fill: RGBColor(128, 128, 128)), voc)
+    }
+
+    func pixel(_ image: RGBImage, _ x: Int, _ y: Int) -> RGBColor {
+        let i = 3 * (y * image.width + x)
+        return RGBColor(image.pixels[i], image.pixels[i + 1], image.pixels[i + 2])
+    }
+
+    func testOutlinesShowARegionWhoseColorMatchesTheImage() throws {
+        let (map, image, voc) = try grayCar()
+        XCTAssertEqual(voc.class(id: 7)?.color, RGBColor(128, 128, 128), "VOC's car is the image's gray")
+        let out = OverlayRenderer(vocabulary: voc, font: nil, style: .outline).render(map, on: image)
+        XCTAssertEqual(out.width, 40, "no font: no legend panel")
+        // The boundary column of the car is a dark line, the next one the class color, the rest the image.
+        XCTAssertEqual(pixel(out, 20, 10), RGBColor(0, 0, 0))
+        XCTAssertEqual(pixel(out, 21, 10), RGBColor(128, 128, 128))
+        XCTAssertEqual(pixel(out, 30, 10), RGBColor(128, 128, 128))
+        // Others is neither tinted nor outlined.
+        XCTAssertEqual(pixel(out, 19, 10), RGBColor(128, 128, 128))
+        XCTAssertEqual(pixel(out, 5, 5), RGBColor(128, 128, 128))
+        let filled = OverlayRenderer(vocabulary: voc, font: nil, style: .fill).render(map, on: image)
+        XCTAssertEqual(pixel(filled, 20, 10), RGBColor(128, 128, 128), "fill only: no line")
+        XCTAssertEqual(pixel(filled, 5, 5), RGBColor(128, 128, 128), "others keeps the image in every style")
+    }
+
+    func testTheLegendListsThePresentClassesWithSwatchAndText() throws {
+        try Prerequisite.legendFont.require()
+        let font = try Font()
+        let (map, image, voc) = try grayCar()
+        let out = OverlayRenderer(vocabulary: voc, font: font).render(map, on: image)
+        XCTAssertGreaterThan(out.width, 40 + font.width(of: "car  50%"))
+        XCTAssertGreaterThanOrEqual(out.height, 20)
+        // The panel holds dark text pixels and the car's swatch color, and is white elsewhere.
+        var dark = 0, swatch = 0
+        for y in 0..<out.height {
+            for x in 40..<out.width {
+                let p = pixel(out, x, y)
+                if p == RGBColor(128, 128, 128) { swatch += 1 }
+                if max(p.red, p.green, p.blue) < 60 { dark += 1 }
+            }
+        }
+        XCTAssertGreaterThan(swatch, 20, "a swatch in the car's color")
+        XCTAssertGreaterThan(dark, 30, "text drawn by FreeType")
+        XCTAssertEqual(font.width(of: "car"), font.width(of: "c") + font.width(of: "a") + font.width(of: "r"))
+    }
+
+    func testNearBlackClassesAreDrawnVisibleAndOthersStaysBlack() throws {
+        let coco = try Vocabulary.load("coco-stuff-171")
+        let handbag = try XCTUnwrap(coco.class(id: 26))
+        XCTAssertTrue(handbag.color.isNearBlack, "mmsegmentation's handbag is black")
+        XCTAssertFalse(coco.displayColor(handbag).isNearBlack)
+        XCTAssertEqual(coco.class(id: 0)?.color, RGBColor(0, 192, 64), "person: mmsegmentation's palette, not black")
+        for name in BuiltinVocabularies.names {
+            let vocabulary = try Vocabulary.load(name)
+            for item in vocabulary.classes where item.id != vocabulary.othersValue {
+                XCTAssertFalse(vocabulary.displayColor(item).isNearBlack, "\(name): \(item.name)")
+            }
+        }
+        let voc = try Vocabulary.load("pascal-voc")
+        XCTAssertEqual(voc.palette, PascalColorMap.palette, "VOC keeps the PASCAL color map exactly")
+    }
+}
