@@ -116,6 +116,10 @@ enum CommandExamples {
             ),
             ("finish an interrupted run", "text4seg label photos/*.jpg --out labels --resume"),
         ],
+        ObjectIdentifier(ReportCommand.self): [
+            ("a page from a finished run whose predictions are in preds/", "text4seg report voc.json --html voc.html --predictions preds"),
+            ("the per-class table for a paper", "text4seg report voc.json --markdown voc.md --csv voc.csv"),
+        ],
         ObjectIdentifier(Eval.self): [
             (
                 "the oracle ceiling of 24×24 descriptors with Text4Seg's own upsampling",

@@ -78,11 +78,17 @@ struct Eval: AsyncParsableCommand {
         var openAI = resolved
         openAI.openAI.notice = { message in warn(message) }
         let segmenter = try openAI.segmenter(groundTruth: nil)
+        // The page's gallery shows predictions: keep them for the run when --out does not.
+        let predictions =
+            output.page.html != nil && output.out == nil
+            ? NSTemporaryDirectory() + "text4seg-predictions-\(ProcessInfo.processInfo.processIdentifier)" : output.out
+        defer { if predictions != output.out, let predictions { try? FileManager.default.removeItem(atPath: predictions) } }
+        if let predictions { try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true) }
         let progress = ProgressLine(verb: "eval", total: items.count, quiet: output.quiet)
         progress.resumed(items.filter { finished[$0.id] != nil }.count)
         let verbose = output.verbose
         var runner = EvaluationRunner(
-            segmenter: segmenter, jobs: resolved.jobs, outputFolder: output.out, writeDescriptors: output.out != nil
+            segmenter: segmenter, jobs: resolved.jobs, outputFolder: predictions, writeDescriptors: output.out != nil
         ) { record in
             if let failure = record.failed {
                 progress.say("failed: \(record.id): \(failure)")
@@ -144,6 +150,7 @@ struct Eval: AsyncParsableCommand {
             shard: data.shard?.description)
         if let report { try AtomicFile.write(try result.json(), to: report) }
         try output.tables.write(result)
+        try output.page.write(result, vocabulary: resolved.vocabulary, predictions: predictions)
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.
             warn("error: none of the \(items.count) items could be evaluated (reasons above\(report.map { " and in \($0)" } ?? ""))")
@@ -213,6 +220,7 @@ struct EvalOutput: ParsableArguments {
     var out: String?
 
     @OptionGroup var tables: ReportTables
+    @OptionGroup var page: ReportPageOptions
 
     @Flag(help: "Print each item as it finishes.")
     var verbose = false

@@ -8,7 +8,7 @@ struct Text4Seg: AsyncParsableCommand {
         commandName: "text4seg",
         abstract: "Open-vocabulary semantic segmentation in the Text4Seg text-as-mask paradigm.",
         version: "\(Text4Seg.version) (commit \(buildCommit))",
-        subcommands: [Label.self, Eval.self, Descriptors.self, Vocab.self, PromptCommand.self, Models.self, Bench.self]
+        subcommands: [Label.self, Eval.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self, Models.self, Bench.self]
     )
 
     /// The release version; the commit comes from the BuildInfo plugin.

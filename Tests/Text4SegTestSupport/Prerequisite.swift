@@ -24,6 +24,11 @@ public enum Prerequisite: CaseIterable, Sendable {
     case pydensecrf
     /// DejaVu Sans, the overlays' legend font (Debian's fonts-dejavu-core).
     case legendFont
+    /// Debian's headless-capable Chromium, for the HTML report's browser test.
+    case chromium
+
+    /// Where Debian's `chromium` package puts the browser.
+    public static let chromiumPath = "/usr/bin/chromium"
 
     /// The environment variable that turns every skip into a failure.
     public static let requireAllVariable = "TEXT4SEG_REQUIRE_ALL"
@@ -47,6 +52,9 @@ public enum Prerequisite: CaseIterable, Sendable {
                 ? nil : "the embedded engine's weights in \(store.folder) (run `text4seg models install`)"
         case .pythonImaging:
             return Prerequisite.pythonHas("numpy, PIL") ? nil : "python3 with numpy and Pillow (`python3 -m pip install numpy pillow`)"
+        case .chromium:
+            return FileManager.default.isExecutableFile(atPath: Prerequisite.chromiumPath)
+                ? nil : "Chromium at \(Prerequisite.chromiumPath) (`apt-get install chromium`)"
         case .legendFont:
             return FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
                 ? nil : "DejaVu Sans at /usr/share/fonts/truetype/dejavu (`apt-get install fonts-dejavu-core`)"

@@ -1,8 +1,8 @@
 import Foundation
 
 /// The JSON report `text4seg eval --report` writes. Scores are percentages.
-public struct EvaluationReport: Sendable, Encodable {
-    public struct ClassEntry: Sendable, Encodable {
+public struct EvaluationReport: Sendable, Codable {
+    public struct ClassEntry: Sendable, Codable {
         public var id: Int
         public var name: String
         /// `nil` (JSON `null`) for a skipped class.

@@ -4,7 +4,7 @@ import Foundation
 /// shard reports can be merged from it) with what people read per image: its place in
 /// the split, its own mIoU and pixel accuracy under the report's protocol, the classes
 /// in its ground truth and in its prediction, and its time.
-public struct ItemResult: Sendable, Encodable {
+public struct ItemResult: Sendable, Codable {
     public var record: ItemRecord
     /// The item's position in the whole split (shards keep the full split's numbering).
     public var index: Int
@@ -44,6 +44,18 @@ public struct ItemResult: Sendable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey { case index, mIoU, aAcc, groundTruth, predicted, seconds }
+
+    /// Reads what ``encode(to:)`` wrote (`text4seg report` and `eval merge` read reports back).
+    public init(from decoder: Decoder) throws {
+        record = try ItemRecord(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        index = try c.decode(Int.self, forKey: .index)
+        mIoU = try c.decodeIfPresent(Double.self, forKey: .mIoU)
+        aAcc = try c.decodeIfPresent(Double.self, forKey: .aAcc)
+        groundTruth = try c.decode([String].self, forKey: .groundTruth)
+        predicted = try c.decode([String].self, forKey: .predicted)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+    }
 
     /// The record's fields, then the per-image ones, in one JSON object.
     public func encode(to encoder: Encoder) throws {

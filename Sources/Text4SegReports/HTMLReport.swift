@@ -1,0 +1,209 @@
+import Foundation
+import Text4SegCore
+
+/// An evaluation as one self-contained HTML page (images inline as `data:` URLs, charts as
+/// inline SVG, no script, no network): the summary, per-class IoU and accuracy as a sorted
+/// bar chart, the row-normalized confusion matrix as a heat map, a gallery of the worst and
+/// best images (image, ground truth, prediction, overlay, each with its own mIoU and one
+/// shared legend), and the settings the run used.
+///
+///     let page = HTMLReport(report: report, vocabulary: voc, gallery: rows).html()
+public struct HTMLReport: Sendable {
+    /// One image of the gallery.
+    public struct GalleryItem: Sendable {
+        public var id: String
+        public var mIoU: Double?
+        public var image: RGBImage
+        public var truth: LabelMap
+        public var prediction: LabelMap
+        /// `worst` or `best`.
+        public var group: String
+
+        public init(id: String, mIoU: Double?, image: RGBImage, truth: LabelMap, prediction: LabelMap, group: String) {
+            self.id = id
+            self.mIoU = mIoU
+            self.image = image
+            self.truth = truth
+            self.prediction = prediction
+            self.group = group
+        }
+    }
+
+    public var report: EvaluationReport
+    public var vocabulary: Vocabulary
+    public var gallery: [GalleryItem]
+    /// Width of the gallery's thumbnails, in pixels.
+    public var thumbnailWidth = 240
+
+    public init(report: EvaluationReport, vocabulary: Vocabulary, gallery: [GalleryItem]) {
+        self.report = report
+        self.vocabulary = vocabulary
+        self.gallery = gallery
+    }
+
+    public func html() throws -> String {
+        var page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>text4seg evaluation: mIoU \(format(report.mIoU))</title>
+            <style>\(HTMLReport.style)</style></head><body>
+            <h1>text4seg evaluation</h1>
+
+            """
+        page += summary() + bars() + heatmap() + (try galleryHTML()) + settings()
+        page += "<footer>Written by text4seg \(escape(report.tool)) on \(escape(report.date)).</footer>\n</body></html>\n"
+        return page
+    }
+
+    func summary() -> String {
+        let dataset = report.dataset.map { "\($0.path) (\($0.layout), split \($0.split))" } ?? "?"
+        let cards = [("mIoU", report.mIoU), ("aAcc", report.aAcc), ("mAcc", report.mAcc), ("fwIoU", report.fwIoU)].map {
+            "<div class=\"card\"><div class=\"value\">\(format($0.1))</div><div class=\"label\">\($0.0)</div></div>"
+        }.joined()
+        let rows: [(String, String)] = [
+            ("dataset", dataset), ("images", "\(report.images) evaluated, \(report.failed.count) failed"),
+            ("vocabulary", report.vocabulary), ("protocol", report.protocol + (report.reduceZeroLabel ? " (label 0 ignored)" : "")),
+            ("engine", report.engine), ("grid", "\(report.grid)×\(report.grid)"), ("refiner", report.refiner), ("version", report.tool),
+        ]
+        return "<section id=\"summary\"><div class=\"cards\">\(cards)</div>" + table(rows) + "</section>\n"
+    }
+
+    /// Per-class IoU bars, sorted high to low, with each class's accuracy as a tick.
+    func bars() -> String {
+        let scored = report.classes.filter { $0.iou != nil }.sorted { ($0.iou!, $1.name) > ($1.iou!, $0.name) }
+        let row = 18, label = 170, width = 420
+        let height = row * scored.count + 30
+        var svg = "<svg class=\"bars\" role=\"img\" aria-label=\"IoU per class\" width=\"\(label + width + 120)\" height=\"\(height)\" "
+        svg += "xmlns=\"http://www.w3.org/2000/svg\">"
+        for (n, c) in scored.enumerated() {
+            let y = n * row + 4, iou = c.iou ?? 0, acc = c.acc ?? 0
+            let color = vocabulary.class(id: c.id).map(vocabulary.displayColor) ?? RGBColor(120, 120, 120)
+            svg += "<text x=\"\(label - 6)\" y=\"\(y + 12)\" text-anchor=\"end\">\(escape(c.name))</text>"
+            svg += "<rect x=\"\(label)\" y=\"\(y)\" width=\"\(Int(Double(width) * iou / 100))\" height=\"\(row - 4)\" fill=\"\(color)\" "
+            svg += "stroke=\"#333\" stroke-width=\"0.5\"><title>\(escape(c.name)): IoU \(format(iou)), Acc \(format(acc))</title></rect>"
+            svg +=
+                "<line x1=\"\(label + Int(Double(width) * acc / 100))\" x2=\"\(label + Int(Double(width) * acc / 100))\" y1=\"\(y - 1)\" "
+            svg += "y2=\"\(y + row - 3)\" stroke=\"#000\" stroke-width=\"2\"/>"
+            svg += "<text x=\"\(label + width + 8)\" y=\"\(y + 12)\">\(format(iou)) / \(format(acc))</text>"
+        }
+        svg += "<text x=\"\(label)\" y=\"\(height - 6)\" class=\"axis\">bar: IoU, tick: accuracy (%)</text></svg>"
+        return "<section id=\"classes\"><h2>Per class</h2>\(svg)</section>\n"
+    }
+
+    /// The confusion matrix over the classes present, each row normalized by its ground-truth pixels.
+    func heatmap() -> String {
+        let k = report.confusion.shape.first.map { $0 - 1 } ?? 0
+        var cells: [Int: [Int: UInt64]] = [:]
+        var present = Set<Int>()
+        for entry in report.confusion.entries where entry.count == 3 {
+            let row = Int(entry[0]), column = Int(entry[1])
+            guard row < k, column < k else { continue }
+            cells[row, default: [:]][column, default: 0] += entry[2]
+            present.insert(row)
+            present.insert(column)
+        }
+        let classes = present.sorted()
+        let cell = max(10, min(24, 560 / max(1, classes.count))), label = 150
+        let side = label + cell * classes.count
+        var svg = "<svg class=\"heatmap\" role=\"img\" aria-label=\"confusion matrix\" width=\"\(side + 10)\" height=\"\(side + 10)\" "
+        svg += "xmlns=\"http://www.w3.org/2000/svg\">"
+        func name(_ id: Int) -> String { vocabulary.class(id: id)?.name ?? "class \(id)" }
+        for (n, id) in classes.enumerated() {
+            svg += "<text x=\"\(label - 4)\" y=\"\(label + n * cell + cell * 3 / 4)\" text-anchor=\"end\">\(escape(name(id)))</text>"
+            svg += "<text transform=\"translate(\(label + n * cell + cell * 3 / 4),\(label - 4)) rotate(-60)\">\(escape(name(id)))</text>"
+        }
+        for (r, row) in classes.enumerated() {
+            let total = cells[row]?.values.reduce(0, +) ?? 0
+            for (c, column) in classes.enumerated() {
+                let count = cells[row]?[column] ?? 0
+                let share = total > 0 ? Double(count) / Double(total) : 0
+                let shade = Int((1 - share) * 255)
+                svg += "<rect x=\"\(label + c * cell)\" y=\"\(label + r * cell)\" width=\"\(cell)\" height=\"\(cell)\" "
+                svg += "fill=\"rgb(\(shade),\(shade),255)\" stroke=\"#ddd\" stroke-width=\"0.5\">"
+                svg += "<title>truth \(escape(name(row))) → predicted \(escape(name(column))): \(format(share * 100))%</title></rect>"
+            }
+        }
+        svg += "</svg>"
+        return "<section id=\"confusion\"><h2>Confusion (rows: ground truth, columns: prediction; row-normalized)</h2>\(svg)</section>\n"
+    }
+
+    func galleryHTML() throws -> String {
+        guard !gallery.isEmpty else { return "" }
+        let plain = OverlayRenderer(vocabulary: vocabulary, font: nil)
+        var present = Set<Int>()
+        var html = "<section id=\"gallery\"><h2>Gallery</h2>"
+        for group in ["worst", "best"] {
+            let items = gallery.filter { $0.group == group }
+            if items.isEmpty { continue }
+            html += "<h3>\(group == "worst" ? "Worst" : "Best") \(items.count) by mIoU</h3><table class=\"gallery\">"
+            html += "<tr><th>image</th><th>ground truth</th><th>prediction</th><th>overlay</th></tr>"
+            for item in items {
+                let height = max(1, item.image.height * thumbnailWidth / max(1, item.image.width))
+                let photo = Resampling.bilinear(item.image, width: thumbnailWidth, height: height)
+                let truth = item.truth.resizedNearest(width: thumbnailWidth, height: height)
+                let prediction = item.prediction.resizedNearest(width: thumbnailWidth, height: height)
+                for value in Set(truth.values).union(prediction.values) where Int(value) != vocabulary.ignoreValue {
+                    present.insert(Int(value))
+                }
+                let overlay = plain.render(prediction, on: photo)
+                let cells = [
+                    "data:image/jpeg;base64," + (try JPEGCodec.encode(photo, quality: 85)).base64EncodedString(),
+                    "data:image/png;base64," + (try PNGCodec.encodeLabelMap(truth, palette: vocabulary.palette)).base64EncodedString(),
+                    "data:image/png;base64," + (try PNGCodec.encodeLabelMap(prediction, palette: vocabulary.palette)).base64EncodedString(),
+                    "data:image/jpeg;base64," + (try JPEGCodec.encode(overlay, quality: 85)).base64EncodedString(),
+                ]
+                html += "<tr><td colspan=\"4\" class=\"caption\">\(escape(item.id)): mIoU \(item.mIoU.map(format) ?? "–")</td></tr><tr>"
+                for (n, source) in cells.enumerated() {
+                    let alt = ["image", "ground truth", "prediction", "overlay"][n] + " of " + escape(item.id)
+                    html += "<td><img src=\"\(source)\" width=\"\(thumbnailWidth)\" height=\"\(height)\" alt=\"\(alt)\"></td>"
+                }
+                html += "</tr>"
+            }
+            html += "</table>"
+        }
+        html += "<div class=\"legend\">"
+        for id in present.sorted() {
+            let color = vocabulary.class(id: id).map(vocabulary.displayColor) ?? vocabulary.palette[min(255, max(0, id))]
+            let name = vocabulary.class(id: id)?.name ?? (id == vocabulary.othersValue ? "others" : "value \(id)")
+            html += "<span><i style=\"background:\(color)\"></i>\(escape(name))</span>"
+        }
+        return html + "</div></section>\n"
+    }
+
+    func settings() -> String {
+        let rows = report.settings.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        return "<section id=\"settings\"><h2>Settings</h2>" + table(rows) + "</section>\n"
+    }
+
+    func table(_ rows: [(String, String)]) -> String {
+        "<table class=\"kv\">" + rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined() + "</table>"
+    }
+
+    func format(_ value: Double) -> String { String(format: "%.2f", value) }
+
+    func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+
+    static let style = """
+        body{font-family:system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}
+        h1{margin-top:0}section{margin:28px 0}.cards{display:flex;gap:16px;margin-bottom:12px}
+        .card{border:1px solid #ccc;border-radius:8px;padding:10px 18px;text-align:center}.card .value{font-size:28px;font-weight:600}
+        .card .label{color:#666}table.kv th{text-align:left;padding-right:16px;color:#555;font-weight:500}
+        table.kv td{font-family:ui-monospace,monospace}svg text{font-size:12px}svg .axis{fill:#666}
+        table.gallery td{padding:2px;vertical-align:top}table.gallery .caption{font-weight:600;padding-top:10px}
+        .legend span{display:inline-block;margin:4px 12px 4px 0}.legend i{display:inline-block;width:14px;height:14px;
+        border:1px solid #333;vertical-align:-2px;margin-right:5px}footer{color:#777;margin-top:32px}
+        """
+}

@@ -1,0 +1,81 @@
+import Foundation
+import Text4SegTestSupport
+import XCTest
+
+/// The HTML evaluation report, opened in a real browser: headless Chromium loads it inside a
+/// harness page (same folder, file access allowed) that counts the images that loaded and the
+/// charts' shapes, and Chromium's log is searched for console errors.
+final class HTMLReportEndToEndTests: XCTestCase {
+    static let harness = """
+        <!DOCTYPE html><html><body><pre id="result">pending</pre>
+        <iframe id="report" src="report.html" style="width:1280px;height:3000px"></iframe>
+        <script>
+        document.getElementById("report").addEventListener("load", () => {
+          const d = document.getElementById("report").contentDocument;
+          const images = Array.from(d.images);
+          document.getElementById("result").textContent = JSON.stringify({
+            images: images.length,
+            loaded: images.filter(i => i.complete && i.naturalWidth > 0).length,
+            bars: d.querySelectorAll("svg.bars rect").length,
+            cells: d.querySelectorAll("svg.heatmap rect").length,
+            title: d.title
+          });
+        });
+        </script></body></html>
+        """
+
+    /// Runs `eval --html` on `dataset`, opens the page in Chromium, and returns what the harness counted.
+    func openInChromium(_ dataset: String, gallery: Int, extra: [String] = []) throws -> (result: [String: Any], folder: String) {
+        try Prerequisite.chromium.require()
+        let folder = try CLI.temporaryFolder()
+        let run = try CLI.run(
+            [
+                "eval", "--dataset", dataset, "--engine", "oracle", "--quiet", "--report", folder + "/r.json", "--html",
+                folder + "/report.html",
+                "--gallery", "\(gallery)",
+            ] + extra)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        try HTMLReportEndToEndTests.harness.write(toFile: folder + "/check.html", atomically: true, encoding: .utf8)
+        let browser = try CLI.run(
+            Prerequisite.chromiumPath,
+            [
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--allow-file-access-from-files", "--enable-logging=stderr", "--v=0",
+                "--user-data-dir=" + folder + "/profile", "--virtual-time-budget=15000", "--dump-dom", "file://" + folder + "/check.html",
+            ])
+        XCTAssertEqual(browser.status, 0, browser.stderr)
+        let console = browser.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") }
+        XCTAssertTrue(console.isEmpty, "console messages: \(console)")
+        let pattern = try NSRegularExpression(pattern: "<pre id=\"result\">(.*?)</pre>")
+        let dom = browser.stdout
+        let match = try XCTUnwrap(pattern.firstMatch(in: dom, range: NSRange(dom.startIndex..., in: dom)), dom.prefix(500).description)
+        let text = String(dom[Range(match.range(at: 1), in: dom)!]).replacingOccurrences(of: "&quot;", with: "\"")
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
+        return (result, folder)
+    }
+
+    func testTheReportOpensInChromiumWithEveryImageLoadedAndTheChartsDrawn() throws {
+        let (result, folder) = try openInChromium(TestPaths.voc12, gallery: 3)
+        XCTAssertEqual(result["images"] as? Int, 6 * 4, "3 worst and 3 best rows of four images")
+        XCTAssertEqual(result["loaded"] as? Int, result["images"] as? Int, "every image loaded")
+        let report = try CLI.json(folder + "/r.json")
+        let scored = (report["classes"] as? [[String: Any]])?.filter { $0["iou"] is Double }.count ?? 0
+        XCTAssertEqual(result["bars"] as? Int, scored, "one bar per scored class")
+        XCTAssertGreaterThanOrEqual(result["cells"] as? Int ?? 0, 4, "the heat map is drawn")
+        XCTAssertTrue((result["title"] as? String ?? "").hasPrefix("text4seg evaluation: mIoU"))
+    }
+
+    /// The dev set with a 20-image gallery: every image loads and the page stays small.
+    func testTheDevSetReportWithATwentyImageGallery() throws {
+        let dev = try TestPaths.requireVOCDev()
+        let (result, folder) = try openInChromium(dev, gallery: 10, extra: ["--refine", "nearest"])
+        XCTAssertEqual(result["images"] as? Int, 80)
+        XCTAssertEqual(result["loaded"] as? Int, 80)
+        XCTAssertEqual(result["cells"] as? Int, 21 * 21)
+        let size = try FileManager.default.attributesOfItem(atPath: folder + "/report.html")[.size] as? Int ?? .max
+        XCTAssertLessThan(size, 15 << 20, "the page is under 15 MB")
+        // The page can also be made afterwards, from the report and the kept predictions.
+        let again = try CLI.run(["report", folder + "/r.json", "--html", folder + "/again.html", "--gallery", "2"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("no --predictions folder: the page has no gallery"), again.stderr)
+    }
+}
