@@ -5,8 +5,15 @@ import Text4SegReports
 
 /// Where `label` writes, and what.
 struct LabelOutput: ParsableArguments {
-    @Option(help: "Output folder: <stem>.png for each image.")
+    @Option(help: "Output folder: <stem>.png for each image (for images found in a folder: their path relative to it).")
     var out: String
+
+    @Flag(help: "Label the images in subfolders of folder arguments too (outputs keep the relative paths).")
+    var recursive = false
+
+    @Option(
+        help: "Also write the engine's per-class score maps: <stem>.npy (float32, classes × rows × cols) and <stem>.json (the classes).")
+    var saveScores: String?
 
     @Flag(help: "Also write <stem>.overlay.png: the image tinted and outlined with the label colors, and a legend.")
     var overlay = false
@@ -17,7 +24,7 @@ struct LabelOutput: ParsableArguments {
     @Option(help: ArgumentHelp("TrueType font of the overlays' legends. (default: \(Font.defaultPath))", visibility: .hidden))
     var font: String = Font.defaultPath
 
-    @Flag(help: "Also write <stem>.txt: the engine's answer with its <seg> descriptors.")
+    @Flag(help: "Also write <stem>.txt: the engine's answer with its <seg> descriptors (for grid engines, their grid written so).")
     var descriptors = false
 
     @Flag(help: "Skip images whose label map is already in --out (to finish an interrupted run).")
@@ -41,7 +48,7 @@ struct Label: AsyncParsableCommand {
             Exit status: 0 all written, 1 some images failed, 2 nothing could run, 64 bad usage, 130 interrupted.
             """)
 
-    @Argument(help: "Image files (JPEG or PNG).")
+    @Argument(help: "Image files (JPEG or PNG), or folders of them.")
     var images: [String]
 
     @OptionGroup(title: "Output") var output: LabelOutput
@@ -49,20 +56,10 @@ struct Label: AsyncParsableCommand {
     @OptionGroup var pipeline: PipelineOptions
 
     func validate() throws {
-        guard !images.isEmpty else { throw ValidationError("give at least one image to label") }
-        // Outputs are named after the input's file name: two inputs with one name would overwrite each other.
-        var byStem: [String: [String]] = [:]
-        for path in images { byStem[Label.stem(path), default: []].append(path) }
-        let clashes = byStem.filter { $0.value.count > 1 }.sorted { $0.key < $1.key }
-        if let (name, paths) = clashes.first {
-            throw ValidationError(
-                "\(paths.map { "'\($0)'" }.joined(separator: " and ")) would all be written as \(output.out)/\(name).png"
-                    + (clashes.count > 1 ? " (and \(clashes.count - 1) more such names)" : "") + "; label them into different --out folders"
-            )
-        }
+        guard !images.isEmpty else { throw ValidationError("give at least one image or folder to label") }
+        // Same-named inputs are refused before anything runs (outputs are named after them).
+        _ = try LabelInput.expand(images, recursive: output.recursive, out: output.out)
     }
-
-    static func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
     func run() async throws {
         var resolved = try pipeline.resolved()
@@ -78,23 +75,24 @@ struct Label: AsyncParsableCommand {
             }
         }
         let renderer = OverlayRenderer(vocabulary: resolved.vocabulary, font: legendFont, style: output.overlayStyle)
-        let out = output.out, overlay = output.overlay, descriptors = output.descriptors, maxPixels = resolved.maxPixels,
-            resume = output.resume, json = output.json
-        if resume {
+        let out = output.out
+        if output.resume {
             let removed = AtomicFile.removeLeftovers(in: out)
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
-        let images = resume ? self.images.filter { !FileManager.default.fileExists(atPath: "\(out)/\(Label.stem($0)).png") } : self.images
-        if resume && images.count < self.images.count { warn("resume: \(self.images.count - images.count) images already labeled") }
-        let jobs = resolved.jobs
+        let all = try LabelInput.expand(images, recursive: output.recursive, out: out)
+        let inputs =
+            output.resume ? try all.filter { !FileManager.default.fileExists(atPath: try $0.output(in: out, suffix: ".png")) } : all
+        if output.resume && inputs.count < all.count { warn("resume: \(all.count - inputs.count) images already labeled") }
         let failures: [(String, String)]
-        let progress = ProgressLine(verb: "label", total: images.count, quiet: output.quiet)
+        let progress = ProgressLine(verb: "label", total: inputs.count, quiet: output.quiet)
+        let job = LabelJob(
+            segmenter: segmenter, writer: writer, renderer: output.overlay ? renderer : nil, out: out, descriptors: output.descriptors,
+            scores: output.saveScores, maxPixels: resolved.maxPixels, progress: progress, json: output.json)
+        if let scores = output.saveScores { try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true) }
         do {
-            failures = try await Interruption.cancellable {
-                try await Label.labelAll(
-                    images, segmenter: segmenter, writer: writer, renderer: overlay ? renderer : nil, out: out, descriptors: descriptors,
-                    jobs: jobs, maxPixels: maxPixels, progress: progress, json: json)
-            }
+            let jobs = resolved.jobs
+            failures = try await Interruption.cancellable { try await job.run(inputs, jobs: jobs) }
             progress.end()
         } catch is CancellationError {
             progress.end()
@@ -110,39 +108,42 @@ struct Label: AsyncParsableCommand {
         await segmenter.engine.shutdown()
         for (path, reason) in failures { warn("error: \(path): \(reason)") }
         if !failures.isEmpty {
-            warn("\(failures.count) of \(images.count) images failed; the others were written")
+            warn("\(failures.count) of \(inputs.count) images failed; the others were written")
             throw ExitCode(ExitStatus.someFailed)
         }
     }
+}
 
-    static func labelAll(
-        _ images: [String], segmenter: Segmenter, writer: LabelMapWriter, renderer: OverlayRenderer?, out: String, descriptors: Bool,
-        jobs: Int, maxPixels: Int, progress: ProgressLine, json: Bool
-    ) async throws -> [(String, String)] {
+/// What `label` does to each image: segment it, write its label map (and overlay,
+/// descriptors, scores), and print what it found.
+struct LabelJob: Sendable {
+    var segmenter: Segmenter
+    var writer: LabelMapWriter
+    var renderer: OverlayRenderer?
+    var out: String
+    var descriptors: Bool
+    /// Where score maps go, if anywhere.
+    var scores: String?
+    var maxPixels: Int
+    var progress: ProgressLine
+    var json: Bool
+    let noScores = OnceNotice()
+
+    /// Labels every input, `jobs` at a time; returns the failed ones with their reasons.
+    func run(_ inputs: [LabelInput], jobs: Int) async throws -> [(String, String)] {
         var failures: [(String, String)] = []
         // As in eval: first images that all fail with one configuration error stop the run.
-        let probe = images.count > 3 ? 3 : 0
+        let probe = inputs.count > 3 ? 3 : 0
         var configurationFailures: [String] = []
         var finished = 0
-        let vocabulary = segmenter.vocabulary
-        try await BoundedConcurrency.forEach(images, limit: jobs) { path -> Result<[ClassShare], LabelFailure> in
-            let stem = Label.stem(path)
+        try await BoundedConcurrency.forEach(inputs, limit: jobs) { input -> Result<[ClassShare], LabelFailure> in
             do {
-                let image = try ImageIO.readImage(path, maxPixels: maxPixels)
-                let result = try await segmenter.segment(itemID: stem, image: image)
-                try writer.writeLabelMap(result.labelMap, to: "\(out)/\(stem).png")
-                if let renderer {
-                    try AtomicFile.write(
-                        try PNGCodec.encodeRGB(renderer.render(result.labelMap, on: image)), to: "\(out)/\(stem).overlay.png")
-                }
-                if descriptors, let answer = result.answer { try AtomicFile.write(answer, to: "\(out)/\(stem).txt") }
-                for repair in result.repairs { progress.say("warning: \(path): \(repair)") }
-                return .success(ClassShare.shares(of: result.labelMap, vocabulary: vocabulary))
+                return .success(try await label(input))
             } catch {
                 let configuration = (error as? ConfigurationFailure).flatMap { $0.isConfigurationFailure ? $0.configurationMessage : nil }
                 return .failure(LabelFailure(message: "\(error)", configuration: configuration))
             }
-        } handle: { path, outcome in
+        } handle: { input, outcome in
             finished += 1
             if finished <= probe, case let .failure(failure) = outcome, let message = failure.configuration {
                 configurationFailures.append(message)
@@ -150,25 +151,67 @@ struct Label: AsyncParsableCommand {
             if probe > 0, finished == probe, configurationFailures.count == probe, Set(configurationFailures).count == 1 {
                 throw EvaluationStop.configuration(message: configurationFailures[0], items: probe)
             }
-            let stem = Label.stem(path)
             switch outcome {
             case let .failure(failure):
-                failures.append((path, failure.message))
+                failures.append((input.path, failure.message))
                 progress.finished(failed: true, retries: 0)
             case let .success(shares):
                 progress.clear()
+                let map = try input.output(in: out, suffix: ".png")
                 if json {
                     let line = LabelLine(
-                        image: path, labelMap: "\(out)/\(stem).png", overlay: renderer != nil ? "\(out)/\(stem).overlay.png" : nil,
-                        descriptors: descriptors ? "\(out)/\(stem).txt" : nil, classes: shares)
+                        image: input.path, labelMap: map,
+                        overlay: renderer != nil ? try input.output(in: out, suffix: ".overlay.png") : nil,
+                        descriptors: descriptors ? try input.output(in: out, suffix: ".txt") : nil,
+                        scores: try scores.map { try input.output(in: $0, suffix: ".npy") }, classes: shares)
                     print(String(decoding: try JSONEncoder.sortedKeys.encode(line), as: UTF8.self))
                 } else {
-                    print("\(path) -> \(out)/\(stem).png: \(shares.map(\.description).joined(separator: ", "))")
+                    print("\(input.path) -> \(map): \(shares.map(\.description).joined(separator: ", "))")
                 }
                 progress.finished(failed: false, retries: 0)
             }
         }
         return failures
+    }
+
+    /// Labels one image and writes its outputs; returns the classes found.
+    func label(_ input: LabelInput) async throws -> [ClassShare] {
+        let image = try ImageIO.readImage(input.path, maxPixels: maxPixels)
+        let result = try await segmenter.segment(itemID: input.itemID, image: image)
+        try writer.writeLabelMap(result.labelMap, to: try input.output(in: out, suffix: ".png"))
+        if let renderer {
+            try AtomicFile.write(
+                try PNGCodec.encodeRGB(renderer.render(result.labelMap, on: image)), to: try input.output(in: out, suffix: ".overlay.png"))
+        }
+        if descriptors {
+            // Grid engines (embedded) answer without text: their grid is written as Text4Seg would have answered.
+            let text = result.answer ?? DescriptorEncoder.answer(DescriptorEncoder.encode(result.grid, vocabulary: segmenter.vocabulary))
+            try AtomicFile.write(text, to: try input.output(in: out, suffix: ".txt"))
+        }
+        if let folder = scores {
+            if let maps = result.engineOutput.scores {
+                let (npy, sidecar) = try ScoreMaps.encode(maps, grid: result.grid, vocabulary: segmenter.vocabulary)
+                try AtomicFile.write(npy, to: try input.output(in: folder, suffix: ".npy"))
+                try AtomicFile.write(sidecar, to: try input.output(in: folder, suffix: ".json"))
+            } else if noScores.claim() {
+                progress.say("warning: engine \(segmenter.engine.name) gives labels, not per-class scores: --save-scores writes nothing")
+            }
+        }
+        for repair in result.repairs { progress.say("warning: \(input.path): \(repair)") }
+        return ClassShare.shares(of: result.labelMap, vocabulary: segmenter.vocabulary)
+    }
+}
+
+/// A notice given once per run, from any task.
+final class OnceNotice: @unchecked Sendable {
+    private let lock = NSLock()
+    private var given = false
+
+    func claim() -> Bool {
+        lock.withLock {
+            defer { given = true }
+            return !given
+        }
     }
 }
 
@@ -184,6 +227,7 @@ struct LabelLine: Encodable {
     var labelMap: String
     var overlay: String?
     var descriptors: String?
+    var scores: String?
     var classes: [ClassShare]
 }
 

@@ -71,3 +71,25 @@ final class OverlayRendererTests: XCTestCase {
         XCTAssertEqual(voc.palette, PascalColorMap.palette, "VOC keeps the PASCAL color map exactly")
     }
 }
+
+final class ScoreMapsTests: XCTestCase {
+    func testTheNPYHeaderIsNumPysFormatByHand() throws {
+        let voc = try Vocabulary.load("pascal-voc")
+        let grid = DescriptorGrid(rows: 2, cols: 3, fill: 0)
+        let (npy, sidecar) = try ScoreMaps.encode([15: [1, 2, 3, 4, 5, 6], 0: [0, 0, 0, 0, 0, 0.5]], grid: grid, vocabulary: voc)
+        XCTAssertEqual(Array(npy.prefix(8)), [0x93] + Array("NUMPY".utf8) + [1, 0])
+        let headerLength = Int(npy[8]) | Int(npy[9]) << 8
+        XCTAssertEqual((10 + headerLength) % 64, 0, "data starts 64-byte aligned")
+        let header = String(decoding: npy[10..<(10 + headerLength)], as: UTF8.self)
+        XCTAssertTrue(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2, 3), }"), header)
+        XCTAssertTrue(header.hasSuffix("\n"))
+        XCTAssertEqual(npy.count, 10 + headerLength + 2 * 6 * 4)
+        // Classes in id order: background's plane first, its last value 0.5 = 0x3F000000 little-endian.
+        let data = Array(npy[(10 + headerLength)...])
+        XCTAssertEqual(Array(data[20..<24]), [0, 0, 0, 0x3F])
+        XCTAssertEqual(Array(data[24..<28]), [0, 0, 0x80, 0x3F], "person's first value is 1.0")
+        let meta = try JSONDecoder().decode(ScoreMaps.Sidecar.self, from: sidecar)
+        XCTAssertEqual(meta.classes.map(\.name), ["background", "person"])
+        XCTAssertEqual(meta.shape, [2, 2, 3])
+    }
+}

@@ -121,3 +121,53 @@ final class LabelEndToEndTests: XCTestCase {
         XCTAssertGreaterThan(parts[1], 0.5, "background kept")
     }
 }
+
+/// `label` given folders, and what it writes besides label maps.
+final class LabelInputsEndToEndTests: XCTestCase {
+    func testFoldersAreLabeledWithRelativePathsKeptAndScoresSaved() throws {
+        let folder = try CLI.temporaryFolder(), out = folder + "/out"
+        let fm = FileManager.default
+        for sub in ["a", "b"] { try fm.createDirectory(atPath: folder + "/in/" + sub, withIntermediateDirectories: true) }
+        try fm.copyItem(atPath: CLI.samples + "/images/2007_000033.jpg", toPath: folder + "/in/a/2007_000033.jpg")
+        try fm.copyItem(atPath: CLI.samples + "/images/2007_000033.jpg", toPath: folder + "/in/b/2007_000033.jpg")
+        try fm.copyItem(atPath: CLI.samples + "/images/2007_001321.jpg", toPath: folder + "/in/2007_001321.jpg")
+        let common = ["label", folder + "/in", "--out", out, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--quiet"]
+        let flat = try CLI.run(common)
+        XCTAssertEqual(flat.status, 0, flat.stderr)
+        XCTAssertEqual(try fm.contentsOfDirectory(atPath: out).sorted(), ["2007_001321.png"], "subfolders need --recursive")
+        let deep = try CLI.run(common + ["--recursive", "--descriptors", "--save-scores", folder + "/scores"])
+        XCTAssertEqual(deep.status, 0, deep.stderr)
+        for path in ["a/2007_000033.png", "b/2007_000033.png", "a/2007_000033.txt", "2007_001321.png"] {
+            XCTAssertTrue(fm.fileExists(atPath: out + "/" + path), path)
+        }
+        XCTAssertTrue(deep.stderr.contains("engine oracle gives labels, not per-class scores: --save-scores writes nothing"), deep.stderr)
+        // The same two files given by path would collide: refused before anything is written.
+        let clash = try CLI.run(["label", folder + "/in/a/2007_000033.jpg", folder + "/in/b/2007_000033.jpg", "--out", folder + "/o2"])
+        XCTAssertEqual(clash.status, 64)
+        XCTAssertTrue(clash.stderr.contains("give their folder instead"), clash.stderr)
+        XCTAssertFalse(fm.fileExists(atPath: folder + "/o2"))
+    }
+
+    /// The embedded engine's scores as .npy that numpy reads, and its grid as descriptors.
+    func testTheEmbeddedEngineSavesScoresNumpyReadsAndItsGridAsDescriptors() throws {
+        try Prerequisite.models.require()
+        try Prerequisite.pythonImaging.require()
+        let folder = try CLI.temporaryFolder()
+        let run = try CLI.run([
+            "label", CLI.samples + "/images/2007_000033.jpg", "--out", folder + "/out", "--descriptors", "--save-scores", folder + "/s",
+            "--quiet",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let check = """
+            import json, sys, numpy as np
+            a = np.load(sys.argv[1] + ".npy"); meta = json.load(open(sys.argv[1] + ".json"))
+            assert a.dtype == np.float32 and a.ndim == 3 and list(a.shape) == meta["shape"], (a.shape, meta)
+            assert len(meta["classes"]) == a.shape[0] and np.isfinite(a).all()
+            print("ok", a.shape[1], a.shape[2])
+            """
+        let python = try CLI.python(check, [folder + "/s/2007_000033"])
+        XCTAssertEqual(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok 24 24", python.stderr)
+        let text = try String(contentsOfFile: folder + "/out/2007_000033.txt", encoding: .utf8)
+        XCTAssertTrue(text.hasPrefix("Sure, the segmentation mask is:\n<seg>") && text.hasSuffix("</seg>"), text)
+    }
+}
