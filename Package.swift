@@ -99,7 +99,7 @@ let package = Package(
         ),
         .testTarget(
             name: "Text4SegEndToEndTests",
-            dependencies: ["Text4SegCore", "Text4SegReports", "Text4SegTestSupport"]
+            dependencies: ["Text4SegCore", "Text4SegModels", "Text4SegReports", "Text4SegTestSupport"]
         ),
     ]
 )

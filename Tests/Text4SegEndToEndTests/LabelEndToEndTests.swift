@@ -1,4 +1,5 @@
 import Foundation
+import Text4SegModels
 import Text4SegTestSupport
 import XCTest
 
@@ -169,5 +170,38 @@ final class LabelInputsEndToEndTests: XCTestCase {
         XCTAssertEqual(python.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "ok 24 24", python.stderr)
         let text = try String(contentsOfFile: folder + "/out/2007_000033.txt", encoding: .utf8)
         XCTAssertTrue(text.hasPrefix("Sure, the segmentation mask is:\n<seg>") && text.hasSuffix("</seg>"), text)
+    }
+}
+
+/// The embedded engine's class texts are encoded once and read back from the cache on later runs.
+final class TextEmbeddingCacheEndToEndTests: XCTestCase {
+    func testASecondRunReadsTheClassTextsFromTheCacheAndLabelsAlike() throws {
+        try Prerequisite.models.require()
+        let folder = try CLI.temporaryFolder()
+        // A cache of its own (the weights are linked from the installed store), so the first run starts cold.
+        let store = ModelStore()
+        let cache = folder + "/cache"
+        try FileManager.default.createDirectory(atPath: cache + "/text4seg", withIntermediateDirectories: true)
+        for name in try FileManager.default.contentsOfDirectory(atPath: store.folder) where name != "text-embeddings" {
+            try FileManager.default.createSymbolicLink(atPath: cache + "/text4seg/" + name, withDestinationPath: store.folder + "/" + name)
+        }
+        let image = CLI.samples + "/images/2007_000033.jpg"
+        let common = ["label", image, "--vocab", "coco-stuff-171", "--quiet"]
+        let first = try CLI.run(common + ["--out", folder + "/a"], environment: ["XDG_CACHE_HOME": cache])
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache + "/text4seg/text-embeddings").filter { $0.hasSuffix(".emb") }
+        XCTAssertGreaterThan(files.count, 300, "COCO-Stuff's names and synonyms are cached")
+        let dates = try files.map {
+            try FileManager.default.attributesOfItem(atPath: cache + "/text4seg/text-embeddings/" + $0)[.modificationDate] as? Date
+        }
+        let second = try CLI.run(common + ["--out", folder + "/b"], environment: ["XDG_CACHE_HOME": cache])
+        XCTAssertEqual(second.status, 0, second.stderr)
+        let after = try files.map {
+            try FileManager.default.attributesOfItem(atPath: cache + "/text4seg/text-embeddings/" + $0)[.modificationDate] as? Date
+        }
+        XCTAssertEqual(dates, after, "the second run only read the cache")
+        XCTAssertEqual(
+            try Data(contentsOf: URL(fileURLWithPath: folder + "/a/2007_000033.png")),
+            try Data(contentsOf: URL(fileURLWithPath: folder + "/b/2007_000033.png")), "cached vectors give the same labels")
     }
 }
