@@ -51,7 +51,7 @@ struct LabelInput: Sendable, Equatable {
             for name in try fm.contentsOfDirectory(atPath: folder.path).sorted() where !name.hasPrefix(".") {
                 let url = folder.appendingPathComponent(name)
                 var isFolder: ObjCBool = false
-                fm.fileExists(atPath: url.path, isDirectory: &isFolder)
+                _ = fm.fileExists(atPath: url.path, isDirectory: &isFolder)
                 if isFolder.boolValue {
                     if recursive { try walk(url, prefix: prefix + name + "/") }
                 } else if imageExtensions.contains(url.pathExtension.lowercased()) {

@@ -33,7 +33,7 @@ public enum VocabularyError: Error, CustomStringConvertible, Sendable {
         switch self {
         case let .notFound(name, builtIn):
             return "no vocabulary named '\(name)' and no such file; built-in vocabularies: \(builtIn.joined(separator: ", "))"
-        case let .unreadable(path, reason):
+        case let .unreadable(_, reason):
             return "cannot read vocabulary: \(reason)"
         case let .invalid(issues):
             return issues.filter { $0.severity == .error }.map(\.description).joined(separator: "\n")
