@@ -14,7 +14,7 @@ extension HTMLReport {
             at: source.path,
             options: Dataset.Options(format: DatasetLayout(rawValue: source.layout), split: source.split, labelsSuffix: suffix))
         let paths = Dictionary(listing.items.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        let ranked = report.items.filter { $0.mIoU != nil }.sorted { ($0.mIoU!, $0.index) < ($1.mIoU!, $1.index) }
+        let ranked = report.itemsByMIoU
         let worst = Array(ranked.prefix(count)), best = Array(ranked.suffix(min(count, max(0, ranked.count - worst.count))).reversed())
         var items: [GalleryItem] = [], skipped: [String] = []
         for (group, chosen) in [("worst", worst), ("best", best)] {

@@ -167,11 +167,8 @@ struct ConfigSection {
     /// `settings` with these values laid over it and range-checked; errors name the file, line and column.
     func overlay<S: SettingsSection>(_ settings: S) throws -> S {
         do {
-            let result = try settings.overlaid(values, location: locations)
-            try result.validate()
-            return result
-        } catch var error as SettingsError {
-            error.location = error.location ?? locations[error.key]
+            return try settings.applying(values, location: locations)
+        } catch let error as SettingsError {
             throw ConfigError(error.description)
         }
     }

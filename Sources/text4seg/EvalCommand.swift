@@ -65,19 +65,17 @@ struct Eval: AsyncParsableCommand {
                     evaluationProtocol: evaluationProtocol, reduceZeroLabel: reduceZeroLabel,
                     reduceFromLayout: scoring.reduceZeroLabel == nil && file.reduceZeroLabel == nil))
         }
-        var fingerprint = resolved.fingerprint(dataset: dataset, split: listing.split)
-        fingerprint["dataset.layout"] = layout.rawValue
-        fingerprint["dataset.labels_suffix"] = data.selection.labelsSuffix ?? file.labelsSuffix ?? "default"
-        fingerprint["shard"] = data.shard?.description ?? "none"
+        let fingerprint = resolved.fingerprint(
+            dataset: dataset, listing: listing, labelsSuffix: data.selection.labelsSuffix ?? file.labelsSuffix, shard: data.shard)
         var journal: EvaluationJournal?
         var finished: [String: ItemRecord] = [:]
         let report = output.report
         if let report {
             (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: fingerprint, resume: output.resume)
         }
-        var openAI = resolved
-        openAI.openAI.notice = { message in warn(message) }
-        let segmenter = try openAI.segmenter(groundTruth: nil)
+        var withNotices = resolved
+        withNotices.openAI.notice = { message in warn(message) }
+        let segmenter = try withNotices.segmenter(groundTruth: nil)
         // The page's gallery shows predictions: keep them for the run when --out does not.
         let predictions =
             output.page.html != nil && output.out == nil
@@ -106,35 +104,32 @@ struct Eval: AsyncParsableCommand {
             }
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
-        let outcome: EvaluationRunner.Outcome
+        let ran: Result<EvaluationRunner.Outcome, Error>
         do {
             let (pending, done) = (items, finished)
             let openJournal = journal, runner = runner
-            outcome = try await Interruption.cancellable { try await runner.run(pending, journal: openJournal, finished: done) }
-            progress.end()
-        } catch is CancellationError {
-            progress.end()
-            await journal?.close()
-            await segmenter.engine.shutdown()
+            ran = .success(try await Interruption.cancellable { try await runner.run(pending, journal: openJournal, finished: done) })
+        } catch {
+            ran = .failure(error)
+        }
+        // However the run ended: close the line, the journal and the engine once.
+        progress.end()
+        await journal?.close()
+        await segmenter.engine.shutdown()
+        let outcome: EvaluationRunner.Outcome
+        switch ran {
+        case let .success(finished): outcome = finished
+        case .failure(is CancellationError):
             warn(
                 report == nil
                     ? "interrupted; nothing was journaled (use --report to be able to resume)"
                     : "interrupted; run the same command with --resume to finish the rest")
             throw ExitCode(ExitStatus.interrupted)
-        } catch let stop as EvaluationStop {
-            progress.end()
-            await journal?.close()
-            await segmenter.engine.shutdown()
+        case let .failure(stop as EvaluationStop):
             warn("error: \(stop)")
             throw ExitCode(ExitStatus.nothingRan)
-        } catch {
-            progress.end()
-            await journal?.close()
-            await segmenter.engine.shutdown()
-            throw error
+        case let .failure(error): throw error
         }
-        await journal?.close()
-        await segmenter.engine.shutdown()
         if outcome.resumed > 0 { warn("resumed: \(outcome.resumed) items taken from the journal") }
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
         var result = EvaluationReport(

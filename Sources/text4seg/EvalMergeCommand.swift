@@ -27,14 +27,8 @@ struct EvalMerge: ParsableCommand {
     @OptionGroup var tables: ReportTables
 
     func run() throws {
-        let shards = try reports.map { path in
-            do {
-                return (path, try JSONDecoder().decode(ShardReport.self, from: Data(contentsOf: URL(fileURLWithPath: path))))
-            } catch {
-                throw ConfigError("\(path): not an eval report (\(error))")
-            }
-        }
-        let merged = try ShardReport.merge(shards, vocabulary: vocab)
+        let shards = try reports.map { (path: $0, report: try ReportFile.read($0)) }
+        let merged = try EvalMerge.merge(shards, vocabulary: vocab)
         if let report { try AtomicFile.write(try merged.json(), to: report) }
         try tables.write(merged)
         print(merged.table())
@@ -42,48 +36,32 @@ struct EvalMerge: ParsableCommand {
     }
 }
 
-/// What `eval merge` reads of a report.
-struct ShardReport: Decodable {
-    var settings: [String: String]
-    var dataset: EvaluationReport.Source
-    var items: [Item]
-    var failed: [EvaluationReport.Failure]
-    var seconds: Double
-
-    struct Item: Decodable {
-        var record: ItemRecord
-        var index: Int
-
-        init(from decoder: Decoder) throws {
-            record = try ItemRecord(from: decoder)
-            index = try decoder.container(keyedBy: Key.self).decode(Int.self, forKey: .index)
-        }
-
-        enum Key: String, CodingKey { case index }
-    }
-
-    static func merge(_ shards: [(path: String, report: ShardReport)], vocabulary: String?) throws -> EvaluationReport {
+extension EvalMerge {
+    /// The whole split's report from its shards' reports, or why they do not make one.
+    static func merge(_ shards: [(path: String, report: EvaluationReport)], vocabulary: String?) throws -> EvaluationReport {
         guard let (firstPath, first) = shards.first else { throw ValidationError("give the shard reports to merge") }
         // Same settings: everything but the shard itself.
-        func common(_ r: ShardReport) -> [String: String] { r.settings.filter { $0.key != "shard" } }
+        func common(_ r: EvaluationReport) -> [String: String] { r.settings.filter { $0.key != "shard" } }
         for (path, report) in shards.dropFirst() where common(report) != common(first) {
             let differences = RunFingerprint(common(report)).differences(from: RunFingerprint(common(first)))
             throw ConfigError("\(path): settings differ from \(firstPath): \(differences.prefix(5).joined(separator: "; "))")
         }
         var byIndex: [Int: String] = [:]
         var count: Int?
+        var sources: [EvaluationReport.Source] = []
         for (path, report) in shards {
-            guard let text = report.dataset.shard, let shard = Shard(argument: text) else {
+            guard let source = report.dataset, let text = source.shard, let shard = Shard(argument: text) else {
                 throw ConfigError("\(path): not a shard report (run with --shard I/N)")
             }
+            sources.append(source)
             if let count, count != shard.count {
                 throw ConfigError("\(path): shard \(shard) of a split into \(shard.count), the others into \(count)")
             }
             count = shard.count
             if let other = byIndex[shard.index] { throw ConfigError("\(path) and \(other) are both shard \(shard): they overlap") }
             byIndex[shard.index] = path
-            guard report.dataset.total == first.dataset.total else {
-                throw ConfigError("\(path): a split of \(report.dataset.total) items, \(firstPath) one of \(first.dataset.total)")
+            guard source.total == sources[0].total else {
+                throw ConfigError("\(path): a split of \(source.total) items, \(firstPath) one of \(sources[0].total)")
             }
         }
         let missing = (0..<(count ?? 0)).filter { byIndex[$0] == nil }
@@ -106,15 +84,10 @@ struct ShardReport: Decodable {
                 records.append((index, record))
             }
         }
-        guard records.count == first.dataset.total else {
-            throw ConfigError("the shards hold \(records.count) items of a split of \(first.dataset.total)")
-        }
+        let total = sources[0].total
+        guard records.count == total else { throw ConfigError("the shards hold \(records.count) items of a split of \(total)") }
         records.sort { $0.0 < $1.0 }
-        let source = vocabulary ?? first.settings["vocabulary.source"] ?? first.settings["vocabulary"] ?? "pascal-voc"
-        let loaded = try Vocabulary.load(source)
-        guard loaded.contentHash == first.settings["vocabulary.hash"] else {
-            throw ConfigError("vocabulary '\(source)' is not the one the shards used (content hash differs); pass --vocab")
-        }
+        let loaded = try ReportFile.vocabulary(of: first, override: vocabulary)
         var outcome = try EvaluationRunner.Outcome(records: records.map(\.1), vocabulary: loaded)
         outcome.seconds = shards.map(\.report.seconds).max() ?? 0
         let evaluationProtocol = first.settings["protocol"].flatMap(EvaluationProtocol.init(rawValue:)) ?? .mmseg
@@ -127,7 +100,7 @@ struct ShardReport: Decodable {
         merged.settings["shard"] = "none"
         merged.tool = Text4Seg.configuration.version
         merged.date = ISO8601DateFormatter().string(from: Date())
-        var dataset = first.dataset
+        var dataset = sources[0]
         dataset.shard = nil
         merged.dataset = dataset
         return merged

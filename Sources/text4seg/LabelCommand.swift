@@ -90,22 +90,25 @@ struct Label: AsyncParsableCommand {
             segmenter: segmenter, writer: writer, renderer: output.overlay ? renderer : nil, out: out, descriptors: output.descriptors,
             scores: output.saveScores, maxPixels: resolved.maxPixels, progress: progress, json: output.json)
         if let scores = output.saveScores { try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true) }
+        let ran: Result<[(String, String)], Error>
         do {
             let jobs = resolved.jobs
-            failures = try await Interruption.cancellable { try await job.run(inputs, jobs: jobs) }
-            progress.end()
-        } catch is CancellationError {
-            progress.end()
-            await segmenter.engine.shutdown()
+            ran = .success(try await Interruption.cancellable { try await job.run(inputs, jobs: jobs) })
+        } catch {
+            ran = .failure(error)
+        }
+        progress.end()
+        await segmenter.engine.shutdown()
+        switch ran {
+        case let .success(failed): failures = failed
+        case .failure(is CancellationError):
             warn("interrupted; run the same command with --resume to label the rest")
             throw ExitCode(ExitStatus.interrupted)
-        } catch let stop as EvaluationStop {
-            progress.end()
-            await segmenter.engine.shutdown()
+        case let .failure(stop as EvaluationStop):
             warn("error: \(stop)")
             throw ExitCode(ExitStatus.nothingRan)
+        case let .failure(error): throw error
         }
-        await segmenter.engine.shutdown()
         for (path, reason) in failures { warn("error: \(path): \(reason)") }
         if !failures.isEmpty {
             warn("\(failures.count) of \(inputs.count) images failed; the others were written")
@@ -127,30 +130,21 @@ struct LabelJob: Sendable {
     var maxPixels: Int
     var progress: ProgressLine
     var json: Bool
-    let noScores = OnceNotice()
+    let noScores = OnceFlag()
 
     /// Labels every input, `jobs` at a time; returns the failed ones with their reasons.
     func run(_ inputs: [LabelInput], jobs: Int) async throws -> [(String, String)] {
         var failures: [(String, String)] = []
         // As in eval: first images that all fail with one configuration error stop the run.
-        let probe = inputs.count > 3 ? 3 : 0
-        var configurationFailures: [String] = []
-        var finished = 0
+        var probe = ConfigurationProbe(items: inputs.count)
         try await BoundedConcurrency.forEach(inputs, limit: jobs) { input -> Result<[ClassShare], LabelFailure> in
             do {
                 return .success(try await label(input))
             } catch {
-                let configuration = (error as? ConfigurationFailure).flatMap { $0.isConfigurationFailure ? $0.configurationMessage : nil }
-                return .failure(LabelFailure(message: "\(error)", configuration: configuration))
+                return .failure(LabelFailure(message: "\(error)", configuration: ConfigurationProbe.message(of: error)))
             }
         } handle: { input, outcome in
-            finished += 1
-            if finished <= probe, case let .failure(failure) = outcome, let message = failure.configuration {
-                configurationFailures.append(message)
-            }
-            if probe > 0, finished == probe, configurationFailures.count == probe, Set(configurationFailures).count == 1 {
-                throw EvaluationStop.configuration(message: configurationFailures[0], items: probe)
-            }
+            if case let .failure(failure) = outcome { try probe.record(failure.configuration) } else { try probe.record(nil) }
             switch outcome {
             case let .failure(failure):
                 failures.append((input.path, failure.message))
@@ -199,19 +193,6 @@ struct LabelJob: Sendable {
         }
         for repair in result.repairs { progress.say("warning: \(input.path): \(repair)") }
         return ClassShare.shares(of: result.labelMap, vocabulary: segmenter.vocabulary)
-    }
-}
-
-/// A notice given once per run, from any task.
-final class OnceNotice: @unchecked Sendable {
-    private let lock = NSLock()
-    private var given = false
-
-    func claim() -> Bool {
-        lock.withLock {
-            defer { given = true }
-            return !given
-        }
     }
 }
 

@@ -14,8 +14,6 @@ struct LabelInput: Sendable, Equatable {
     /// The engine's item id (the oracle looks up `<id>.png`): the file's stem.
     var itemID: String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
-    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
-
     /// The images the arguments name: files as given, folders' images sorted (their
     /// subfolders too with `recursive`). Throws when two inputs would write the same outputs.
     static func expand(_ arguments: [String], recursive: Bool, out: String) throws -> [LabelInput] {
@@ -54,7 +52,7 @@ struct LabelInput: Sendable, Equatable {
                 _ = fm.fileExists(atPath: url.path, isDirectory: &isFolder)
                 if isFolder.boolValue {
                     if recursive { try walk(url, prefix: prefix + name + "/") }
-                } else if imageExtensions.contains(url.pathExtension.lowercased()) {
+                } else if ImageIO.imageExtensions.contains(url.pathExtension.lowercased()) {
                     found.append(LabelInput(path: url.path, name: prefix + url.deletingPathExtension().lastPathComponent))
                 }
             }

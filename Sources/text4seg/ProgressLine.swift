@@ -65,14 +65,12 @@ final class ProgressLine: @unchecked Sendable {
 
     /// Prints a message on a line of its own (the live line is redrawn after it).
     func say(_ message: String) {
-        let clear = lock.withLock {
-            defer { lastDraw = .distantPast }
-            return mode == .terminal && drawn
-        }
-        warn((clear ? "\r\u{1B}[K" : "") + message)
+        clear()
+        warn(message)
     }
 
-    /// Clears the live line before something is printed on standard output (the same terminal).
+    /// Clears the live line before something is printed on standard output (the same terminal);
+    /// it is drawn again with the next item.
     func clear() {
         let clear = lock.withLock {
             defer { lastDraw = .distantPast }

@@ -27,17 +27,8 @@ struct ReportCommand: ParsableCommand {
     var vocab: String?
 
     func run() throws {
-        let decoded: EvaluationReport
-        do {
-            decoded = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: report)))
-        } catch {
-            throw ConfigError("\(report): not an eval report of this version (\(error))")
-        }
-        let source = vocab ?? decoded.settings["vocabulary.source"] ?? decoded.vocabulary
-        let vocabulary = try Vocabulary.load(source)
-        if let hash = decoded.settings["vocabulary.hash"], hash != vocabulary.contentHash {
-            throw ConfigError("vocabulary '\(source)' is not the one the run used (content hash differs); pass --vocab")
-        }
+        let decoded = try ReportFile.read(report)
+        let vocabulary = try ReportFile.vocabulary(of: decoded, override: vocab)
         try tables.write(decoded)
         try page.write(decoded, vocabulary: vocabulary, predictions: predictions)
     }

@@ -48,12 +48,16 @@ struct ResolvedPipeline {
     }
 
     /// Every effective setting that decides the results (see ``RunFingerprint``); `--resume` compares them.
-    func fingerprint(dataset: String, split: String) -> RunFingerprint {
+    /// - Parameters: the dataset as given, the listing found there, the label suffix asked for and the shard.
+    func fingerprint(dataset: String, listing: Dataset.Listing, labelsSuffix: String?, shard: Shard?) -> RunFingerprint {
         var f = RunFingerprint()
         // The release, not the commit: a rebuild may resume, an upgrade may not.
         f["version"] = Text4Seg.version
         f["dataset"] = URL(fileURLWithPath: dataset).standardizedFileURL.path
-        f["split"] = split
+        f["split"] = listing.split
+        f["dataset.layout"] = listing.layout.rawValue
+        f["dataset.labels_suffix"] = labelsSuffix ?? "default"
+        f["shard"] = shard?.description ?? "none"
         f["vocabulary"] = vocabulary.name
         f["vocabulary.hash"] = vocabulary.contentHash
         f["vocabulary.source"] = vocabularySource

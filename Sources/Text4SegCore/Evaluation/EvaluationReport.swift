@@ -159,9 +159,14 @@ public struct EvaluationReport: Sendable, Codable {
         return try encoder.encode(self)
     }
 
-    /// The `count` items with the lowest mIoU (ties: lower pixel accuracy first), as lines for people.
+    /// The scored items from the lowest mIoU to the highest (ties: lower pixel accuracy, then earlier in the split, first).
+    public var itemsByMIoU: [ItemResult] {
+        items.filter { $0.mIoU != nil }.sorted { ($0.mIoU!, $0.aAcc ?? 0, $0.index) < ($1.mIoU!, $1.aAcc ?? 0, $1.index) }
+    }
+
+    /// The `count` items with the lowest mIoU, as lines for people.
     public func worst(_ count: Int) -> String {
-        let ranked = items.filter { $0.mIoU != nil }.sorted { ($0.mIoU!, $0.aAcc ?? 0, $0.index) < ($1.mIoU!, $1.aAcc ?? 0, $1.index) }
+        let ranked = itemsByMIoU
         let width = max(8, ranked.prefix(count).map(\.record.id.count).max() ?? 8)
         var lines = ["worst \(min(count, ranked.count)) of \(ranked.count) images by mIoU:"]
         for item in ranked.prefix(count) {

@@ -88,51 +88,44 @@ public struct EvaluationRunner: Sendable {
         let start = Date()
         let vocabulary = segmenter.vocabulary
         let k = vocabulary.labelCount
-        var results: [String: (record: ItemRecord, matrix: ConfusionMatrix?)] = [:]
+        var results: [String: ItemRecord] = [:]
         var resumed = 0
         for item in items {
-            // A record whose counts do not fit this vocabulary is run again rather than trusted.
-            if let record = finished[item.id], let matrix = try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue) {
-                results[item.id] = (record, matrix)
+            // A failed record, or one whose counts do not fit this vocabulary, is run again rather than trusted.
+            if let record = finished[item.id], (try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue)) != nil {
+                results[item.id] = record
                 resumed += 1
             }
         }
         let pending = items.filter { results[$0.id] == nil }
-        // Stopping only saves work when items are left after the probe.
-        let probe = pending.count > failFastAfter ? failFastAfter : 0
-        var configurationFailures: [String] = []
-        var finishedCount = 0
+        var probe = ConfigurationProbe(items: pending.count, probe: failFastAfter)
         let check = LabelValueCheck(vocabulary: vocabulary)
         try await BoundedConcurrency.forEach(pending, limit: jobs) { item in
             await self.evaluate(item, check: check)
         } handle: { item, result in
             if let stop = result.stop { throw stop }
-            finishedCount += 1
-            if finishedCount <= probe, let message = result.configuration { configurationFailures.append(message) }
-            if finishedCount == probe, probe > 0, configurationFailures.count == probe, Set(configurationFailures).count == 1 {
-                throw EvaluationStop.configuration(message: configurationFailures[0], items: probe)
-            }
-            results[item.id] = (result.record, result.matrix)
+            try probe.record(result.configuration)
+            results[item.id] = result.record
             try await journal?.record(result.record)
             progress?(result.record)
         }
-        let records = items.map { item in results[item.id]?.record ?? .failure(item.id, "not run") }
+        // The totals come from the records, as for merged shards: one way to add up a run.
+        let records = items.map { item in results[item.id] ?? .failure(item.id, "not run") }
         var outcome = try Outcome(records: records, vocabulary: vocabulary)
         outcome.resumed = resumed
         outcome.seconds = Date().timeIntervalSince(start)
         return outcome
     }
 
-    /// What evaluating one item gave: its record and matrix, or why the whole run must stop.
+    /// What evaluating one item gave: its record, or why the whole run must stop.
     struct Evaluated: Sendable {
         var record: ItemRecord
-        var matrix: ConfusionMatrix?
         /// The failure's configuration message, when it is a ``ConfigurationFailure``.
         var configuration: String?
         var stop: EvaluationStop?
     }
 
-    /// The item's record, and its matrix when it was evaluated.
+    /// The item's record: its counts when it was evaluated, its reason when it failed.
     func evaluate(_ item: DatasetItem, check: LabelValueCheck) async -> Evaluated {
         let start = Date()
         do {
@@ -158,12 +151,11 @@ public struct EvaluationRunner: Sendable {
                 id: item.id, counts: matrix.pairs, repairs: result.repairs.count, engineSeconds: output.seconds,
                 retries: output.retries, promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
                 clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds))
-            return Evaluated(record: record, matrix: matrix)
+            return Evaluated(record: record)
         } catch let error as LabelValueError {
             return Evaluated(record: .failure(item.id, "\(error)"), stop: .wrongVocabulary(error))
         } catch {
-            let configuration = (error as? ConfigurationFailure).flatMap { $0.isConfigurationFailure ? $0.configurationMessage : nil }
-            return Evaluated(record: .failure(item.id, "\(error)"), configuration: configuration)
+            return Evaluated(record: .failure(item.id, "\(error)"), configuration: ConfigurationProbe.message(of: error))
         }
     }
 }

@@ -31,7 +31,7 @@ public struct LabelValueCheck: Sendable {
             return seen.sorted()
         }
         guard !unknown.isEmpty else { return }
-        let present = Set(truth.values.map(Int.init))
+        let present = Set(truth.valueCounts().keys)
         throw LabelValueError(
             values: unknown, path: path, vocabulary: vocabulary.name, fitting: LabelValueCheck.fitting(present, excluding: vocabulary.name))
     }

@@ -2,6 +2,9 @@ import Foundation
 
 /// Reads images and label maps from files, choosing the codec by content, not by name.
 public enum ImageIO {
+    /// File extensions (lower case) taken for images when a folder is listed: JPEG and PNG.
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+
     /// Reads a JPEG or PNG file as RGB. An image over `maxPixels` is refused before it is decoded.
     public static func readImage(_ path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
         let data = try readData(path)

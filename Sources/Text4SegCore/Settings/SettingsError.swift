@@ -1,7 +1,7 @@
 /// A setting that cannot be used, named by its section and key
 /// (`watershed.margin`) and, when it came from a file, where it stands.
 public struct SettingsError: Error, CustomStringConvertible, Equatable {
-    public enum Problem: Equatable, Sendable {
+    public enum Problem: Error, Equatable, Sendable {
         /// No such key in the section; `known` lists the keys it has.
         case unknownKey(known: [String])
         /// The value is not of the key's type; `expected` says what is (`a number`).

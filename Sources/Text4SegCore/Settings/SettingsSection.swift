@@ -40,10 +40,23 @@ extension SettingsSection {
             guard let (property, current) = byKey[key] else {
                 throw failure(.unknownKey(known: fields.map { SettingsKey.snakeCase($0.0) }))
             }
-            object[property] = try SettingsKey.json(value, like: current).get(failure)
+            object[property] = try SettingsKey.json(value, like: current).mapError(failure).get()
         }
         let merged = try JSONSerialization.data(withJSONObject: object)
         return try JSONDecoder().decode(Self.self, from: merged)
+    }
+
+    /// This value with `values` laid over it and every range checked: what a config section or a
+    /// group of flags gives. Range errors name the value's `location` too.
+    public func applying(_ values: [String: SettingValue], location: [String: String] = [:]) throws -> Self {
+        do {
+            let result = try overlaid(values, location: location)
+            try result.validate()
+            return result
+        } catch var error as SettingsError {
+            error.location = error.location ?? location[error.key]
+            throw error
+        }
     }
 
     /// A range check for ``validate()``: throws when `value` is outside `range`.
@@ -78,35 +91,24 @@ public enum SettingsKey {
         return out
     }
 
-    enum Conversion {
-        case value(Any)
-        case failure(SettingsError.Problem)
-        func get(_ error: (SettingsError.Problem) -> SettingsError) throws -> Any {
-            switch self {
-            case let .value(v): return v
-            case let .failure(problem): throw error(problem)
-            }
-        }
-    }
-
     /// `value` as JSON for a property whose current value is `current`, or why it does not fit.
-    static func json(_ value: SettingValue, like current: Any) -> Conversion {
+    static func json(_ value: SettingValue, like current: Any) -> Result<Any, SettingsError.Problem> {
         switch (value, current) {
         case let (.number(n), _ as Int):
             guard n == n.rounded(), abs(n) < 1e15 else { return .failure(.wrongType(expected: "a whole number")) }
-            return .value(Int(n))
-        case let (.number(n), _ as Float), let (.number(n), _ as Double): return .value(n)
+            return .success(Int(n))
+        case let (.number(n), _ as Float), let (.number(n), _ as Double): return .success(n)
         case (_, _ as Int), (_, _ as Float), (_, _ as Double): return .failure(.wrongType(expected: "a number"))
-        case let (.bool(b), _ as Bool): return .value(b)
+        case let (.bool(b), _ as Bool): return .success(b)
         case (_, _ as Bool): return .failure(.wrongType(expected: "true or false"))
         case let (_, choice as any SettingChoice):
             let names = type(of: choice).choiceNames
             guard case let .text(name) = value, names.contains(name) else {
                 return .failure(.wrongType(expected: "one of \(names.joined(separator: ", "))"))
             }
-            return .value(name)
-        case let (.text(text), _ as String): return .value(text)
-        default: return .value(value.description)
+            return .success(name)
+        case let (.text(text), _ as String): return .success(text)
+        default: return .success(value.description)
         }
     }
 }

@@ -22,9 +22,7 @@ extension SettingsFlags {
     /// `settings` with these flags laid over it, range-checked.
     func overlay(_ settings: Settings) throws -> Settings {
         do {
-            let result = try settings.overlaid(values)
-            try result.validate()
-            return result
+            return try settings.applying(values)
         } catch let error as SettingsError {
             let flag = "--\(Settings.section)-\(SettingsKey.kebabCase(error.key))"
             guard case let .outOfRange(range) = error.problem else { throw ValidationError("\(flag): \(error)") }

@@ -183,7 +183,7 @@ public enum Dataset {
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where !name.hasPrefix(".") {
             let stem = (name as NSString).deletingPathExtension
             let ext = (name as NSString).pathExtension.lowercased()
-            if ["jpg", "jpeg", "png"].contains(ext) { byStem[stem] = folder + "/" + name }
+            if ImageIO.imageExtensions.contains(ext) { byStem[stem] = folder + "/" + name }
         }
         return byStem
     }
