@@ -2,7 +2,7 @@
 """Writes Tests/Fixtures/layouts: tiny synthetic datasets in the exact folder layouts the
 four benchmarks are released in (plus images/ + labels/ with a label suffix and an id
 list), for the dataset readers' end-to-end tests. Images are drawn here, not copied from
-any dataset: flat colour regions whose labels use each vocabulary's ids and ignore value.
+any dataset: flat color regions whose labels use each vocabulary's ids and ignore value.
 
     python3 scripts/make_layout_fixtures.py   # rewrites the folder; commit the result
 """
