@@ -71,6 +71,24 @@ public struct ModelStore: Sendable {
 
     public func path(_ asset: Asset) -> String { folder + "/" + asset.rawValue }
 
+    /// Where `models pull` puts CLIP checkpoints: `<folder>/clip/<owner>/<name>`.
+    public func clipCheckpoint(_ repo: String) -> String { folder + "/clip/" + repo }
+
+    /// The CLIP checkpoint `models pull` installed last, while it is complete: the clip engine's default folder.
+    public var defaultCLIPCheckpoint: String? {
+        guard let data = FileManager.default.contents(atPath: folder + "/clip/default.json"),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String], let repo = object["repo"]
+        else { return nil }
+        let path = clipCheckpoint(repo)
+        let complete = HubDownload.files.allSatisfy { FileManager.default.fileExists(atPath: path + "/" + $0) }
+        return complete ? path : nil
+    }
+
+    /// Makes `repo` the clip engine's default checkpoint.
+    public func setDefaultCLIPCheckpoint(_ repo: String) throws {
+        try AtomicFile.write(try JSONSerialization.data(withJSONObject: ["repo": repo]), to: folder + "/clip/default.json")
+    }
+
     public func isInstalled(_ asset: Asset) -> Bool { FileManager.default.fileExists(atPath: path(asset)) }
 
     /// The asset's path, or an error that names the install command.
@@ -140,6 +158,7 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable {
     case missingWheel(String)
     case checksum(String, expected: String, found: String)
     case badWheel(String, reason: String)
+    case noCLIPCheckpoint(folder: String)
 
     public var description: String {
         switch self {
@@ -150,6 +169,8 @@ public enum ModelStoreError: Error, CustomStringConvertible, Sendable {
         case let .checksum(path, expected, found):
             return "\(path): sha256 \(found), expected \(expected); the wheel is not the pinned release"
         case let .badWheel(path, reason): return "\(path): unusable wheel: \(reason)"
+        case let .noCLIPCheckpoint(folder):
+            return "no CLIP checkpoint in \(folder)/clip: run `text4seg models pull openai/clip-vit-base-patch16`, or pass --model-dir DIR"
         }
     }
 }

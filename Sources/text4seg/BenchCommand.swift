@@ -6,7 +6,7 @@ import Text4SegEngines
 struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks, each against a reference implementation in the same run.",
-        subcommands: [OracleEval.self, OpenAIConcurrency.self, CRF.self, Embedded.self])
+        subcommands: [OracleEval.self, OpenAIConcurrency.self, CRF.self, Embedded.self, CLIP.self])
 
     struct OracleEval: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -47,13 +47,14 @@ struct ConfigFile: Decodable {
     var datasetFormat: DatasetLayout?
     var labelsSuffix: String?
     var saveResponses: String?
+    var modelDir: String?
     /// The settings sections present, by section name.
     var sections: [String: ConfigSection] = [:]
 
     /// The types that have a section.
     static let sectionTypes: [any SettingsSection.Type] = [
         WatershedRefiner.self, DenseCRFRefiner.self, GuidedFilterRefiner.self, JointBilateralRefiner.self, ModeFilterRefiner.self,
-        EmbeddedEngine.Settings.self,
+        EmbeddedEngine.Settings.self, CLIPEngine.Settings.self,
     ]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -65,6 +66,7 @@ struct ConfigFile: Decodable {
         case datasetFormat = "dataset_format"
         case labelsSuffix = "labels_suffix"
         case saveResponses = "save_responses"
+        case modelDir = "model_dir"
         case templateSeed = "template_seed"
         case baseURL = "base_url"
         case maxTokens = "max_tokens"

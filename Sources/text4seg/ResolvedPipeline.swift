@@ -16,6 +16,9 @@ struct ResolvedPipeline {
     var openAI: OpenAISettings
     var concurrency: Int?
     var embedded: EmbeddedEngine.Settings
+    var clip: CLIPEngine.Settings
+    /// The CLIP checkpoint folder: `--model-dir`, the config's `model_dir`, or the installed default.
+    var modelDir: String?
     var maxPixels: Int
     var maxRefinePixels: Int
     /// What `--vocab` (or the config, or the dataset) named: a built-in name or a YAML path.
@@ -31,6 +34,9 @@ struct ResolvedPipeline {
         switch engine {
         case .embedded:
             made = try EmbeddedEngine(store: ModelStore(), settings: embedded)
+        case .clip:
+            guard let modelDir else { throw ModelStoreError.noCLIPCheckpoint(folder: ModelStore().folder) }
+            made = try CLIPEngine(folder: modelDir, cacheFolder: ModelStore().folder, settings: clip)
         case .openai:
             made = try OpenAIEngine(settings: openAI)
         case .oracle:
@@ -80,6 +86,10 @@ struct ResolvedPipeline {
             f["openai.image_format"] = openAI.imageFormat.rawValue
             f["openai.jpeg_quality"] = "\(openAI.jpegQuality)"
         case .embedded: f.add(prefix: "embedded", embedded)
+        case .clip:
+            f.add(prefix: "clip", clip)
+            f["clip.model_dir"] = modelDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none"
+            f["clip.checkpoint"] = modelDir.flatMap { try? CLIPEngine.identity($0) } ?? "none"
         case .oracle: f["oracle.sampling"] = sampling.rawValue
         case .replay: f["replay.folder"] = replayFolder.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none"
         }

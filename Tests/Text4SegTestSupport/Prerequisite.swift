@@ -26,6 +26,8 @@ public enum Prerequisite: CaseIterable, Sendable {
     case legendFont
     /// Debian's headless-capable Chromium, for the HTML report's browser test.
     case chromium
+    /// CLIP's full BPE merges (open_clip_torch 3.3.0's bpe_simple_vocab_16e6.txt.gz), for the tokenizer on the real vocabulary.
+    case clipMerges
 
     /// Where Debian's `chromium` package puts the browser.
     public static let chromiumPath = "/usr/bin/chromium"
@@ -58,6 +60,10 @@ public enum Prerequisite: CaseIterable, Sendable {
         case .legendFont:
             return FileManager.default.fileExists(atPath: "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
                 ? nil : "DejaVu Sans at /usr/share/fonts/truetype/dejavu (`apt-get install fonts-dejavu-core`)"
+        case .clipMerges:
+            return FileManager.default.fileExists(atPath: TestPaths.clipMerges)
+                ? nil
+                : "CLIP's BPE merges at \(TestPaths.clipMerges) (run `scripts/fetch_clip_bpe.sh`, or set TEXT4SEG_CLIP_BPE)"
         case .pydensecrf:
             return Prerequisite.pythonHas("pydensecrf2") || Prerequisite.pythonHas("pydensecrf")
                 ? nil : "python3 with pydensecrf2 (`python3 -m pip install pydensecrf2`)"

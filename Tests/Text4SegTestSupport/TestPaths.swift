@@ -1,4 +1,5 @@
 import Foundation
+import Text4SegModels
 import XCTest
 
 /// Where the repository's files and the team's shared data are, seen from the tests.
@@ -11,6 +12,12 @@ public enum TestPaths {
     public static let samples = packageRoot + "/Samples/voc"
     /// Twelve VOC 2012 val pairs committed for the end-to-end tests (images/, labels/, ids.txt).
     public static let voc12 = packageRoot + "/Tests/Fixtures/voc12"
+    /// A tiny random CLIP checkpoint and its transformers references (scripts/clip_reference.py).
+    public static let clipTiny = packageRoot + "/Tests/Fixtures/clip-tiny"
+    /// CLIP's full BPE merges, from PyPI's open_clip_torch wheel (`.ci/run` puts them there).
+    public static var clipMerges: String {
+        ProcessInfo.processInfo.environment["TEXT4SEG_CLIP_BPE"] ?? ModelStore().folder + "/clip-bpe/bpe_simple_vocab_16e6.txt.gz"
+    }
     /// The 290-image VOC dev set: `../shared/data/voc2012-val-dev` beside the checkout (as on CI).
     public static let vocDev = URL(fileURLWithPath: packageRoot + "/../shared/data/voc2012-val-dev").standardized.path
     /// Three ADE20K val pairs: `../shared/data/ade20k-val-sample` (images/, labels/).

@@ -54,4 +54,15 @@ public enum Vector {
             for i in 0..<width { row[i] *= inverse }
         }
     }
+
+    /// Scales each of the rows of `width` values to unit length (rows of zeros stay zero).
+    public static func normalizeRows(_ x: inout [Float], width: Int) {
+        for r in 0..<(x.count / width) {
+            var norm: Float = 0
+            for i in 0..<width { norm += x[r * width + i] * x[r * width + i] }
+            guard norm > 0 else { continue }
+            let inverse = 1 / norm.squareRoot()
+            for i in 0..<width { x[r * width + i] *= inverse }
+        }
+    }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Text4SegCore
 import Text4SegEngines
+import Text4SegModels
 import Text4SegReports
 
 /// A closed set of names that flags and config files both accept: parse-time errors,
@@ -28,6 +29,8 @@ extension NamedChoice {
 enum EngineKind: String, NamedChoice {
     /// EfficientNet-Lite0 + MiniLM on the CPU (weights from `models install`).
     case embedded
+    /// A CLIP checkpoint (`models pull` or `--model-dir`), ClearCLIP, SCLIP or NACLIP, on the CPU.
+    case clip
     /// A Text4Seg checkpoint behind an OpenAI-compatible server.
     case openai
     /// Descriptors from the ground truth: a ceiling.
@@ -49,5 +52,7 @@ extension GridSampling: ExpressibleByArgument {}
 extension Upsampling: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}
 extension DatasetLayout: ExpressibleByArgument {}
+extension CLIPDenseMethod: ExpressibleByArgument {}
+extension CLIPEngine.Background: ExpressibleByArgument {}
 extension DescriptorFormat: ExpressibleByArgument {}
 extension OverlayStyle: ExpressibleByArgument {}

@@ -5,9 +5,17 @@ import Text4SegCore
 struct EngineOptions: ParsableArguments {
     @Option(
         help: ArgumentHelp(
-            "Where descriptors come from: embedded (offline, CPU), openai (a Text4Seg server), "
-                + "oracle (from ground truth) or replay (recorded answers). (default: embedded)"))
+            "Where descriptors come from: embedded (offline, CPU), clip (a CLIP checkpoint, CPU), openai (a Text4Seg server), "
+                + "oracle (from ground truth) or replay (recorded answers). (default: clip when a CLIP checkpoint is installed, else embedded)"
+        ))
     var engine: EngineKind?
+
+    @Option(
+        name: .customLong("model-dir"),
+        help: ArgumentHelp(
+            "clip: a Hugging Face CLIP checkpoint folder (config.json, model.safetensors, vocab.json, merges.txt). "
+                + "(default: the one `text4seg models pull` installed last)"))
+    var modelDir: String?
 
     @Option(
         help: ArgumentHelp(

@@ -17,6 +17,7 @@ struct PipelineOptions: ParsableArguments {
     @OptionGroup(title: "Mode filter (--refine mode)") var mode: ModeFlags
     @OptionGroup(title: "Server (--engine openai)") var server: ServerOptions
     @OptionGroup(title: "Embedded engine (--engine embedded)") var embedded: EmbeddedFlags
+    @OptionGroup(title: "CLIP engine (--engine clip)") var clip: CLIPFlags
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
     func validate() throws {
@@ -24,6 +25,7 @@ struct PipelineOptions: ParsableArguments {
         try refinement.validate()
         try server.validate()
         try embedded.validate()
+        try clip.validate()
         try limits.validate()
     }
 
@@ -44,7 +46,15 @@ struct PipelineOptions: ParsableArguments {
         guard Limits.view.contains(view) else {
             throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))")
         }
-        let engine = e.engine ?? file.engine ?? .embedded
+        let modelDir = e.modelDir ?? file.modelDir
+        let installedCLIP = ModelStore().defaultCLIPCheckpoint
+        let engine = e.engine ?? file.engine ?? (modelDir != nil || installedCLIP != nil ? .clip : .embedded)
+        if e.engine == nil && file.engine == nil && engine == .clip {
+            FileHandle.standardError.write(
+                Data(
+                    "engine: clip, the CLIP checkpoint at \(modelDir ?? installedCLIP ?? "") (pass --engine embedded for the embedded engine)\n"
+                        .utf8))
+        }
         let refiner = try refiner(refinement.refine ?? file.refine ?? .auto, engine: engine, config: file)
         let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: e.templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
         return ResolvedPipeline(
@@ -53,6 +63,7 @@ struct PipelineOptions: ParsableArguments {
             replayFolder: e.replayFolder ?? file.replay, strict: e.strict || (file.strict ?? false),
             openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency,
             embedded: try embedded.overlay(file.overlay(EmbeddedEngine.Settings())),
+            clip: try clip.overlay(file.overlay(CLIPEngine.Settings())), modelDir: modelDir ?? installedCLIP,
             maxPixels: limits.maxPixels ?? file.maxPixels ?? Limits.defaultMaxPixels,
             maxRefinePixels: refinement.maxRefinePixels ?? file.maxRefinePixels ?? Limits.defaultMaxRefinePixels,
             vocabularySource: vocabularySource)
@@ -64,13 +75,15 @@ struct PipelineOptions: ParsableArguments {
         case .auto:
             // The best measured setting for the engine's output (README, "Refinement"): the CRF with the
             // literature's settings on the embedded engine's scores, the seeded watershed on patch labels.
+            // CLIP's dense methods upsample their scores bilinearly and take the argmax, as their code does.
+            if engine == .clip { return BilinearRefiner() }
             return try refiner(engine == .embedded ? .crf : .watershed, engine: engine, config: config)
         case .nearest: return NearestRefiner()
         case .bilinear: return BilinearRefiner()
         case .mode: return try mode.overlay(config.overlay(ModeFilterRefiner()))
         case .guided: return try guided.overlay(config.overlay(GuidedFilterRefiner()))
         case .jbu: return try jbu.overlay(config.overlay(JointBilateralRefiner()))
-        case .crf: return try crf.overlay(config.overlay(engine == .embedded ? DenseCRFRefiner() : .forPatchLabels))
+        case .crf: return try crf.overlay(config.overlay(engine == .embedded || engine == .clip ? DenseCRFRefiner() : .forPatchLabels))
         case .watershed: return try watershed.overlay(config.overlay(WatershedRefiner()))
         }
     }

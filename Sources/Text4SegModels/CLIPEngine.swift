@@ -1,0 +1,260 @@
+import Crypto
+import Foundation
+import Text4SegCore
+
+/// The `clip` engine: training-free dense open-vocabulary segmentation with a CLIP checkpoint
+/// (ClearCLIP by default, SCLIP or NACLIP), on the CPU.
+///
+/// Each class name is embedded with the 80 ImageNet prompt templates (unit features averaged,
+/// then normalized), cached on disk per checkpoint and name. The image is resized to the method's
+/// short side, read by sliding windows, and each pixel's logits become class probabilities
+/// (softmax of `logit_scale ×` cosine, a class taking its best name). The descriptor grid is at
+/// the model's patch resolution of the resized image; per-class probabilities come with it, so
+/// every refiner applies.
+public final class CLIPEngine: Engine, @unchecked Sendable {
+    /// Where background comes from.
+    public enum Background: String, CaseIterable, Codable, Sendable, SettingChoice {
+        /// `query` when the vocabulary's others class is called "background" (PASCAL VOC), else `none`.
+        case auto
+        /// The others class is a query of its own ("background" and its synonyms), and the threshold applies too, as the methods' VOC-21 configs do.
+        case query
+        /// Pixels whose best class probability is under the threshold become others.
+        case threshold
+        /// Every pixel gets a vocabulary class.
+        case none
+    }
+
+    /// The `clip` section of a config file and the `--clip-…` flags.
+    public struct Settings: SettingsSection {
+        public static let section = "clip"
+        public static var defaults: Settings { Settings() }
+
+        /// How the last block is changed: clearclip, sclip or naclip.
+        public var method: CLIPDenseMethod = .clearclip
+        /// The image's short side before the windows; 0: the method's (448 ClearCLIP, 336 SCLIP and NACLIP).
+        public var shortSide: Int = 0
+        /// The sliding window's side; 0: the method's (448 ClearCLIP, 224 the others).
+        public var window: Int = 0
+        /// The windows' stride; 0: the method's (224 ClearCLIP, 112 the others).
+        public var stride: Int = 0
+        /// Cosines are multiplied by this before the softmax over classes; 0: the method's (50 ClearCLIP, 40 the others).
+        public var logitScale: Float = 0
+        public var background: Background = .auto
+        /// The probability under which a pixel is background; negative: the method's (0.5 ClearCLIP, 0.1 the others).
+        public var backgroundThreshold: Float = -1
+        /// NACLIP's neighborhood window, in patches.
+        public var gaussianStd: Float = 5
+
+        public init() {}
+
+        public func validate() throws {
+            if shortSide != 0 { try check(shortSide, 32...4096, "shortSide") }
+            if window != 0 { try check(window, 16...2048, "window") }
+            if stride != 0 { try check(stride, 1...2048, "stride") }
+            try check(logitScale, 0...1000, "logitScale")
+            try check(backgroundThreshold, -1...1, "backgroundThreshold")
+            try check(gaussianStd, 0.01...1000, "gaussianStd")
+        }
+
+        /// The values in force, the method's own where a setting says 0 (or a negative threshold).
+        public var effective: (shortSide: Int, window: Int, stride: Int, logitScale: Float, threshold: Float) {
+            let d = method.defaults
+            return (
+                shortSide == 0 ? d.shortSide : shortSide, window == 0 ? d.window : window, stride == 0 ? d.stride : stride,
+                logitScale == 0 ? d.logitScale : logitScale, backgroundThreshold < 0 ? d.backgroundThreshold : backgroundThreshold
+            )
+        }
+    }
+
+    public let model: CLIPModel
+    public let tokenizer: CLIPTokenizer
+    public var settings: Settings
+    let textCache: TextEmbeddingCache
+    /// At most this many windows at once (the cores).
+    public var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    /// Loads a Hugging Face CLIP checkpoint folder; text embeddings are cached under `cacheFolder`.
+    public init(folder: String, cacheFolder: String, settings: Settings = Settings()) throws {
+        model = try CLIPModel(folder: folder)
+        tokenizer = try CLIPTokenizer(folder: folder, contextLength: model.textPositions.shape[0])
+        self.settings = settings
+        textCache = TextEmbeddingCache(
+            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder)), dimension: model.projectionWidth)
+        LinearAlgebra.useSingleThreadedBLAS()
+    }
+
+    public var name: String { "clip" }
+
+    /// Names a checkpoint for the cache: its config and vocabulary, the weights' size and their first and last MiB.
+    public static func identity(_ folder: String) throws -> String {
+        var hasher = SHA256()
+        for file in ["config.json", "vocab.json", "merges.txt"] {
+            hasher.update(data: FileManager.default.contents(atPath: folder + "/" + file) ?? Data())
+        }
+        let path = folder + "/model.safetensors"
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw WeightsError.unreadable(path: path, reason: "cannot open")
+        }
+        defer { try? handle.close() }
+        let size = try handle.seekToEnd()
+        hasher.update(data: Data("\(size)".utf8))
+        try handle.seek(toOffset: 0)
+        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
+        try handle.seek(toOffset: size > 1 << 20 ? size - (1 << 20) : 0)
+        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(16).description
+    }
+
+    /// The prompt-ensembled text embedding of each name: unit features of the 80 templates, averaged, normalized.
+    public func queryEmbeddings(_ names: [String]) -> [[Float]] {
+        let keys = names.map { "imagenet-80:" + $0 }
+        let cached = keys.map { textCache.read($0) }
+        let missing = cached.indices.filter { cached[$0] == nil }
+        let computed = LockedVectors(count: names.count)
+        let workers = max(1, min(jobs, missing.count))
+        if !missing.isEmpty {
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                for j in Swift.stride(from: worker, to: missing.count, by: workers) {
+                    let i = missing[j]
+                    let vector = ensemble(names[i])
+                    try? textCache.write(vector, for: keys[i])
+                    computed.set(i, vector)
+                }
+            }
+        }
+        return cached.indices.map { cached[$0] ?? computed.get($0) }
+    }
+
+    func ensemble(_ name: String) -> [Float] {
+        let prompts = ImageNetTemplates.all.map { tokenizer.encode($0.replacingOccurrences(of: "{}", with: name)) }
+        var features = model.textFeatures(prompts).flatMap { $0 }
+        Vector.normalizeRows(&features, width: model.projectionWidth)
+        var mean = [Float](repeating: 0, count: model.projectionWidth)
+        for r in 0..<prompts.count { for i in 0..<mean.count { mean[i] += features[r * mean.count + i] } }
+        Vector.normalizeRows(&mean, width: mean.count)
+        return mean
+    }
+
+    /// The image as CLIP takes it: `3 × height × width`, scaled to [0, 1] and normalized by CLIP's mean and deviation.
+    public static func normalized(_ image: RGBImage) -> [Float] {
+        let mean: [Float] = [0.48145466, 0.4578275, 0.40821073], deviation: [Float] = [0.26862954, 0.26130258, 0.27577711]
+        let n = image.width * image.height
+        var out = [Float](repeating: 0, count: 3 * n)
+        for i in 0..<n {
+            for c in 0..<3 { out[c * n + i] = (Float(image.pixels[i * 3 + c]) / 255 - mean[c]) / deviation[c] }
+        }
+        return out
+    }
+
+    /// The size the image is resized to: short side to `shortSide`, long side at most 2048 (mmseg's `Resize(scale=(2048, s), keep_ratio=True)`).
+    public static func resizedSize(width: Int, height: Int, shortSide: Int) -> (width: Int, height: Int) {
+        let scale = min(2048 / Double(max(width, height)), Double(shortSide) / Double(min(width, height)))
+        return (max(1, Int(Double(width) * scale + 0.5)), max(1, Int(Double(height) * scale + 0.5)))
+    }
+
+    /// The queries for a vocabulary: each class's name and synonyms, and which class each belongs to.
+    func queries(for vocabulary: Vocabulary, backgroundQuery: Bool) -> (names: [String], classes: [Int]) {
+        var names: [String] = [], classes: [Int] = []
+        for item in vocabulary.classes {
+            let isOthers = item.id == vocabulary.othersID
+            if isOthers && !backgroundQuery { continue }
+            var seen = Set<String>()
+            for name in [item.name] + item.synonyms where seen.insert(name.lowercased()).inserted {
+                names.append(name)
+                classes.append(item.id)
+            }
+        }
+        return (names, classes)
+    }
+
+    public func describe(_ request: DescriptorRequest) async throws -> EngineOutput {
+        let start = Date()
+        let vocabulary = request.vocabulary
+        let e = settings.effective
+        let others = vocabulary.othersValue
+        let othersName = vocabulary.classes.first { $0.id == vocabulary.othersID }?.name.lowercased()
+        let mode = settings.background == .auto ? (othersName == "background" ? .query : .none) : settings.background
+        let (names, classes) = queries(for: vocabulary, backgroundQuery: mode == .query)
+        guard !names.isEmpty else {
+            throw EngineError.missingInput(engine: name, item: request.itemID, reason: "the vocabulary has no class to look for")
+        }
+        let embeddings = queryEmbeddings(names)
+        let size = Self.resizedSize(width: request.image.width, height: request.image.height, shortSide: e.shortSide)
+        let image = Resampling.bilinear(request.image, width: size.width, height: size.height)
+        let sliding = CLIPSlidingWindow(window: e.window, stride: e.stride)
+        let h = size.height, w = size.width, n = h * w
+        let logits = sliding.logits(
+            model: model, pixels: Self.normalized(image), height: h, width: w, queries: embeddings, method: settings.method,
+            gaussianStd: settings.gaussianStd, jobs: jobs)
+        try Task.checkCancellation()
+        // Per pixel: softmax over the queries, then each class its best name's probability.
+        let classIDs = Array(Set(classes)).sorted()
+        let slot = Dictionary(uniqueKeysWithValues: classIDs.enumerated().map { ($1, $0) })
+        var probabilities = [Float](repeating: 0, count: classIDs.count * n)
+        var row = [Float](repeating: 0, count: names.count)
+        for p in 0..<n {
+            var m = -Float.infinity
+            for k in 0..<names.count {
+                row[k] = e.logitScale * logits[k * n + p]
+                m = max(m, row[k])
+            }
+            var total: Float = 0
+            for k in 0..<names.count {
+                row[k] = exp(row[k] - m)
+                total += row[k]
+            }
+            for k in 0..<names.count {
+                let target = slot[classes[k]]! * n + p
+                probabilities[target] = max(probabilities[target], row[k] / total)
+            }
+        }
+        // Down to the patch grid of the resized image (area averages), the engine's native resolution.
+        let patch = model.patchSize
+        let rows = max(1, Int((Double(h) / Double(patch)).rounded())), cols = max(1, Int((Double(w) / Double(patch)).rounded()))
+        var scores: [Int: [Float]] = [:]
+        for (index, id) in classIDs.enumerated() {
+            var cells = [Float](repeating: 0, count: rows * cols), counts = [Float](repeating: 0, count: rows * cols)
+            for y in 0..<h {
+                let r = min(rows - 1, y * rows / h)
+                for x in 0..<w {
+                    let c = min(cols - 1, x * cols / w)
+                    cells[r * cols + c] += probabilities[index * n + y * w + x]
+                    counts[r * cols + c] += 1
+                }
+            }
+            scores[id] = zip(cells, counts).map { $0 / max($1, 1) }
+        }
+        let threshold: Float = mode == .none ? 0 : e.threshold
+        if mode == .threshold { scores[others] = [Float](repeating: threshold, count: rows * cols) }
+        var grid = DescriptorGrid(rows: rows, cols: cols, fill: UInt16(clamping: others))
+        for i in 0..<(rows * cols) {
+            var bestID = others, best = -Float.infinity
+            for id in classIDs where scores[id]![i] > best {
+                best = scores[id]![i]
+                bestID = id
+            }
+            grid.values[i] = UInt16(clamping: best < threshold ? others : bestID)
+        }
+        return EngineOutput(grid: grid, scores: scores, seconds: Date().timeIntervalSince(start))
+    }
+}
+
+/// Vectors filled in by several threads.
+final class LockedVectors: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [[Float]]
+
+    init(count: Int) { values = [[Float]](repeating: [], count: count) }
+
+    func set(_ index: Int, _ value: [Float]) {
+        lock.lock()
+        values[index] = value
+        lock.unlock()
+    }
+
+    func get(_ index: Int) -> [Float] {
+        lock.lock()
+        defer { lock.unlock() }
+        return values[index]
+    }
+}

@@ -1,0 +1,409 @@
+import Foundation
+import Text4SegCore
+
+/// A CLIP checkpoint in Hugging Face's layout (`config.json`, `model.safetensors`): the text and
+/// vision transformers of any size (ViT-B/32, B/16, L/14, L/14-336 and smaller ones), their
+/// projections, and the dense variants of the last vision block that training-free segmentation
+/// methods use.
+///
+///     let model = try CLIPModel(folder: "clip-vit-base-patch16")
+///     let text = model.textFeatures([tokenizer.encode("a photo of a cat.")])[0]   // 512 values
+public final class CLIPModel: Sendable {
+    /// One pre-norm transformer block.
+    struct Block: Sendable {
+        var norm1: LayerNormWeights, norm2: LayerNormWeights
+        var query: Tensor, queryBias: Tensor, key: Tensor, keyBias: Tensor, value: Tensor, valueBias: Tensor
+        var output: Tensor, outputBias: Tensor
+        var fc1: Tensor, fc1Bias: Tensor, fc2: Tensor, fc2Bias: Tensor
+    }
+
+    struct LayerNormWeights: Sendable {
+        var gamma: Tensor, beta: Tensor
+    }
+
+    /// One tower's shape, from `config.json` (with transformers' defaults for what it leaves out) and the tensors.
+    public struct Tower: Sendable {
+        public var width: Int
+        public var layers: Int
+        public var heads: Int
+        public var epsilon: Float
+        /// `quick_gelu` (OpenAI's checkpoints) or `gelu`.
+        public var activation: String
+    }
+
+    public let text: Tower
+    public let vision: Tower
+    public let projectionWidth: Int
+    public let patchSize: Int
+    /// The pretraining image side (224 or 336): the position embeddings' grid times the patch size.
+    public let imageSize: Int
+    /// The id whose first position is pooled (the `<|endoftext|>` token).
+    public let endTokenID: Int32
+    public let folder: String
+
+    let textBlocks: [Block]
+    let visionBlocks: [Block]
+    let tokenEmbedding: Tensor
+    let textPositions: Tensor
+    let finalNorm: LayerNormWeights
+    let textProjection: Tensor
+    let classEmbedding: Tensor
+    /// `width × (3 · patch · patch)`, the convolution's kernel flattened in (channel, y, x) order.
+    let patchWeight: Tensor
+    let visionPositions: Tensor
+    let preNorm: LayerNormWeights
+    let postNorm: LayerNormWeights
+    let visualProjection: Tensor
+
+    public init(folder: String) throws {
+        self.folder = folder
+        let configPath = folder + "/config.json"
+        guard let data = FileManager.default.contents(atPath: configPath),
+            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else {
+            throw WeightsError.unreadable(path: configPath, reason: "no readable config.json (a Hugging Face CLIP checkpoint folder)")
+        }
+        let weightsPath = folder + "/model.safetensors"
+        guard FileManager.default.fileExists(atPath: weightsPath) else {
+            throw WeightsError.unreadable(path: weightsPath, reason: "no such file; only safetensors checkpoints are read")
+        }
+        let file = try SafetensorsFile(path: weightsPath)
+        let names = Set(file.names)
+        func norm(_ prefix: String) throws -> LayerNormWeights {
+            LayerNormWeights(gamma: try file.tensor(prefix + ".weight"), beta: try file.tensor(prefix + ".bias"))
+        }
+        func blocks(_ prefix: String) throws -> [Block] {
+            var blocks: [Block] = []
+            while names.contains("\(prefix).\(blocks.count).self_attn.q_proj.weight") {
+                let p = "\(prefix).\(blocks.count)."
+                func t(_ name: String) throws -> Tensor { try file.tensor(p + name) }
+                blocks.append(
+                    Block(
+                        norm1: try norm(p + "layer_norm1"), norm2: try norm(p + "layer_norm2"),
+                        query: try t("self_attn.q_proj.weight"), queryBias: try t("self_attn.q_proj.bias"),
+                        key: try t("self_attn.k_proj.weight"), keyBias: try t("self_attn.k_proj.bias"),
+                        value: try t("self_attn.v_proj.weight"), valueBias: try t("self_attn.v_proj.bias"),
+                        output: try t("self_attn.out_proj.weight"), outputBias: try t("self_attn.out_proj.bias"),
+                        fc1: try t("mlp.fc1.weight"), fc1Bias: try t("mlp.fc1.bias"), fc2: try t("mlp.fc2.weight"),
+                        fc2Bias: try t("mlp.fc2.bias")))
+            }
+            guard !blocks.isEmpty else { throw WeightsError.missingTensor("\(prefix).0.self_attn.q_proj.weight") }
+            return blocks
+        }
+        textBlocks = try blocks("text_model.encoder.layers")
+        visionBlocks = try blocks("vision_model.encoder.layers")
+        tokenEmbedding = try file.tensor("text_model.embeddings.token_embedding.weight")
+        textPositions = try file.tensor("text_model.embeddings.position_embedding.weight")
+        finalNorm = try norm("text_model.final_layer_norm")
+        textProjection = try file.tensor("text_projection.weight")
+        classEmbedding = try file.tensor("vision_model.embeddings.class_embedding")
+        let conv = try file.tensor("vision_model.embeddings.patch_embedding.weight")
+        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] == conv.shape[3] else {
+            throw WeightsError.malformed(path: weightsPath, reason: "patch_embedding.weight is \(conv.shape), not width × 3 × p × p")
+        }
+        patchSize = conv.shape[2]
+        patchWeight = Tensor(shape: [conv.shape[0], 3 * patchSize * patchSize], data: conv.data)
+        visionPositions = try file.tensor("vision_model.embeddings.position_embedding.weight")
+        let side = Int(Double(visionPositions.shape[0] - 1).squareRoot().rounded())
+        guard side * side + 1 == visionPositions.shape[0] else {
+            throw WeightsError.malformed(path: weightsPath, reason: "vision position embeddings are not a square grid plus the class token")
+        }
+        imageSize = side * patchSize
+        preNorm = try norm("vision_model.pre_layrnorm")
+        postNorm = try norm("vision_model.post_layernorm")
+        visualProjection = try file.tensor("visual_projection.weight")
+        projectionWidth = visualProjection.shape[0]
+        guard textProjection.shape[0] == projectionWidth else {
+            throw WeightsError.malformed(path: weightsPath, reason: "text and visual projections differ in width")
+        }
+
+        func tower(_ key: String, width: Int, layers: Int, defaultHeads: Int) -> Tower {
+            let section = config[key] as? [String: Any] ?? [:]
+            let heads = (section["num_attention_heads"] as? NSNumber)?.intValue ?? defaultHeads
+            return Tower(
+                width: width, layers: layers, heads: heads,
+                epsilon: (section["layer_norm_eps"] as? NSNumber)?.floatValue ?? 1e-5,
+                activation: section["hidden_act"] as? String ?? "quick_gelu")
+        }
+        // transformers' defaults: 8 text heads, 12 vision heads; checkpoints name theirs.
+        text = tower("text_config", width: tokenEmbedding.shape[1], layers: textBlocks.count, defaultHeads: 8)
+        vision = tower("vision_config", width: classEmbedding.shape[0], layers: visionBlocks.count, defaultHeads: 12)
+        for t in [text, vision] where t.width % t.heads != 0 || !["quick_gelu", "gelu"].contains(t.activation) {
+            throw WeightsError.malformed(
+                path: configPath, reason: "width \(t.width) with \(t.heads) heads and activation \(t.activation) is not a CLIP tower")
+        }
+        let textSection = config["text_config"] as? [String: Any] ?? [:]
+        let configuredEnd = (textSection["eos_token_id"] as? NSNumber)?.int32Value
+        // Old configs say 2 and mean "the highest id", which is <|endoftext|>, the last of the vocabulary.
+        endTokenID = configuredEnd.flatMap { $0 == 2 ? nil : $0 } ?? Int32(tokenEmbedding.shape[0] - 1)
+    }
+
+    // MARK: Text
+
+    /// The projected (not normalized) features of tokenized texts, as `get_text_features` gives
+    /// them. The causal mask makes padding irrelevant, so each text runs at its own length, all
+    /// texts through each linear layer at once.
+    public func textFeatures(_ texts: [[Int32]]) -> [[Float]] {
+        let d = text.width
+        let lengths = texts.map { min($0.count, textPositions.shape[0]) }
+        let total = lengths.reduce(0, +)
+        var x = [Float](repeating: 0, count: total * d)
+        var starts: [Int] = []
+        var row = 0
+        for (ids, length) in zip(texts, lengths) {
+            starts.append(row)
+            for t in 0..<length {
+                let id = min(max(Int(ids[t]), 0), tokenEmbedding.shape[0] - 1)
+                for i in 0..<d { x[(row + t) * d + i] = tokenEmbedding.data[id * d + i] + textPositions.data[t * d + i] }
+            }
+            row += length
+        }
+        let segments = zip(starts, lengths).map { ($0, $1) }
+        for block in textBlocks {
+            x = forward(block, x, rows: total, tower: text, segments: segments, attention: .causal)
+        }
+        LinearAlgebra.layerNorm(&x, width: d, gamma: finalNorm.gamma, beta: finalNorm.beta, epsilon: text.epsilon)
+        return zip(texts, segments).map { ids, segment in
+            let position = ids.prefix(segment.1).firstIndex(of: endTokenID) ?? (segment.1 - 1)
+            let pooled = Array(x[((segment.0 + position) * d)..<((segment.0 + position + 1) * d)])
+            return LinearAlgebra.linear(pooled, rows: 1, weight: textProjection, bias: nil)
+        }
+    }
+
+    // MARK: Vision
+
+    /// The pooled, projected image features of a `3 × height × width` normalized image whose sides
+    /// are the pretraining size (`get_image_features`).
+    public func imageFeatures(_ pixels: [Float], height: Int, width: Int) -> [Float] {
+        var (x, _, _) = visionTokens(pixels, height: height, width: width)
+        let tokens = x.count / vision.width
+        for block in visionBlocks {
+            x = forward(block, x, rows: tokens, tower: vision, segments: [(0, tokens)], attention: .full)
+        }
+        var pooled = Array(x[0..<vision.width])
+        LinearAlgebra.layerNorm(&pooled, width: vision.width, gamma: postNorm.gamma, beta: postNorm.beta, epsilon: vision.epsilon)
+        return LinearAlgebra.linear(pooled, rows: 1, weight: visualProjection, bias: nil)
+    }
+
+    /// Unit-length projected features of every patch of one crop (`rows · cols × projection`), the
+    /// last block changed as `method` does.
+    func denseFeatures(
+        _ pixels: [Float], height: Int, width: Int, method: CLIPDenseMethod, gaussianStd: Float
+    ) -> (
+        features: [Float], rows: Int, cols: Int
+    ) {
+        var (x, rows, cols) = visionTokens(pixels, height: height, width: width)
+        let tokens = rows * cols + 1
+        for block in visionBlocks.dropLast() {
+            x = forward(block, x, rows: tokens, tower: vision, segments: [(0, tokens)], attention: .full)
+        }
+        let last = visionBlocks[visionBlocks.count - 1]
+        var h = x
+        LinearAlgebra.layerNorm(&h, width: vision.width, gamma: last.norm1.gamma, beta: last.norm1.beta, epsilon: vision.epsilon)
+        switch method {
+        case .sclip:
+            // SCLIP keeps the block's residual and feed-forward around its correlative attention.
+            let attended = attend(last, h, rows: tokens, tower: vision, segments: [(0, tokens)], attention: .correlative)
+            for i in 0..<x.count { x[i] += attended[i] }
+            x = feedForward(last, x, rows: tokens, tower: vision)
+        case .clearclip:
+            x = attend(last, h, rows: tokens, tower: vision, segments: [(0, tokens)], attention: .queryQuery)
+        case .naclip:
+            x = attend(
+                last, h, rows: tokens, tower: vision, segments: [(0, tokens)],
+                attention: .neighborhood(rows: rows, cols: cols, std: gaussianStd))
+        }
+        LinearAlgebra.layerNorm(&x, width: vision.width, gamma: postNorm.gamma, beta: postNorm.beta, epsilon: vision.epsilon)
+        let patches = Array(x[vision.width...])
+        var features = LinearAlgebra.linear(patches, rows: rows * cols, weight: visualProjection, bias: nil)
+        Vector.normalizeRows(&features, width: projectionWidth)
+        return (features, rows, cols)
+    }
+
+    /// Patch embedding, class token and (interpolated) position embeddings, then the pre-norm.
+    func visionTokens(_ pixels: [Float], height: Int, width: Int) -> ([Float], Int, Int) {
+        let p = patchSize, d = vision.width
+        let rows = height / p, cols = width / p
+        var patches = [Float](repeating: 0, count: rows * cols * 3 * p * p)
+        for r in 0..<rows {
+            for c in 0..<cols {
+                var o = (r * cols + c) * 3 * p * p
+                for channel in 0..<3 {
+                    for y in 0..<p {
+                        let source = channel * height * width + (r * p + y) * width + c * p
+                        for xx in 0..<p {
+                            patches[o] = pixels[source + xx]
+                            o += 1
+                        }
+                    }
+                }
+            }
+        }
+        let embedded = LinearAlgebra.linear(patches, rows: rows * cols, weight: patchWeight, bias: nil)
+        let positions = positionEmbeddings(rows: rows, cols: cols)
+        var x = [Float](repeating: 0, count: (rows * cols + 1) * d)
+        for i in 0..<d { x[i] = classEmbedding.data[i] + positions[i] }
+        for i in 0..<(rows * cols * d) { x[d + i] = embedded[i] + positions[d + i] }
+        LinearAlgebra.layerNorm(&x, width: d, gamma: preNorm.gamma, beta: preNorm.beta, epsilon: vision.epsilon)
+        return (x, rows, cols)
+    }
+
+    private let positionCache = PositionCache()
+
+    /// The position embeddings for a `rows × cols` patch grid: the pretrained ones, or bicubically
+    /// interpolated as ClearCLIP, SCLIP and NACLIP do (scale `(n + 0.1) / N`).
+    func positionEmbeddings(rows: Int, cols: Int) -> [Float] {
+        let side = imageSize / patchSize, d = vision.width
+        if rows == side && cols == side { return visionPositions.data }
+        if let cached = positionCache.get(rows, cols) { return cached }
+        // Planar (d × side × side) for the interpolation, then back to token-major.
+        var planar = [Float](repeating: 0, count: d * side * side)
+        for t in 0..<(side * side) { for i in 0..<d { planar[i * side * side + t] = visionPositions.data[(t + 1) * d + i] } }
+        let (grid, h, w) = TorchInterpolation.bicubic(
+            planar, channels: d, height: side, width: side, scaleY: (Double(rows) + 0.1) / Double(side),
+            scaleX: (Double(cols) + 0.1) / Double(side))
+        precondition(h == rows && w == cols, "position interpolation gave \(h)×\(w) for \(rows)×\(cols)")
+        var out = Array(visionPositions.data[0..<d])
+        out.reserveCapacity((rows * cols + 1) * d)
+        for t in 0..<(rows * cols) { for i in 0..<d { out.append(grid[i * rows * cols + t]) } }
+        positionCache.set(rows, cols, out)
+        return out
+    }
+
+    // MARK: Blocks
+
+    enum Attention {
+        /// softmax(q kᵀ) with the text tower's causal mask.
+        case causal
+        /// softmax(q kᵀ).
+        case full
+        /// ClearCLIP: softmax(q qᵀ).
+        case queryQuery
+        /// SCLIP: softmax(q qᵀ) + softmax(k kᵀ).
+        case correlative
+        /// NACLIP: softmax(k kᵀ + Gaussian window over patch positions; none for the class token).
+        case neighborhood(rows: Int, cols: Int, std: Float)
+    }
+
+    func forward(_ block: Block, _ x: [Float], rows: Int, tower: Tower, segments: [(Int, Int)], attention: Attention) -> [Float] {
+        var h = x
+        LinearAlgebra.layerNorm(&h, width: tower.width, gamma: block.norm1.gamma, beta: block.norm1.beta, epsilon: tower.epsilon)
+        var out = attend(block, h, rows: rows, tower: tower, segments: segments, attention: attention)
+        for i in 0..<out.count { out[i] += x[i] }
+        return feedForward(block, out, rows: rows, tower: tower)
+    }
+
+    /// `x + fc2(act(fc1(norm2(x))))`.
+    func feedForward(_ block: Block, _ x: [Float], rows: Int, tower: Tower) -> [Float] {
+        var h = x
+        LinearAlgebra.layerNorm(&h, width: tower.width, gamma: block.norm2.gamma, beta: block.norm2.beta, epsilon: tower.epsilon)
+        var inner = LinearAlgebra.linear(h, rows: rows, weight: block.fc1, bias: block.fc1Bias)
+        if tower.activation == "gelu" {
+            LinearAlgebra.gelu(&inner)
+        } else {
+            for i in 0..<inner.count { inner[i] = inner[i] / (1 + exp(-1.702 * inner[i])) }
+        }
+        var out = LinearAlgebra.linear(inner, rows: rows, weight: block.fc2, bias: block.fc2Bias)
+        for i in 0..<out.count { out[i] += x[i] }
+        return out
+    }
+
+    /// Multi-head attention of normalized `h` (no residual), `out_proj` applied.
+    func attend(_ block: Block, _ h: [Float], rows: Int, tower: Tower, segments: [(Int, Int)], attention: Attention) -> [Float] {
+        let d = tower.width, heads = tower.heads, hd = d / heads
+        let scale = 1 / Float(hd).squareRoot()
+        let q = LinearAlgebra.linear(h, rows: rows, weight: block.query, bias: block.queryBias)
+        let k = LinearAlgebra.linear(h, rows: rows, weight: block.key, bias: block.keyBias)
+        let v = LinearAlgebra.linear(h, rows: rows, weight: block.value, bias: block.valueBias)
+        var context = [Float](repeating: 0, count: rows * d)
+        let longest = segments.map(\.1).max() ?? 0
+        var scores = [Float](repeating: 0, count: longest * longest)
+        var second = [Float](repeating: 0, count: longest * longest)
+        var window: [Float] = []
+        if case let .neighborhood(gridRows, gridCols, std) = attention {
+            window = Self.gaussianWindow(rows: gridRows, cols: gridCols, std: std)
+        }
+        q.withUnsafeBufferPointer { q in
+            k.withUnsafeBufferPointer { k in
+                v.withUnsafeBufferPointer { v in
+                    scores.withUnsafeMutableBufferPointer { s in
+                        second.withUnsafeMutableBufferPointer { s2 in
+                            context.withUnsafeMutableBufferPointer { c in
+                                for (start, n) in segments {
+                                    for head in 0..<heads {
+                                        let offset = start * d + head * hd
+                                        let qh = q.baseAddress! + offset, kh = k.baseAddress! + offset
+                                        let sp = s.baseAddress!
+                                        switch attention {
+                                        case .causal, .full:
+                                            LinearAlgebra.gemmTransposed(
+                                                qh, lda: d, kh, ldb: d, m: n, n: n, k: hd, alpha: scale, into: sp, ldc: n)
+                                            if case .causal = attention {
+                                                for i in 0..<n { for j in (i + 1)..<max(i + 1, n) { sp[i * n + j] = -.infinity } }
+                                            }
+                                            Vector.softmaxRows(sp, rows: n, width: n)
+                                        case .queryQuery:
+                                            LinearAlgebra.gemmTransposed(
+                                                qh, lda: d, qh, ldb: d, m: n, n: n, k: hd, alpha: scale, into: sp, ldc: n)
+                                            Vector.softmaxRows(sp, rows: n, width: n)
+                                        case .correlative:
+                                            LinearAlgebra.gemmTransposed(
+                                                qh, lda: d, qh, ldb: d, m: n, n: n, k: hd, alpha: scale, into: sp, ldc: n)
+                                            Vector.softmaxRows(sp, rows: n, width: n)
+                                            let sp2 = s2.baseAddress!
+                                            LinearAlgebra.gemmTransposed(
+                                                kh, lda: d, kh, ldb: d, m: n, n: n, k: hd, alpha: scale, into: sp2, ldc: n)
+                                            Vector.softmaxRows(sp2, rows: n, width: n)
+                                            for i in 0..<(n * n) { sp[i] += sp2[i] }
+                                        case .neighborhood:
+                                            LinearAlgebra.gemmTransposed(
+                                                kh, lda: d, kh, ldb: d, m: n, n: n, k: hd, alpha: scale, into: sp, ldc: n)
+                                            for i in 0..<(n * n) { sp[i] += window[i] }
+                                            Vector.softmaxRows(sp, rows: n, width: n)
+                                        }
+                                        LinearAlgebra.gemm(
+                                            sp, lda: n, v.baseAddress! + offset, ldb: d, m: n, n: hd, k: n, into: c.baseAddress! + offset,
+                                            ldc: d)
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return LinearAlgebra.linear(context, rows: rows, weight: block.output, bias: block.outputBias)
+    }
+
+    /// NACLIP's addition to the attention logits, `(1 + rows·cols)²`: exp(−‖p − p′‖² / 2σ²) between
+    /// patch positions, 0 in the class token's row and column.
+    static func gaussianWindow(rows: Int, cols: Int, std: Float) -> [Float] {
+        let n = rows * cols + 1
+        var out = [Float](repeating: 0, count: n * n)
+        for a in 0..<(rows * cols) {
+            for b in 0..<(rows * cols) {
+                let dy = Float(a / cols - b / cols), dx = Float(a % cols - b % cols)
+                out[(a + 1) * n + b + 1] = exp(-(dy * dy + dx * dx) / (2 * std * std))
+            }
+        }
+        return out
+    }
+}
+
+/// Interpolated position embeddings by grid size, shared by the threads running windows.
+final class PositionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: [Float]] = [:]
+
+    func get(_ rows: Int, _ cols: Int) -> [Float]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return values["\(rows)x\(cols)"]
+    }
+
+    func set(_ rows: Int, _ cols: Int, _ value: [Float]) {
+        lock.lock()
+        values["\(rows)x\(cols)"] = value
+        lock.unlock()
+    }
+}

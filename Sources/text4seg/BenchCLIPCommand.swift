@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+import Text4SegModels
+
+extension Bench {
+    struct CLIP: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "clip",
+            abstract: "The clip engine's dense inference against PyTorch (transformers' CLIP), same image, same weights, same threads.",
+            discussion:
+                "A full-size ViT-B/16 with random weights and openai/clip-vit-base-patch16's shapes is written once by "
+                + "scripts/clip_reference.py make-full (needs torch and transformers). One image is resized to the short side and "
+                + "normalized here; both sides then run the method's sliding windows on those exact pixels. Reports each side's "
+                + "fastest round and peak memory, the time ratio, and how far the two sides' logits are apart."
+        )
+
+        @Option(help: "The image.")
+        var image: String = "Tests/Fixtures/voc12/images/2007_000033.jpg"
+
+        @Option(help: "The method: clearclip, sclip or naclip.")
+        var method: CLIPDenseMethod = .clearclip
+
+        @Option(help: "The image's short side.")
+        var shortSide: Int = 448
+
+        @Option(help: "Threads on each side (Swift: windows in parallel; PyTorch: intra-op threads).")
+        var threads: Int = 2
+
+        @Option(help: "Timed rounds per side; the fastest counts.")
+        var rounds: Int = 3
+
+        @Option(help: "The random full-size checkpoint's folder (made when missing).")
+        var checkpoint: String = ".build/clip-vit-b16-random"
+
+        @Option(help: "Python with torch and transformers.")
+        var python: String = "python3"
+
+        func run() async throws {
+            let script = "scripts/clip_reference.py"
+            if !FileManager.default.fileExists(atPath: checkpoint + "/model.safetensors") {
+                print("writing a random ViT-B/16 checkpoint to \(checkpoint)…")
+                _ = try PythonReference.run(script, ["make-full", checkpoint], python: python, needs: "torch and transformers")
+            }
+            let model = try CLIPModel(folder: checkpoint)
+            let queries = try SafetensorsFile(path: checkpoint + "/bench-queries.safetensors").tensor("queries")
+            let rows = (0..<queries.shape[0]).map { Array(queries.data[($0 * queries.shape[1])..<(($0 + 1) * queries.shape[1])]) }
+            let source = try ImageIO.readImage(image)
+            let size = CLIPEngine.resizedSize(width: source.width, height: source.height, shortSide: shortSide)
+            let pixels = CLIPEngine.normalized(Resampling.bilinear(source, width: size.width, height: size.height))
+            let d = method.defaults
+            let window = shortSide == d.shortSide ? d.window : min(d.window, shortSide)
+            let stride = window == d.window ? d.stride : window / 2
+            let folder = NSTemporaryDirectory() + "text4seg-bench-clip-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try SafetensorsFile.write(
+                ["pixels": Tensor(shape: [3, size.height, size.width], data: pixels)], to: folder + "/pixels.safetensors")
+
+            let sliding = CLIPSlidingWindow(window: window, stride: stride)
+            var best = Double.infinity
+            var logits: [Float] = []
+            for _ in 0..<max(1, rounds) {
+                let start = Date()
+                logits = sliding.logits(
+                    model: model, pixels: pixels, height: size.height, width: size.width, queries: rows, method: method, gaussianStd: 5,
+                    jobs: threads)
+                best = min(best, Date().timeIntervalSince(start))
+            }
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            let swiftPeak = Double(usage.ru_maxrss) / 1024
+
+            let json = try PythonReference.run(
+                script,
+                [
+                    "bench", checkpoint, folder + "/pixels.safetensors", "--method", method.rawValue, "--window", String(window),
+                    "--stride", String(stride), "--threads", String(threads), "--repeat", String(rounds), "--out",
+                    folder + "/torch.safetensors",
+                ], python: python, needs: "torch and transformers")
+            guard let torchBest = json["best"] as? Double, let torchPeak = json["peak_bytes"] as? Double else {
+                throw ValidationError("\(script) bench printed no best/peak_bytes")
+            }
+            let reference = try SafetensorsFile(path: folder + "/torch.safetensors").tensor("logits").data
+            var error: Float = 0, norm: Float = 0
+            for (a, b) in zip(logits, reference) {
+                error += (a - b) * (a - b)
+                norm += b * b
+            }
+            let windows = sliding.windows(height: size.height, width: size.width).count
+            print(
+                "CLIP ViT-B/16 (random weights, real shapes), \(method.rawValue): \(size.width)×\(size.height), \(windows) windows of "
+                    + "\(window) stride \(stride), \(rows.count) queries, \(threads) threads")
+            print(
+                String(format: "pytorch %@: %7.2f s, peak RSS %6.0f MB", json["torch"] as? String ?? "?", torchBest, torchPeak / 1_048_576))
+            print(String(format: "text4seg:          %7.2f s, peak RSS %6.0f MB", best, swiftPeak))
+            print(String(format: "time ratio text4seg/pytorch: %.2f", best / torchBest))
+            print(String(format: "logits relative difference: %.2e", (error / norm).squareRoot()))
+        }
+    }
+}

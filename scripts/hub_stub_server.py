@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""A local stand-in for the Hugging Face Hub's file API, for `text4seg models pull` tests.
+
+Serves the files of --folder as repository --repo at revision --revision (and at the commit id
+it prints), the way the Hub lays them out:
+  HEAD/GET /{repo}/resolve/{revision}/{file}
+    small files: 200, ETag = the git blob SHA-1, X-Repo-Commit
+    *.safetensors (LFS): 302 to /cdn/{sha256}, X-Linked-Etag = the sha256, X-Linked-Size
+  GET /cdn/{sha256}: the bytes, honoring `Range: bytes=N-` with 206
+  unknown repository, revision or file: 404 with X-Error-Code
+--cut-after N drops the connection after N bytes of the first LFS download (an interruption);
+--corrupt serves LFS bytes that do not match their sha256. /stats counts requests and ranges.
+"""
+import argparse, hashlib, json, os, sys
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--folder", required=True)
+parser.add_argument("--repo", default="openai/clip-tiny")
+parser.add_argument("--revision", default="main")
+parser.add_argument("--cut-after", type=int, default=0)
+parser.add_argument("--corrupt", action="store_true")
+args = parser.parse_args()
+
+COMMIT = hashlib.sha1(b"text4seg hub stub").hexdigest()
+FILES = {}
+for name in sorted(os.listdir(args.folder)):
+    data = open(os.path.join(args.folder, name), "rb").read()
+    lfs = name.endswith(".safetensors")
+    FILES[name] = {
+        "data": data, "lfs": lfs, "sha256": hashlib.sha256(data).hexdigest(),
+        "blob": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
+    }
+BY_SHA = {f["sha256"]: f for f in FILES.values() if f["lfs"]}
+STATS = {"requests": 0, "ranges": [], "cuts": 0}
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def fail(self, code, error):
+        body = json.dumps({"error": error}).encode()
+        self.send_response(code)
+        self.send_header("X-Error-Code", error)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        STATS["requests"] += 1
+        if self.path == "/stats":
+            body = json.dumps(STATS).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            return
+        if self.path.startswith("/cdn/"):
+            return self.cdn(self.path[5:])
+        prefix = "/" + args.repo + "/resolve/"
+        if not self.path.startswith(prefix):
+            return self.fail(404, "RepoNotFound")
+        revision, _, name = self.path[len(prefix):].partition("/")
+        if revision not in (args.revision, COMMIT):
+            return self.fail(404, "RevisionNotFound")
+        f = FILES.get(name)
+        if f is None:
+            return self.fail(404, "EntryNotFound")
+        if f["lfs"]:
+            self.send_response(302)
+            self.send_header("Location", "/cdn/" + f["sha256"])
+            self.send_header("X-Repo-Commit", COMMIT)
+            self.send_header("X-Linked-Etag", '"%s"' % f["sha256"])
+            self.send_header("X-Linked-Size", str(len(f["data"])))
+            self.send_header("ETag", '"%s"' % f["blob"])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self.send_response(200)
+        self.send_header("X-Repo-Commit", COMMIT)
+        self.send_header("ETag", '"%s"' % f["blob"])
+        self.send_header("Content-Length", str(len(f["data"])))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(f["data"])
+
+    def cdn(self, sha):
+        f = BY_SHA.get(sha)
+        if f is None:
+            return self.fail(404, "EntryNotFound")
+        data = f["data"]
+        if args.corrupt:
+            data = bytes([data[0] ^ 0xFF]) + data[1:]
+        start = 0
+        header = self.headers.get("Range")
+        if header and header.startswith("bytes=") and header.endswith("-"):
+            start = int(header[6:-1])
+            STATS["ranges"].append(start)
+        if start >= len(data) and start > 0:
+            self.send_response(416)
+            self.send_header("Content-Range", "bytes */%d" % len(data))
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = data[start:]
+        self.send_response(206 if start else 200)
+        if start:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Accept-Ranges", "bytes")
+        self.end_headers()
+        if self.command == "HEAD":
+            return
+        if args.cut_after and STATS["cuts"] == 0 and len(body) > args.cut_after:
+            STATS["cuts"] += 1
+            self.wfile.write(body[:args.cut_after])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(body)
+
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
+print("commit " + COMMIT, flush=True)
+server.serve_forever()
