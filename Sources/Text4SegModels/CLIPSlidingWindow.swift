@@ -44,8 +44,10 @@ public struct CLIPSlidingWindow: Sendable {
         for w in all { for y in w.y..<(w.y + w.height) { for x in w.x..<(w.x + w.width) { count[y * width + x] += 1 } } }
         let lock = NSLock()
         let box = UnsafeSendableBox(pointer: buffer)
-        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, all.count))) { worker in
-            for index in Swift.stride(from: worker, to: all.count, by: max(1, min(jobs, all.count))) {
+        let next = WorkCounter()
+        // Windows are handed out one at a time, so that the cores finish together (15 windows on 2 cores is 8 + 7, not 8 + 8).
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, all.count))) { _ in
+            while let index = next.take(below: all.count) {
                 let w = all[index]
                 var crop = [Float](repeating: 0, count: 3 * w.height * w.width)
                 for c in 0..<3 {
@@ -89,4 +91,18 @@ public struct CLIPSlidingWindow: Sendable {
 /// A buffer written by several threads under a lock the caller holds.
 struct UnsafeSendableBox: @unchecked Sendable {
     let pointer: UnsafeMutableBufferPointer<Float>
+}
+
+/// Hands out 0, 1, 2, … to whichever thread asks next.
+final class WorkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
 }
