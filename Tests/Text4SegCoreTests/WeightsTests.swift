@@ -67,6 +67,43 @@ final class WeightsTests: XCTestCase {
         XCTAssertThrowsError(try SafetensorsFile(path: folder + "/bad.safetensors"))
     }
 
+    /// A checkpoint from the network is untrusted input: shapes and offsets that do not fit the
+    /// file are errors that name the tensor, never a trap; a tensor read twice reads the same
+    /// (its mapped pages are released after the first copy, not lost).
+    func testSafetensorsRefusesShapesAndOffsetsThatDoNotFit() throws {
+        let folder = NSTemporaryDirectory() + "text4seg-weights-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func file(_ entry: String, payload: Int = 8) throws -> SafetensorsFile {
+            let header = Data(#"{"t":\#(entry)}"#.utf8)
+            var bytes = Data([UInt8(header.count), 0, 0, 0, 0, 0, 0, 0]) + header
+            bytes.append(Data(repeating: 0, count: payload))
+            let path = folder + "/\(UUID().uuidString).safetensors"
+            try bytes.write(to: URL(fileURLWithPath: path))
+            return try SafetensorsFile(path: path)
+        }
+        let cases = [
+            (#"{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}"#, "has shape [-2]"),
+            (#"{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}"#, "has shape"),
+            (#"{"dtype":"F32","shape":[2],"data_offsets":[8,0]}"#, "wrong byte length"),
+            (#"{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}"#, "wrong byte length"),
+            (#"{"dtype":"F32","shape":[4],"data_offsets":[0,16]}"#, "wrong byte length"),
+            (#"{"dtype":"F32","shape":[2],"data_offsets":[0,9223372036854775807]}"#, "wrong byte length"),
+            (#"{"dtype":"I64","shape":[1],"data_offsets":[0,8]}"#, "dtype I64"),
+        ]
+        for (entry, message) in cases {
+            XCTAssertThrowsError(try file(entry).tensor("t"), entry) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(entry): \(error)")
+            }
+        }
+        XCTAssertEqual(try file(#"{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"#).tensor("t").data, [])
+
+        let big = Tensor(shape: [3, 5000], data: (0..<15000).map { Float($0) * 0.5 })
+        try SafetensorsFile.write(["big": big], to: folder + "/big.safetensors")
+        let reader = try SafetensorsFile(path: folder + "/big.safetensors")
+        XCTAssertEqual(try reader.tensor("big"), big)
+        XCTAssertEqual(try reader.tensor("big"), big)
+    }
+
     func testTheUnpicklerRefusesCode() {
         // PROTO 2, GLOBAL 'os system', BINUNICODE 'echo', TUPLE1, REDUCE, STOP.
         var pickle: [UInt8] =
