@@ -67,9 +67,10 @@ extension Bench {
                     jobs: threads)
                 best = min(best, Date().timeIntervalSince(start))
             }
-            var usage = rusage()
-            getrusage(RUSAGE_SELF.rawValue, &usage)
-            let swiftPeak = Double(usage.ru_maxrss) / 1024
+            // The high-water mark of this process (both sides read theirs the same way).
+            let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            let swiftPeak = (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
 
             let json = try PythonReference.run(
                 script,
