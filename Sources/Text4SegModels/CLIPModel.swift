@@ -363,7 +363,9 @@ public final class CLIPModel: Sendable {
                                                 left + first * d, lda: d, right, ldb: d, m: m, n: n, k: hd, alpha: scale, into: sp, ldc: n)
                                             switch attention {
                                             case .causal:
-                                                for i in 0..<m { for j in (first + i + 1)..<Swift.max(first + i + 1, n) { sp[i * n + j] = -.infinity } }
+                                                for i in 0..<m {
+                                                    for j in (first + i + 1)..<Swift.max(first + i + 1, n) { sp[i * n + j] = -.infinity }
+                                                }
                                             case .neighborhood:
                                                 for i in 0..<(m * n) { sp[i] += window[first * n + i] }
                                             case .full, .queryQuery, .correlative:
