@@ -9,7 +9,9 @@ it prints), the way the Hub lays them out:
   GET /cdn/{sha256}: the bytes, honoring `Range: bytes=N-` with 206
   unknown repository, revision or file: 404 with X-Error-Code
 --cut-after N drops the connection after N bytes of the first LFS download (an interruption);
---corrupt serves LFS bytes that do not match their sha256. /stats counts requests and ranges.
+--corrupt serves LFS bytes that do not match their sha256; --cdn-host NAME makes the LFS redirect
+absolute, to NAME on the same port (another origin, as the Hub's CDN is). /stats counts requests
+and ranges, and lists the paths that came with an Authorization header.
 """
 import argparse, hashlib, json, os, sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +22,7 @@ parser.add_argument("--repo", default="openai/clip-tiny")
 parser.add_argument("--revision", default="main")
 parser.add_argument("--cut-after", type=int, default=0)
 parser.add_argument("--corrupt", action="store_true")
+parser.add_argument("--cdn-host")
 args = parser.parse_args()
 
 COMMIT = hashlib.sha1(b"text4seg hub stub").hexdigest()
@@ -32,7 +35,7 @@ for name in sorted(os.listdir(args.folder)):
         "blob": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
     }
 BY_SHA = {f["sha256"]: f for f in FILES.values() if f["lfs"]}
-STATS = {"requests": 0, "ranges": [], "cuts": 0}
+STATS = {"requests": 0, "ranges": [], "cuts": 0, "authorized": []}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -56,6 +59,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         STATS["requests"] += 1
+        if self.headers.get("Authorization"):
+            STATS["authorized"].append(self.path)
         if self.path == "/stats":
             body = json.dumps(STATS).encode()
             self.send_response(200)
@@ -76,7 +81,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.fail(404, "EntryNotFound")
         if f["lfs"]:
             self.send_response(302)
-            self.send_header("Location", "/cdn/" + f["sha256"])
+            cdn = "/cdn/" + f["sha256"]
+            if args.cdn_host:
+                cdn = "http://%s:%d%s" % (args.cdn_host, self.server.server_address[1], cdn)
+            self.send_header("Location", cdn)
             self.send_header("X-Repo-Commit", COMMIT)
             self.send_header("X-Linked-Etag", '"%s"' % f["sha256"])
             self.send_header("X-Linked-Size", str(len(f["data"])))

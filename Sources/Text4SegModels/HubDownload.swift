@@ -99,7 +99,10 @@ public struct HubDownload: Sendable {
         var request = HTTPClientRequest(url: url)
         request.method = method
         request.headers.add(name: "User-Agent", value: "text4seg")
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        // The token is for the Hub alone: LFS bytes come from a CDN on another host, which must not see it.
+        if let token, Self.origin(of: url) == Self.origin(of: endpoint) {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        }
         return request
     }
 
@@ -195,21 +198,27 @@ public struct HubDownload: Sendable {
         }
     }
 
-    /// Size and hash of a downloaded file against the Hub's metadata.
+    /// Size and hash of a downloaded file against the Hub's metadata, read a few MiB at a time
+    /// (a ViT-L/14 checkpoint is 1.7 GB).
     static func check(path: String, _ metadata: Metadata) throws {
-        guard let data = FileManager.default.contents(atPath: path) else { throw HubError.unwritable(path) }
-        guard data.count == metadata.size else {
-            throw HubError.mismatch(path: path, what: "size \(data.count), expected \(metadata.size)")
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw HubError.unwritable(path) }
+        defer { try? handle.close() }
+        let size = Int((try? handle.seekToEnd()) ?? 0)
+        guard size == metadata.size else {
+            throw HubError.mismatch(path: path, what: "size \(size), expected \(metadata.size)")
         }
-        let found: String
-        if metadata.hash.hasPrefix("sha256:") {
-            found = "sha256:" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
-        } else {
-            var hasher = Insecure.SHA1()
-            hasher.update(data: Data("blob \(data.count)\u{0}".utf8))
-            hasher.update(data: data)
-            found = "sha1-blob:" + hasher.finalize().map { String(format: "%02x", $0) }.joined()
+        try handle.seek(toOffset: 0)
+        var sha256 = SHA256()
+        var sha1 = Insecure.SHA1()
+        let lfs = metadata.hash.hasPrefix("sha256:")
+        if !lfs { sha1.update(data: Data("blob \(size)\u{0}".utf8)) }
+        while let chunk = try handle.read(upToCount: 4 << 20), !chunk.isEmpty {
+            if lfs { sha256.update(data: chunk) } else { sha1.update(data: chunk) }
         }
+        let found =
+            lfs
+            ? "sha256:" + sha256.finalize().map { String(format: "%02x", $0) }.joined()
+            : "sha1-blob:" + sha1.finalize().map { String(format: "%02x", $0) }.joined()
         guard found == metadata.hash else {
             try? FileManager.default.removeItem(atPath: path)
             throw HubError.mismatch(path: path, what: "\(found), the Hub says \(metadata.hash); the partial file was removed")

@@ -88,6 +88,24 @@ final class CLIPEndToEndTests: XCTestCase {
         XCTAssertTrue(list.stdout.contains("clip (default)\t\(folder)"), list.stdout)
     }
 
+    /// `HF_TOKEN` goes to the Hub and nowhere else: the LFS redirect points at another origin (the
+    /// CDN's, here `localhost` for the server's `127.0.0.1`), which gets the bytes request without it.
+    func testTheTokenGoesToTheHubButNotToTheCDN() throws {
+        let server = try hub(["--cdn-host", "localhost"])
+        defer { server.stop() }
+        let cache = try CLI.temporaryFolder()
+        let env = ["XDG_CACHE_HOME": cache, "HF_ENDPOINT": "http://127.0.0.1:\(server.port)", "HF_TOKEN": "hf_secret"]
+        let pull = try CLI.run(["models", "pull", "openai/clip-tiny"], environment: env)
+        XCTAssertEqual(pull.status, 0, pull.stderr)
+        let authorized = try XCTUnwrap(try server.stats()["authorized"] as? [String])
+        XCTAssertTrue(authorized.contains("/openai/clip-tiny/resolve/main/model.safetensors"), "\(authorized)")
+        XCTAssertTrue(authorized.contains("/openai/clip-tiny/resolve/main/config.json"), "\(authorized)")
+        XCTAssertFalse(authorized.contains { $0.hasPrefix("/cdn/") }, "\(authorized)")
+        XCTAssertEqual(
+            FileManager.default.contents(atPath: cache + "/text4seg/clip/openai/clip-tiny/model.safetensors"),
+            FileManager.default.contents(atPath: TestPaths.clipTiny + "/model.safetensors"))
+    }
+
     func testPullRefusesCorruptBytesAndNamesMissingRevisionsAndOfflineEndpoints() throws {
         let cache = try CLI.temporaryFolder()
         let corrupt = try hub(["--corrupt"])
