@@ -190,22 +190,15 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         // Per pixel: softmax over the queries, then each class its best name's probability.
         let classIDs = Array(Set(classes)).sorted()
         let slot = Dictionary(uniqueKeysWithValues: classIDs.enumerated().map { ($1, $0) })
+        let slots = classes.map { slot[$0]! }
         var probabilities = [Float](repeating: 0, count: classIDs.count * n)
         var row = [Float](repeating: 0, count: names.count)
         for p in 0..<n {
-            var m = -Float.infinity
+            for k in 0..<names.count { row[k] = e.logitScale * logits[k * n + p] }
+            row.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: 1, width: $0.count) }
             for k in 0..<names.count {
-                row[k] = e.logitScale * logits[k * n + p]
-                m = max(m, row[k])
-            }
-            var total: Float = 0
-            for k in 0..<names.count {
-                row[k] = exp(row[k] - m)
-                total += row[k]
-            }
-            for k in 0..<names.count {
-                let target = slot[classes[k]]! * n + p
-                probabilities[target] = max(probabilities[target], row[k] / total)
+                let target = slots[k] * n + p
+                probabilities[target] = max(probabilities[target], row[k])
             }
         }
         // Down to the patch grid of the resized image (area averages), the engine's native resolution.

@@ -106,12 +106,21 @@ public final class CLIPModel: Sendable {
         textProjection = try file.tensor("text_projection.weight")
         classEmbedding = try file.tensor("vision_model.embeddings.class_embedding")
         let conv = try file.tensor("vision_model.embeddings.patch_embedding.weight")
-        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] == conv.shape[3] else {
+        guard conv.shape.count == 4, conv.shape[1] == 3, conv.shape[2] > 0, conv.shape[2] == conv.shape[3] else {
             throw WeightsError.malformed(path: weightsPath, reason: "patch_embedding.weight is \(conv.shape), not width × 3 × p × p")
         }
         patchSize = conv.shape[2]
         patchWeight = Tensor(shape: [conv.shape[0], 3 * patchSize * patchSize], data: conv.data)
         visionPositions = try file.tensor("vision_model.embeddings.position_embedding.weight")
+        visualProjection = try file.tensor("visual_projection.weight")
+        for (tensor, rank, name) in [
+            (tokenEmbedding, 2, "text_model.embeddings.token_embedding.weight"),
+            (textPositions, 2, "text_model.embeddings.position_embedding.weight"), (textProjection, 2, "text_projection.weight"),
+            (classEmbedding, 1, "vision_model.embeddings.class_embedding"),
+            (visionPositions, 2, "vision_model.embeddings.position_embedding.weight"), (visualProjection, 2, "visual_projection.weight"),
+        ] where tensor.shape.count != rank || tensor.shape.contains(0) {
+            throw WeightsError.malformed(path: weightsPath, reason: "\(name) is \(tensor.shape), not a non-empty \(rank)-d tensor")
+        }
         let side = Int(Double(visionPositions.shape[0] - 1).squareRoot().rounded())
         guard side * side + 1 == visionPositions.shape[0] else {
             throw WeightsError.malformed(path: weightsPath, reason: "vision position embeddings are not a square grid plus the class token")
@@ -119,7 +128,6 @@ public final class CLIPModel: Sendable {
         imageSize = side * patchSize
         preNorm = try norm("vision_model.pre_layrnorm")
         postNorm = try norm("vision_model.post_layernorm")
-        visualProjection = try file.tensor("visual_projection.weight")
         projectionWidth = visualProjection.shape[0]
         guard textProjection.shape[0] == projectionWidth else {
             throw WeightsError.malformed(path: weightsPath, reason: "text and visual projections differ in width")
@@ -136,10 +144,48 @@ public final class CLIPModel: Sendable {
         // transformers' defaults: 8 text heads, 12 vision heads; checkpoints name theirs.
         text = tower("text_config", width: tokenEmbedding.shape[1], layers: textBlocks.count, defaultHeads: 8)
         vision = tower("vision_config", width: classEmbedding.shape[0], layers: visionBlocks.count, defaultHeads: 12)
-        for t in [text, vision] where t.width % t.heads != 0 || !["quick_gelu", "gelu"].contains(t.activation) {
+        for t in [text, vision] where t.heads <= 0 || t.width % t.heads != 0 || !["quick_gelu", "gelu"].contains(t.activation) {
             throw WeightsError.malformed(
                 path: configPath, reason: "width \(t.width) with \(t.heads) heads and activation \(t.activation) is not a CLIP tower")
         }
+        // Every tensor's shape against the towers' widths, so that a mismatched checkpoint is an
+        // error naming the tensor rather than a trap in the middle of a forward pass.
+        func expect(_ tensor: Tensor, _ shape: [Int], _ name: String) throws {
+            guard tensor.shape == shape else {
+                throw WeightsError.malformed(path: weightsPath, reason: "\(name) is \(tensor.shape), expected \(shape)")
+            }
+        }
+        for (tower, blocks, prefix) in [(text, textBlocks, "text_model"), (vision, visionBlocks, "vision_model")] {
+            let w = tower.width
+            for (index, block) in blocks.enumerated() {
+                let p = "\(prefix).encoder.layers.\(index)."
+                let inner = block.fc1.shape.first ?? 0
+                for (tensor, shape, name) in [
+                    (block.norm1.gamma, [w], "layer_norm1.weight"), (block.norm1.beta, [w], "layer_norm1.bias"),
+                    (block.norm2.gamma, [w], "layer_norm2.weight"), (block.norm2.beta, [w], "layer_norm2.bias"),
+                    (block.query, [w, w], "self_attn.q_proj.weight"), (block.queryBias, [w], "self_attn.q_proj.bias"),
+                    (block.key, [w, w], "self_attn.k_proj.weight"), (block.keyBias, [w], "self_attn.k_proj.bias"),
+                    (block.value, [w, w], "self_attn.v_proj.weight"), (block.valueBias, [w], "self_attn.v_proj.bias"),
+                    (block.output, [w, w], "self_attn.out_proj.weight"), (block.outputBias, [w], "self_attn.out_proj.bias"),
+                    (block.fc1, [inner, w], "mlp.fc1.weight"), (block.fc1Bias, [inner], "mlp.fc1.bias"),
+                    (block.fc2, [w, inner], "mlp.fc2.weight"), (block.fc2Bias, [w], "mlp.fc2.bias"),
+                ] {
+                    try expect(tensor, shape, p + name)
+                }
+            }
+        }
+        try expect(textPositions, [textPositions.shape[0], text.width], "text_model.embeddings.position_embedding.weight")
+        try expect(finalNorm.gamma, [text.width], "text_model.final_layer_norm.weight")
+        try expect(finalNorm.beta, [text.width], "text_model.final_layer_norm.bias")
+        try expect(textProjection, [projectionWidth, text.width], "text_projection.weight")
+        try expect(patchWeight, [vision.width, 3 * patchSize * patchSize], "vision_model.embeddings.patch_embedding.weight")
+        try expect(visionPositions, [side * side + 1, vision.width], "vision_model.embeddings.position_embedding.weight")
+        try expect(preNorm.gamma, [vision.width], "vision_model.pre_layrnorm.weight")
+        try expect(preNorm.beta, [vision.width], "vision_model.pre_layrnorm.bias")
+        try expect(postNorm.gamma, [vision.width], "vision_model.post_layernorm.weight")
+        try expect(postNorm.beta, [vision.width], "vision_model.post_layernorm.bias")
+        try expect(visualProjection, [projectionWidth, vision.width], "visual_projection.weight")
+
         let textSection = config["text_config"] as? [String: Any] ?? [:]
         let configuredEnd = (textSection["eos_token_id"] as? NSNumber)?.int32Value
         // Old configs say 2 and mean "the highest id", which is <|endoftext|>, the last of the vocabulary.

@@ -126,6 +126,29 @@ final class CLIPParityTests: XCTestCase {
         }
     }
 
+    /// A checkpoint whose tensors do not fit together is refused when it is loaded, naming the
+    /// tensor, instead of trapping in the middle of a forward pass.
+    func testAMisshapedCheckpointIsAnErrorNamingTheTensor() throws {
+        let source = try SafetensorsFile(path: Self.folder + "/model.safetensors")
+        for (name, damage) in [
+            ("vision_model.encoder.layers.1.mlp.fc2.weight", { (t: Tensor) in Tensor(shape: [t.shape[1], t.shape[0]], data: t.data) }),
+            ("text_projection.weight", { (t: Tensor) in Tensor(shape: [t.data.count], data: t.data) }),
+            ("vision_model.post_layernorm.bias", { (t: Tensor) in Tensor(shape: [t.shape[0] - 1], data: Array(t.data.dropLast())) }),
+        ] {
+            let folder = NSTemporaryDirectory() + "text4seg-clip-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try FileManager.default.copyItem(atPath: Self.folder + "/config.json", toPath: folder + "/config.json")
+            var tensors: [String: Tensor] = [:]
+            for key in source.names { tensors[key] = try source.tensor(key) }
+            tensors[name] = damage(tensors[name]!)
+            try SafetensorsFile.write(tensors, to: folder + "/model.safetensors")
+            XCTAssertThrowsError(try CLIPModel(folder: folder), name) { error in
+                XCTAssertTrue("\(error)".contains(name), "\(error)")
+            }
+        }
+    }
+
     func testTheMethodsDiffer() throws {
         // A parity test that passed for a method by accident of the fixture would show here.
         let (_, tensors) = try reference()
