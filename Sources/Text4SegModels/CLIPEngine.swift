@@ -72,6 +72,11 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
     let textCache: TextEmbeddingCache
     /// At most this many windows at once (the cores).
     public var jobs = ProcessInfo.processInfo.activeProcessorCount
+    /// Where the engine says what takes long and happens once (embedding a vocabulary's names).
+    public var log: (@Sendable (String) -> Void)?
+    private let embeddingLock = NSLock()
+    /// Names' prompt ensembles already read or computed, guarded by `embeddingLock`.
+    private var embeddings: [String: [Float]] = [:]
 
     /// Loads a Hugging Face CLIP checkpoint folder; text embeddings are cached under `cacheFolder`.
     public init(folder: String, cacheFolder: String, settings: Settings = Settings()) throws {
@@ -105,35 +110,68 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(16).description
     }
 
-    /// The prompt-ensembled text embedding of each name: unit features of the 80 templates, averaged, normalized.
+    /// The prompt-ensembled text embedding of each name: unit features of the 80 templates, averaged,
+    /// normalized. Read from memory, else from the disk cache, else computed (and kept in both); one
+    /// caller computes at a time, so images that start together do not embed the same names twice.
     public func queryEmbeddings(_ names: [String]) -> [[Float]] {
-        let keys = names.map { "imagenet-80:" + $0 }
-        let cached = keys.map { textCache.read($0) }
-        let missing = cached.indices.filter { cached[$0] == nil }
-        let computed = LockedVectors(count: names.count)
-        let workers = max(1, min(jobs, missing.count))
+        embeddingLock.lock()
+        defer { embeddingLock.unlock() }
+        for name in names where embeddings[name] == nil {
+            embeddings[name] = textCache.read("imagenet-80:" + name)
+        }
+        let missing = Array(Set(names.filter { embeddings[$0] == nil })).sorted()
         if !missing.isEmpty {
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                for j in Swift.stride(from: worker, to: missing.count, by: workers) {
-                    let i = missing[j]
-                    let vector = ensemble(names[i])
-                    try? textCache.write(vector, for: keys[i])
-                    computed.set(i, vector)
-                }
+            log?(
+                "clip: embedding \(missing.count) class names with \(ImageNetTemplates.all.count) prompt templates each, once for this "
+                    + "checkpoint (later runs read \(textCache.folder))")
+            for (name, vector) in zip(missing, ensembles(missing)) {
+                embeddings[name] = vector
+                try? textCache.write(vector, for: "imagenet-80:" + name)
             }
         }
-        return cached.indices.map { cached[$0] ?? computed.get($0) }
+        return names.map { embeddings[$0]! }
     }
 
-    func ensemble(_ name: String) -> [Float] {
-        let prompts = ImageNetTemplates.all.map { tokenizer.encode($0.replacingOccurrences(of: "{}", with: name)) }
-        var features = model.textFeatures(prompts).flatMap { $0 }
-        Vector.normalizeRows(&features, width: model.projectionWidth)
-        var mean = [Float](repeating: 0, count: model.projectionWidth)
-        for r in 0..<prompts.count { for i in 0..<mean.count { mean[i] += features[r * mean.count + i] } }
-        Vector.normalizeRows(&mean, width: mean.count)
-        return mean
+    /// Prompt ensembles of `names`: each template filled with a batch of names runs as one call
+    /// that shares the template's beginning (see `CLIPModel.textFeatures(sharingPrefix:)`). Groups
+    /// of 8 templates go to the cores; their sums of unit features are added in group order, so
+    /// the result does not depend on the number of cores or on which finished first.
+    func ensembles(_ names: [String]) -> [[Float]] {
+        let templates = ImageNetTemplates.all, width = model.projectionWidth
+        let batches = Swift.stride(from: 0, to: names.count, by: Self.namesPerCall).map {
+            Array(names[$0..<Swift.min($0 + Self.namesPerCall, names.count)])
+        }
+        let groups = Swift.stride(from: 0, to: templates.count, by: 8).map { Array(templates[$0..<Swift.min($0 + 8, templates.count)]) }
+        let work = groups.indices.flatMap { group in batches.indices.map { (group, $0) } }
+        let partials = LockedVectors(count: work.count)
+        let next = WorkCounter()
+        DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, work.count))) { _ in
+            while let index = next.take(below: work.count) {
+                let (group, batch) = work[index]
+                var sum = [Float](repeating: 0, count: batches[batch].count * width)
+                for template in groups[group] {
+                    let prompts = batches[batch].map { tokenizer.encode(template.replacingOccurrences(of: "{}", with: $0)) }
+                    var features = model.textFeatures(sharingPrefix: prompts).flatMap { $0 }
+                    Vector.normalizeRows(&features, width: width)
+                    for i in 0..<features.count { sum[i] += features[i] }
+                }
+                partials.set(index, sum)
+            }
+        }
+        return batches.indices.flatMap { batch in
+            var total = [Float](repeating: 0, count: batches[batch].count * width)
+            for (index, item) in work.enumerated() where item.1 == batch {
+                let sum = partials.get(index)
+                for i in 0..<total.count { total[i] += sum[i] }
+            }
+            Vector.normalizeRows(&total, width: width)
+            return (0..<batches[batch].count).map { Array(total[($0 * width)..<(($0 + 1) * width)]) }
+        }
     }
+
+    /// Names per text-tower call: bounds the activations (a 10,000-class vocabulary would
+    /// otherwise run some 40,000 tokens through each layer at once).
+    static let namesPerCall = 256
 
     /// The image as CLIP takes it: `3 × height × width`, scaled to [0, 1] and normalized by CLIP's mean and deviation.
     public static func normalized(_ image: RGBImage) -> [Float] {

@@ -36,7 +36,9 @@ struct ResolvedPipeline {
             made = try EmbeddedEngine(store: ModelStore(), settings: embedded)
         case .clip:
             guard let modelDir else { throw ModelStoreError.noCLIPCheckpoint(folder: ModelStore().folder) }
-            made = try CLIPEngine(folder: modelDir, cacheFolder: ModelStore().folder, settings: clip)
+            let engine = try CLIPEngine(folder: modelDir, cacheFolder: ModelStore().folder, settings: clip)
+            engine.log = { warn($0) }
+            made = engine
         case .openai:
             made = try OpenAIEngine(settings: openAI)
         case .oracle:

@@ -79,12 +79,59 @@ final class CLIPParityTests: XCTestCase {
         let model = try CLIPModel(folder: Self.folder)
         let tokenizer = try CLIPTokenizer(folder: Self.folder)
         let expected = try tensors.tensor("text_embeds")
-        let features = model.textFeatures(reference.texts.map(tokenizer.encode))
-        XCTAssertEqual(features.count, reference.texts.count)
-        for (i, feature) in features.enumerated() {
-            let row = Array(expected.data[(i * 16)..<((i + 1) * 16)])
-            XCTAssertLessThan(relativeError(feature, row), 1e-4, reference.texts[i])
+        // Alone, and through the shared-prefix path (these texts share only <|startoftext|>).
+        for features in [
+            model.textFeatures(reference.texts.map(tokenizer.encode)),
+            model.textFeatures(sharingPrefix: reference.texts.map(tokenizer.encode)),
+        ] {
+            XCTAssertEqual(features.count, reference.texts.count)
+            for (i, feature) in features.enumerated() {
+                let row = Array(expected.data[(i * 16)..<((i + 1) * 16)])
+                XCTAssertLessThan(relativeError(feature, row), 1e-4, reference.texts[i])
+            }
         }
+    }
+
+    /// A template filled with many names runs its shared beginning once; each text's features are
+    /// those it has alone (names of one and of many tokens, one name twice, one past the context).
+    func testTextsSharingAPrefixGiveTheirOwnFeatures() throws {
+        let model = try CLIPModel(folder: Self.folder, attentionBlock: 3)
+        let tokenizer = try CLIPTokenizer(folder: Self.folder)
+        let names = ["cat", "potted plant", "tv monitor", "cat", "bus", String(repeating: "giraffe ", count: 30)]
+        for template in ["a photo of a {}.", "itap of my {}.", "{}", "a {} in a video game."] {
+            let prompts = names.map { tokenizer.encode(template.replacingOccurrences(of: "{}", with: $0)) }
+            let alone = prompts.map { model.textFeatures([$0])[0] }
+            let shared = model.textFeatures(sharingPrefix: prompts)
+            XCTAssertEqual(shared.count, names.count)
+            for (i, (a, b)) in zip(shared, alone).enumerated() {
+                XCTAssertLessThan(relativeError(a, b), 1e-5, "\(template) with \(names[i])")
+            }
+        }
+    }
+
+    /// The engine's prompt ensembles, made template by template over batches of names, equal each
+    /// name's 80 templates run alone, their unit features averaged and normalized.
+    func testPromptEnsemblesEqualEachNameRunAlone() throws {
+        let cache = NSTemporaryDirectory() + "text4seg-clip-cache-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        let engine = try CLIPEngine(folder: Self.folder, cacheFolder: cache)
+        let names = ["aeroplane", "potted plant", "person", "sky"]
+        let ensembles = engine.ensembles(names)
+        for (name, ensemble) in zip(names, ensembles) {
+            var features = engine.model.textFeatures(
+                ImageNetTemplates.all.map { engine.tokenizer.encode($0.replacingOccurrences(of: "{}", with: name)) }
+            ).flatMap { $0 }
+            let width = engine.model.projectionWidth
+            Vector.normalizeRows(&features, width: width)
+            var mean = [Float](repeating: 0, count: width)
+            for r in 0..<ImageNetTemplates.all.count { for i in 0..<width { mean[i] += features[r * width + i] } }
+            Vector.normalizeRows(&mean, width: width)
+            XCTAssertLessThan(relativeError(ensemble, mean), 1e-5, name)
+        }
+        // The same names give the same bits whichever thread finishes first; the cached path
+        // (names sorted into other batches) agrees to rounding.
+        XCTAssertEqual(engine.ensembles(names), ensembles)
+        for (a, b) in zip(engine.queryEmbeddings(names), ensembles) { XCTAssertLessThan(relativeError(a, b), 1e-6) }
     }
 
     func testImageEmbeddingMatches() throws {
