@@ -220,40 +220,50 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         let size = Self.resizedSize(width: request.image.width, height: request.image.height, shortSide: e.shortSide)
         let image = Resampling.bilinear(request.image, width: size.width, height: size.height)
         let sliding = CLIPSlidingWindow(window: e.window, stride: e.stride)
-        let h = size.height, w = size.width, n = h * w
-        let logits = sliding.logits(
+        let h = size.height, w = size.width
+        let windows = sliding.windowLogits(
             model: model, pixels: Self.normalized(image), height: h, width: w, queries: embeddings, method: settings.method,
             gaussianStd: settings.gaussianStd, jobs: jobs)
         try Task.checkCancellation()
-        // Per pixel: softmax over the queries, then each class its best name's probability.
+        // Per pixel: softmax over the queries, each class its best name's probability, averaged over
+        // the cells of the resized image's patch grid (the engine's native resolution). Image rows
+        // are made from the windows' patch logits one at a time; each grid row's pixel rows go to
+        // one thread, which alone writes that grid row's cells.
         let classIDs = Array(Set(classes)).sorted()
         let slot = Dictionary(uniqueKeysWithValues: classIDs.enumerated().map { ($1, $0) })
         let slots = classes.map { slot[$0]! }
-        var probabilities = [Float](repeating: 0, count: classIDs.count * n)
-        var row = [Float](repeating: 0, count: names.count)
-        for p in 0..<n {
-            for k in 0..<names.count { row[k] = e.logitScale * logits[k * n + p] }
-            row.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: 1, width: $0.count) }
-            for k in 0..<names.count {
-                let target = slots[k] * n + p
-                probabilities[target] = max(probabilities[target], row[k])
-            }
-        }
-        // Down to the patch grid of the resized image (area averages), the engine's native resolution.
         let patch = model.patchSize
         let rows = max(1, Int((Double(h) / Double(patch)).rounded())), cols = max(1, Int((Double(w) / Double(patch)).rounded()))
-        var scores: [Int: [Float]] = [:]
-        for (index, id) in classIDs.enumerated() {
-            var cells = [Float](repeating: 0, count: rows * cols), counts = [Float](repeating: 0, count: rows * cols)
-            for y in 0..<h {
-                let r = min(rows - 1, y * rows / h)
-                for x in 0..<w {
-                    let c = min(cols - 1, x * cols / w)
-                    cells[r * cols + c] += probabilities[index * n + y * w + x]
-                    counts[r * cols + c] += 1
+        let cellOf = (0..<w).map { min(cols - 1, $0 * cols / w) }
+        let band = (0..<h).reduce(into: [[Int]](repeating: [], count: rows)) { $0[min(rows - 1, $1 * rows / h)].append($1) }
+        var counts = [Float](repeating: 0, count: rows * cols)
+        for r in 0..<rows { for x in 0..<w { counts[r * cols + cellOf[x]] += Float(band[r].count) } }
+        var sums = [Float](repeating: 0, count: classIDs.count * rows * cols)
+        let q = names.count, workers = max(1, min(jobs, rows)), cells = rows * cols, scale = e.logitScale
+        sums.withUnsafeMutableBufferPointer { buffer in
+            let box = UnsafeSendableBox(pointer: buffer)
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var logits = [Float](repeating: 0, count: q * w)
+                var pixel = [Float](repeating: 0, count: q)
+                var best = [Float](repeating: 0, count: classIDs.count)
+                for r in Swift.stride(from: worker, to: rows, by: workers) {
+                    for y in band[r] {
+                        logits.withUnsafeMutableBufferPointer { windows.row(y, into: $0.baseAddress!) }
+                        for x in 0..<w {
+                            for k in 0..<q { pixel[k] = scale * logits[k * w + x] }
+                            pixel.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: 1, width: q) }
+                            for i in best.indices { best[i] = 0 }
+                            for k in 0..<q { best[slots[k]] = max(best[slots[k]], pixel[k]) }
+                            let cell = r * cols + cellOf[x]
+                            for i in best.indices { box.pointer[i * cells + cell] += best[i] }
+                        }
+                    }
                 }
             }
-            scores[id] = zip(cells, counts).map { $0 / max($1, 1) }
+        }
+        var scores: [Int: [Float]] = [:]
+        for (index, id) in classIDs.enumerated() {
+            scores[id] = (0..<cells).map { sums[index * cells + $0] / max(counts[$0], 1) }
         }
         let threshold: Float = mode == .none ? 0 : e.threshold
         if mode == .threshold { scores[others] = [Float](repeating: threshold, count: rows * cols) }

@@ -196,6 +196,52 @@ final class CLIPParityTests: XCTestCase {
         }
     }
 
+    /// The engine's patch-grid scores, made a row at a time from the windows' patch logits, equal
+    /// the plain computation: full-resolution logits, each pixel's softmax over the names (a class
+    /// taking its best name), averaged over the grid's cells.
+    func testEngineScoresAreTheCellAveragesOfPerPixelClassProbabilities() async throws {
+        let cache = NSTemporaryDirectory() + "text4seg-clip-cache-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: cache) }
+        var settings = CLIPEngine.Settings()
+        (settings.shortSide, settings.window, settings.stride) = (40, 32, 16)
+        let engine = try CLIPEngine(folder: Self.folder, cacheFolder: cache, settings: settings)
+        let vocabulary = try Vocabulary.load("pascal-voc")
+        let image = try ImageIO.readImage(Self.folder + "/image.png")
+        let output = try await engine.describe(
+            DescriptorRequest(
+                itemID: "fixture", image: image, prompt: PromptBuilder(vocabulary: vocabulary, grid: 16).build(), vocabulary: vocabulary))
+        let scores = try XCTUnwrap(output.scores), grid = try XCTUnwrap(output.grid)
+
+        let (names, classes) = engine.queries(for: vocabulary, backgroundQuery: true)
+        let size = CLIPEngine.resizedSize(width: image.width, height: image.height, shortSide: 40)
+        let (h, w) = (size.height, size.width)
+        let logits = CLIPSlidingWindow(window: 32, stride: 16).logits(
+            model: engine.model, pixels: CLIPEngine.normalized(Resampling.bilinear(image, width: w, height: h)), height: h, width: w,
+            queries: engine.queryEmbeddings(names), method: .clearclip, gaussianStd: 5)
+        let (rows, cols) = (grid.rows, grid.cols)
+        XCTAssertEqual([rows, cols], [Int((Double(h) / 8).rounded()), Int((Double(w) / 8).rounded())])
+        var expected: [Int: [Float]] = [:]
+        for id in Set(classes) { expected[id] = [Float](repeating: 0, count: rows * cols) }
+        var counts = [Float](repeating: 0, count: rows * cols)
+        for y in 0..<h {
+            for x in 0..<w {
+                let values = (0..<names.count).map { 50 * logits[$0 * h * w + y * w + x] }
+                let top = values.max()!
+                let total = values.reduce(0) { $0 + exp($1 - top) }
+                let cell = min(rows - 1, y * rows / h) * cols + min(cols - 1, x * cols / w)
+                for id in Set(classes) {
+                    let best = zip(values, classes).filter { $0.1 == id }.map { exp($0.0 - top) / total }.max()!
+                    expected[id]![cell] += best
+                }
+                counts[cell] += 1
+            }
+        }
+        for id in Set(classes) {
+            let average = zip(expected[id]!, counts).map { $0 / $1 }
+            XCTAssertLessThan(relativeError(try XCTUnwrap(scores[id]), average), 1e-5, "class \(id)")
+        }
+    }
+
     func testTheMethodsDiffer() throws {
         // A parity test that passed for a method by accident of the fixture would show here.
         let (_, tensors) = try reference()
