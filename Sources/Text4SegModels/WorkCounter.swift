@@ -1,0 +1,20 @@
+import Foundation
+
+/// A buffer written by several threads, each to its own part.
+struct UnsafeSendableBox: @unchecked Sendable {
+    let pointer: UnsafeMutableBufferPointer<Float>
+}
+
+/// Hands out 0, 1, 2, … to whichever thread asks next.
+final class WorkCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func take(below limit: Int) -> Int? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard value < limit else { return nil }
+        value += 1
+        return value - 1
+    }
+}
