@@ -452,7 +452,10 @@ public final class CLIPModel: Sendable {
         let longest = segments.map(\.1).max() ?? 0
         let chunk = attentionBlock
         var scores = [Float](repeating: 0, count: chunk * (shared + longest))
-        var second = [Float](repeating: 0, count: chunk * longest)
+        // SCLIP's second map (k kᵀ); the other kinds need none.
+        var isCorrelative = false
+        if case .correlative = attention { isCorrelative = true }
+        var second = [Float](repeating: 0, count: isCorrelative ? chunk * longest : 1)
         var window: [Float] = []
         if case let .neighborhood(gridRows, gridCols, std) = attention {
             window = Self.gaussianWindow(rows: gridRows, cols: gridCols, std: std)
