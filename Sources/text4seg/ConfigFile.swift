@@ -19,60 +19,27 @@ import Yams
 /// Each tunable refiner and the embedded engine has a section named after it, whose keys
 /// are its settings (``SettingsSection``); flags override them one by one.
 struct ConfigFile: Decodable {
-    var engine: EngineKind?
-    var grid: Int?
-    var view: Int?
-    var sampling: GridSampling?
-    var refine: RefinerKind?
-    var templateSeed: UInt64?
-    var replay: String?
-    var strict: Bool?
-    var baseURL: String?
-    var model: String?
-    var maxTokens: Int?
-    var temperature: Double?
-    var stop: [String]?
-    var seed: Int?
-    var imageFormat: OpenAISettings.ImageFormat?
-    var jpegQuality: Int?
-    var concurrency: Int?
-    var timeout: Double?
-    var connectTimeout: Double?
-    var retries: Int?
-    var vocab: String?
-    var maxPixels: Int?
-    var maxRefinePixels: Int?
     var evaluationProtocol: EvaluationProtocol?
     var reduceZeroLabel: Bool?
     var datasetFormat: DatasetLayout?
     var labelsSuffix: String?
-    var saveResponses: String?
-    var modelDir: String?
-    /// The settings sections present, by section name.
+    /// The settings sections present, by section name; a top-level section's keys stand at the top of the file.
     var sections: [String: ConfigSection] = [:]
 
-    /// The types that have a section.
+    /// The types whose settings are a section of their own (`watershed: {margin: 0.34}`).
     static let sectionTypes: [any SettingsSection.Type] = [
         WatershedRefiner.self, DenseCRFRefiner.self, GuidedFilterRefiner.self, JointBilateralRefiner.self, ModeFilterRefiner.self,
         EmbeddedEngine.Settings.self, CLIPEngine.Settings.self,
     ]
 
+    /// The types whose keys stand at the top of the file (`grid: 24`, `base_url: …`, `max_pixels: …`).
+    static let topLevelTypes: [any SettingsSection.Type] = [PipelineSettings.self, ServerSettings.self, LimitSettings.self]
+
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case engine, grid, view, sampling, refine, replay, strict, model, temperature, stop, seed, concurrency, timeout, retries, vocab
-        case maxPixels = "max_pixels"
-        case maxRefinePixels = "max_refine_pixels"
         case evaluationProtocol = "protocol"
         case reduceZeroLabel = "reduce_zero_label"
         case datasetFormat = "dataset_format"
         case labelsSuffix = "labels_suffix"
-        case saveResponses = "save_responses"
-        case modelDir = "model_dir"
-        case templateSeed = "template_seed"
-        case baseURL = "base_url"
-        case maxTokens = "max_tokens"
-        case imageFormat = "image_format"
-        case jpegQuality = "jpeg_quality"
-        case connectTimeout = "connect_timeout"
     }
 
     init() {}
@@ -94,10 +61,17 @@ struct ConfigFile: Decodable {
                         + "e.g. 'watershed: {margin: 0.34}' or 'crf: {iterations: 5}' (keys: text4seg eval --help-hidden)")
             }
             let sectionNames = sectionTypes.map { $0.section }
-            try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue) + sectionNames, path: path)
+            let topLevelKeys = topLevelTypes.flatMap { keys(of: $0) }
+            try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue) + sectionNames + topLevelKeys, path: path)
             for type in sectionTypes {
                 guard let node = mapping[type.section] else { continue }
                 let section = try ConfigSection(node, name: type.section, path: path)
+                try section.check(type)
+                sections[type.section] = section
+            }
+            for type in topLevelTypes {
+                let keys = Set(keys(of: type))
+                let section = try ConfigSection(mapping.filter { keys.contains($0.key.string ?? "") }, name: type.section, path: path)
                 try section.check(type)
                 sections[type.section] = section
             }
@@ -130,6 +104,12 @@ struct ConfigFile: Decodable {
         }
     }
 
+    /// The keys of a settings type, in config spelling.
+    static func keys(of type: any SettingsSection.Type) -> [String] {
+        func open<S: SettingsSection>(_ type: S.Type) -> [String] { S.defaults.keys }
+        return open(type)
+    }
+
     static func describe(_ type: Any.Type) -> String {
         switch type {
         case is Int.Type, is Int?.Type, is UInt64.Type: return "a whole number"
@@ -151,18 +131,31 @@ extension ConfigFile {
 /// One settings section of a config file: its values and where each stands.
 struct ConfigSection {
     var values: [String: SettingValue] = [:]
+    /// Where each value stands (`file:line:column`), for messages about the value.
     var locations: [String: String] = [:]
+    /// Where each key stands, for messages about the key.
+    var keyLocations: [String: String] = [:]
 
     init(_ node: Node, name: String, path: String) throws {
         guard let mapping = node.mapping else {
             throw ConfigError("\(path):\(place(node)): \(name): expected a mapping of settings, e.g. '\(name): {key: value}'")
         }
-        for (key, value) in mapping {
-            guard let name = key.string, let scalar = value.scalar else {
-                throw ConfigError("\(path):\(place(value)): \(name).\(key.string ?? "?"): expected a single value")
+        try self.init(Array(mapping), name: name, path: path)
+    }
+
+    /// The section made of these key-value pairs (a top-level section's keys, picked from the whole file).
+    init<S: Sequence>(_ pairs: S, name: String, path: String) throws where S.Element == (key: Node, value: Node) {
+        for (keyNode, value) in pairs {
+            guard let key = keyNode.string else { throw ConfigError("\(path):\(place(value)): \(name): keys are names") }
+            if let scalar = value.scalar {
+                values[key] = SettingValue(scalar: scalar.string)
+            } else if let items = value.sequence, items.allSatisfy({ $0.scalar != nil }) {
+                values[key] = .list(items.compactMap { $0.scalar?.string })
+            } else {
+                throw ConfigError("\(path):\(place(value)): \(key): expected a single value or a list of values")
             }
-            values[name] = SettingValue(scalar: scalar.string)
-            locations[name] = "\(path):\(place(key))"
+            locations[key] = "\(path):\(place(value))"
+            keyLocations[key] = "\(path):\(place(keyNode))"
         }
     }
 
@@ -170,7 +163,8 @@ struct ConfigSection {
     func overlay<S: SettingsSection>(_ settings: S) throws -> S {
         do {
             return try settings.applying(values, location: locations)
-        } catch let error as SettingsError {
+        } catch var error as SettingsError {
+            if case .unknownKey = error.problem { error.location = keyLocations[error.key] ?? error.location }
             throw ConfigError(error.description)
         }
     }

@@ -36,6 +36,7 @@ struct Descriptors: ParsableCommand {
         }
 
         func run() throws {
+            try OutputPlan.guarding(inputs: [labelMap, vocab], outputs: [(out, "the descriptors")])
             let vocabulary = try Vocabulary.load(vocab)
             let map = try ImageIO.readLabelMap(labelMap)
             let stray = map.valueCounts().filter { vocabulary.class(id: $0.key) == nil && $0.key != vocabulary.ignoreValue }
@@ -98,6 +99,7 @@ struct Descriptors: ParsableCommand {
         }
 
         func run() throws {
+            try OutputPlan.guarding(inputs: [file, vocab].filter { $0 != "-" }, outputs: [(out, "the label map")])
             let vocabulary = try Vocabulary.load(vocab)
             let text =
                 file == "-"

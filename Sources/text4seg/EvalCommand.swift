@@ -34,7 +34,7 @@ struct Eval: AsyncParsableCommand {
         let dataset = data.selection.dataset
         let listing = try data.selection.list(config: file)
         let layout = listing.layout
-        let resolved = try pipeline.resolved(defaultVocabulary: layout.vocabulary)
+        let resolved = try pipeline.resolved(file, defaultVocabulary: layout.vocabulary)
         let evaluationProtocol = scoring.evaluationProtocol ?? file.evaluationProtocol ?? .mmseg
         let reduceZeroLabel =
             scoring.reduceZeroLabel ?? file.reduceZeroLabel ?? (evaluationProtocol == .mmseg && layout.reduceZeroLabel)
@@ -61,10 +61,27 @@ struct Eval: AsyncParsableCommand {
             warn(
                 Eval.summary(
                     listing: listing, items: items.count, shard: data.shard, vocabulary: resolved.vocabularySource,
-                    vocabularyFromLayout: pipeline.engineOptions.vocab == nil && file.vocab == nil && layout.vocabulary != nil,
+                    vocabularyFromLayout: !resolved.vocabularyGiven && layout.vocabulary != nil,
                     evaluationProtocol: evaluationProtocol, reduceZeroLabel: reduceZeroLabel,
                     reduceFromLayout: scoring.reduceZeroLabel == nil && file.reduceZeroLabel == nil))
         }
+        // Every output is planned, and checked against the dataset and every other input, before anything is written.
+        ProtectedInputs.shared.protect(folder: listing.root)
+        var plan = try OutputPlan.guarding(
+            inputs: items.flatMap { [$0.imagePath, $0.labelPath] }
+                + resolved.inputFiles(itemIDs: items.map(\.id), groundTruth: nil),
+            outputs: [
+                (output.report, "the report"), (output.report.map { $0 + ".journal" }, "the journal"), (output.tables.csv, "the CSV table"),
+                (output.tables.markdown, "the Markdown table"), (output.page.html, "the HTML page"),
+            ])
+        for item in items {
+            var paths = resolved.engineOutputs(itemID: item.id)
+            if let out = output.out {
+                paths += [try ConfinedPath.join(out, item.id, extension: "png"), try ConfinedPath.join(out, item.id, extension: "txt")]
+            }
+            for path in paths { try plan.add(path, for: item.imagePath) }
+        }
+        try plan.check()
         let fingerprint = resolved.fingerprint(
             dataset: dataset, listing: listing, labelsSuffix: data.selection.labelsSuffix ?? file.labelsSuffix, shard: data.shard)
         var journal: EvaluationJournal?

@@ -27,6 +27,9 @@ struct EvalMerge: ParsableCommand {
     @OptionGroup var tables: ReportTables
 
     func run() throws {
+        try OutputPlan.guarding(
+            inputs: reports + [vocab].compactMap { $0 },
+            outputs: [(report, "the merged report"), (tables.csv, "the CSV table"), (tables.markdown, "the Markdown table")])
         let shards = try reports.map { (path: $0, report: try ReportFile.read($0)) }
         let merged = try EvalMerge.merge(shards, vocabulary: vocab)
         if let report { try AtomicFile.write(try merged.json(), to: report) }

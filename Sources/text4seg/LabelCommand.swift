@@ -57,12 +57,10 @@ struct Label: AsyncParsableCommand {
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image or folder to label") }
-        // Same-named inputs are refused before anything runs (outputs are named after them).
-        _ = try LabelInput.expand(images, recursive: output.recursive, out: output.out)
     }
 
     func run() async throws {
-        var resolved = try pipeline.resolved()
+        var resolved = try pipeline.resolved(try pipeline.configFile())
         resolved.openAI.notice = { message in warn(message) }
         let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
@@ -76,11 +74,17 @@ struct Label: AsyncParsableCommand {
         }
         let renderer = OverlayRenderer(vocabulary: resolved.vocabulary, font: legendFont, style: output.overlayStyle)
         let out = output.out
+        let all = try LabelInput.expand(images, recursive: output.recursive, out: out, outputFolders: [output.saveScores].compactMap { $0 })
+        // Every output is planned, and checked against every input, before anything is written.
+        ProtectedInputs.shared.protect(all.map(\.path) + [output.font])
+        for folder in [output.groundTruth, resolved.replayFolder].compactMap({ $0 }) { ProtectedInputs.shared.protect(folder: folder) }
+        ProtectedInputs.shared.protect(
+            resolved.inputFiles(itemIDs: all.map(\.itemID), groundTruth: output.groundTruth))
+        try LabelJob.plan(all, output: output, engineOutputs: resolved.engineOutputs).check()
         if output.resume {
             let removed = AtomicFile.removeLeftovers(in: out)
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
-        let all = try LabelInput.expand(images, recursive: output.recursive, out: out)
         let inputs =
             output.resume ? try all.filter { !FileManager.default.fileExists(atPath: try $0.output(in: out, suffix: ".png")) } : all
         if output.resume && inputs.count < all.count { warn("resume: \(all.count - inputs.count) images already labeled") }
@@ -131,6 +135,22 @@ struct LabelJob: Sendable {
     var progress: ProgressLine
     var json: Bool
     let noScores = OnceFlag()
+
+    /// Every file labelling `inputs` writes, checked for collisions: label maps, overlays,
+    /// descriptors, score maps and their sidecars, and what the engine keeps (`engineOutputs`).
+    static func plan(_ inputs: [LabelInput], output: LabelOutput, engineOutputs: (String) -> [String]) throws -> OutputPlan {
+        var plan = OutputPlan()
+        for input in inputs {
+            var paths = [try input.path(in: output.out, suffix: ".png")]
+            if output.overlay { paths.append(try input.path(in: output.out, suffix: ".overlay.png")) }
+            if output.descriptors { paths.append(try input.path(in: output.out, suffix: ".txt")) }
+            if let scores = output.saveScores {
+                paths += [try input.path(in: scores, suffix: ".npy"), try input.path(in: scores, suffix: ".json")]
+            }
+            for path in paths + engineOutputs(input.itemID) { try plan.add(path, for: input.path) }
+        }
+        return plan
+    }
 
     /// Labels every input, `jobs` at a time; returns the failed ones with their reasons.
     func run(_ inputs: [LabelInput], jobs: Int) async throws -> [(String, String)] {

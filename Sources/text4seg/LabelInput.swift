@@ -15,20 +15,28 @@ struct LabelInput: Sendable, Equatable {
     var itemID: String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
 
     /// The images the arguments name: files as given, folders' images sorted (their
-    /// subfolders too with `recursive`). Throws when two inputs would write the same outputs.
-    static func expand(_ arguments: [String], recursive: Bool, out: String) throws -> [LabelInput] {
+    /// subfolders too with `recursive`), each file once however many paths name it, and no
+    /// image inside the folders the run writes to (`outputFolders`). Throws when two inputs
+    /// would write the same outputs.
+    static func expand(_ arguments: [String], recursive: Bool, out: String, outputFolders: [String] = []) throws -> [LabelInput] {
         var inputs: [LabelInput] = []
-        let fm = FileManager.default
+        var walk = ImageFolderWalk(recursive: recursive, excluding: [out] + outputFolders)
         for argument in arguments {
-            var isFolder: ObjCBool = false
-            guard fm.fileExists(atPath: argument, isDirectory: &isFolder), isFolder.boolValue else {
-                inputs.append(LabelInput(path: argument, name: URL(fileURLWithPath: argument).deletingPathExtension().lastPathComponent))
+            guard PathKind.of(argument) == .folder else {
+                if walk.claim(file: argument) {
+                    inputs.append(
+                        LabelInput(path: argument, name: URL(fileURLWithPath: argument).deletingPathExtension().lastPathComponent))
+                }
                 continue
             }
-            let root = URL(fileURLWithPath: argument).standardizedFileURL
-            let found = try images(in: root, recursive: recursive)
-            if found.isEmpty { warn("warning: \(argument): no JPEG or PNG images\(recursive ? "" : " (subfolders need --recursive)")") }
-            inputs += found
+            let found = try walk.images(in: URL(fileURLWithPath: argument).standardizedFileURL.path)
+            if found.isEmpty {
+                warn("warning: \(argument): no JPEG or PNG images\(recursive ? "" : " (subfolders need --recursive)")")
+            }
+            inputs += found.map { LabelInput(path: $0.path, name: $0.name) }
+        }
+        if walk.duplicates > 0 {
+            warn("note: \(walk.duplicates) paths named files or folders already found by another path (links); each is labeled once")
         }
         var byName: [String: [String]] = [:]
         for input in inputs { byName[input.name, default: []].append(input.path) }
@@ -42,31 +50,20 @@ struct LabelInput: Sendable, Equatable {
         return inputs
     }
 
-    static func images(in root: URL, recursive: Bool) throws -> [LabelInput] {
-        let fm = FileManager.default
-        var found: [LabelInput] = []
-        func walk(_ folder: URL, prefix: String) throws {
-            for name in try fm.contentsOfDirectory(atPath: folder.path).sorted() where !name.hasPrefix(".") {
-                let url = folder.appendingPathComponent(name)
-                var isFolder: ObjCBool = false
-                _ = fm.fileExists(atPath: url.path, isDirectory: &isFolder)
-                if isFolder.boolValue {
-                    if recursive { try walk(url, prefix: prefix + name + "/") }
-                } else if ImageIO.imageExtensions.contains(url.pathExtension.lowercased()) {
-                    found.append(LabelInput(path: url.path, name: prefix + url.deletingPathExtension().lastPathComponent))
-                }
-            }
-        }
-        try walk(root, prefix: "")
-        return found
-    }
-
     /// The output path `<out>/<name><suffix>`, its folders made; each part of the name is a plain file name.
     func output(in out: String, suffix: String) throws -> String {
+        let path = try path(in: out, suffix: suffix)
+        if name.contains("/") {
+            try FileManager.default.createDirectory(
+                atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        }
+        return path
+    }
+
+    /// The output path `<out>/<name><suffix>`, nothing made; each part of the name is a plain file name.
+    func path(in out: String, suffix: String) throws -> String {
         let parts = name.split(separator: "/").map(String.init)
         for part in parts { try ConfinedPath.check(part) }
-        let folder = ([out] + parts.dropLast()).joined(separator: "/")
-        if parts.count > 1 { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
-        return folder + "/" + (parts.last ?? name) + suffix
+        return ([out] + parts.dropLast()).joined(separator: "/") + "/" + (parts.last ?? name) + suffix
     }
 }

@@ -27,6 +27,9 @@ struct ReportCommand: ParsableCommand {
     var vocab: String?
 
     func run() throws {
+        try OutputPlan.guarding(
+            inputs: [report, vocab].compactMap { $0 },
+            outputs: [(page.html, "the HTML page"), (tables.csv, "the CSV table"), (tables.markdown, "the Markdown table")])
         let decoded = try ReportFile.read(report)
         let vocabulary = try ReportFile.vocabulary(of: decoded, override: vocab)
         try tables.write(decoded)

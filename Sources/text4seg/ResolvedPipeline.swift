@@ -23,10 +23,34 @@ struct ResolvedPipeline {
     var maxRefinePixels: Int
     /// What `--vocab` (or the config, or the dataset) named: a built-in name or a YAML path.
     var vocabularySource: String
+    /// Whether `--vocab` or the config named the vocabulary (else the dataset's layout, or the default).
+    var vocabularyGiven: Bool
+    /// The config file the settings came from, if any.
+    var configPath: String?
 
     /// Items in flight: the flag or config, else 8 for a server, else the cores.
     var jobs: Int {
         max(1, concurrency ?? (engine == .openai ? 8 : ProcessInfo.processInfo.activeProcessorCount))
+    }
+
+    /// The files a run over these items reads besides its images: the config, a vocabulary file,
+    /// the checkpoint, recorded answers and ground truth. None of them may be an output.
+    func inputFiles(itemIDs: [String], groundTruth: String?) -> [String] {
+        var files = [configPath].compactMap { $0 }
+        if PathKind.of(vocabularySource) == .file { files.append(vocabularySource) }
+        switch engine {
+        case .clip: if let modelDir { files += HubDownload.files.map { modelDir + "/" + $0 } }
+        case .replay: if let replayFolder { files += itemIDs.map { replayFolder + "/" + $0 + ".txt" } }
+        case .oracle: if let groundTruth { files += itemIDs.map { groundTruth + "/" + $0 + ".png" } }
+        case .embedded, .openai: break
+        }
+        return files
+    }
+
+    /// The files the engine itself writes for an item (the server's raw answers), by item id.
+    func engineOutputs(itemID: String) -> [String] {
+        guard engine == .openai, let folder = openAI.saveResponses else { return [] }
+        return [folder + "/" + itemID + ".txt", folder + "/" + itemID + ".json"]
     }
 
     func segmenter(groundTruth: String?) throws -> Segmenter {

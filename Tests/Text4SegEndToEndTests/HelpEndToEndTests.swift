@@ -71,6 +71,6 @@ final class HelpEndToEndTests: XCTestCase {
         let run = try CLI.run(["label", CLI.samples + "/images/2007_000033.jpg", "--out", folder + "/o", "--config", folder + "/c.yaml"])
         XCTAssertEqual(run.status, 2)
         XCTAssertTrue(
-            run.stderr.contains("c.yaml:1:9: engine: unknown engine 'gpt'; available: embedded, clip, openai, oracle, replay"), run.stderr)
+            run.stderr.contains("c.yaml:1:9: engine: 'gpt' is not one of embedded, clip, openai, oracle, replay"), run.stderr)
     }
 }

@@ -1,5 +1,5 @@
 /// How a full-resolution label map is reduced to a descriptor grid.
-public enum GridSampling: String, Sendable, CaseIterable, Codable {
+public enum GridSampling: String, Sendable, CaseIterable, Codable, SettingChoice {
     /// Text4Seg's training targets: Pillow's `resize((G, G), NEAREST)`.
     case nearest
     /// Each cell takes the most frequent non-ignore label of the pixels it covers.

@@ -10,7 +10,7 @@ public enum JPEGCodec {
     ) throws -> RGBImage {
         var image = t4s_jpeg_image()
         let status = data.withUnsafeBytes { raw -> Int32 in
-            t4s_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(max(0, maxPixels)), &image)
+            t4s_jpeg_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(maxPixels.clamped(to: Limits.maxPixels)), &image)
         }
         defer {
             t4s_free(image.pixels)

@@ -19,7 +19,7 @@ public enum PNGCodec {
     public static func decode(_ data: Data, path: String = "<memory>", maxPixels: Int = Limits.defaultMaxPixels) throws -> Decoded {
         var image = t4s_png_image()
         let status = data.withUnsafeBytes { raw -> Int32 in
-            t4s_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(max(0, maxPixels)), &image)
+            t4s_png_decode(raw.bindMemory(to: UInt8.self).baseAddress, raw.count, UInt64(maxPixels.clamped(to: Limits.maxPixels)), &image)
         }
         defer { t4s_free(image.pixels) }
         if status == T4S_TOO_LARGE {

@@ -2,8 +2,10 @@ import Foundation
 
 /// Writes files so that readers see either the old file or the whole new one:
 /// the bytes go to a temporary file in the same folder, which is then renamed into place.
+/// A path that names a file the run reads (``ProtectedInputs``) is refused, whatever the caller planned.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws {
+        if let input = ProtectedInputs.shared.input(replacedBy: path) { throw OutputPlanError.replacesInput(output: path, input: input) }
         let url = URL(fileURLWithPath: path)
         let folder = url.deletingLastPathComponent()
         do {

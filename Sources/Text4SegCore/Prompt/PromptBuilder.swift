@@ -11,9 +11,11 @@ public struct PromptBuilder: Sendable {
     public var vocabulary: Vocabulary
     public var templateSeed: UInt64?
     public var viewSize: Int
+    /// LLaVA-1.5's view side: Text4Seg checkpoints see the image stretched to 336×336.
+    public static let defaultViewSize = 336
     public var grid: Int
 
-    public init(vocabulary: Vocabulary, templateSeed: UInt64? = nil, viewSize: Int = 336, grid: Int = 24) {
+    public init(vocabulary: Vocabulary, templateSeed: UInt64? = nil, viewSize: Int = PromptBuilder.defaultViewSize, grid: Int = 24) {
         self.vocabulary = vocabulary
         self.templateSeed = templateSeed
         self.viewSize = viewSize

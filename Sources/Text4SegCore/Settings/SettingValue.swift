@@ -6,6 +6,8 @@ public enum SettingValue: Sendable, Equatable, CustomStringConvertible {
     case number(Double)
     case bool(Bool)
     case text(String)
+    /// A list of texts: a YAML sequence, or a flag given several times.
+    case list([String])
 
     /// Reads a YAML or command-line scalar: `true`/`false`, a number, else text.
     public init(scalar: String) {
@@ -22,6 +24,7 @@ public enum SettingValue: Sendable, Equatable, CustomStringConvertible {
         case let .number(value): return value == value.rounded() && abs(value) < 1e15 ? String(Int64(value)) : "\(value)"
         case let .bool(value): return "\(value)"
         case let .text(value): return value
+        case let .list(values): return "[" + values.joined(separator: ", ") + "]"
         }
     }
 }
@@ -37,6 +40,7 @@ extension Double: SettingValueConvertible { public var settingValue: SettingValu
 extension Int: SettingValueConvertible { public var settingValue: SettingValue { .number(Double(self)) } }
 extension Bool: SettingValueConvertible { public var settingValue: SettingValue { .bool(self) } }
 extension String: SettingValueConvertible { public var settingValue: SettingValue { .text(self) } }
+extension Array: SettingValueConvertible where Element == String { public var settingValue: SettingValue { .list(self) } }
 
 /// A closed set of names used as a setting (``Upsampling``): messages list the names.
 public protocol SettingChoice: SettingValueConvertible, RawRepresentable, CaseIterable where RawValue == String {

@@ -25,15 +25,19 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         self.location = location
     }
 
+    /// `section.key`, or the key alone for a top-level section (empty `section`).
+    public var qualifiedKey: String { section.isEmpty ? key : section + "." + key }
+
     public var description: String {
         let place = location.map { "\($0): " } ?? ""
         switch problem {
         case let .unknownKey(known):
-            return "\(place)unknown key '\(Excerpt.quote(key))' in \(section) (expected one of: \(known.joined(separator: ", ")))"
+            let scope = section.isEmpty ? "" : " in \(section)"
+            return "\(place)unknown key '\(Excerpt.quote(key))'\(scope) (expected one of: \(known.joined(separator: ", ")))"
         case let .wrongType(expected):
-            return "\(place)\(section).\(key): '\(Excerpt.quote(value))' is not \(expected)"
+            return "\(place)\(qualifiedKey): '\(Excerpt.quote(value))' is not \(expected)"
         case let .outOfRange(range):
-            return "\(place)\(section).\(key): \(value) is out of range (\(range))"
+            return "\(place)\(qualifiedKey): \(value) is out of range (\(range))"
         }
     }
 }

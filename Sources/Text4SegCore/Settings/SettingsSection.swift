@@ -15,11 +15,25 @@ public protocol SettingsSection: Codable, Sendable {
     static var section: String { get }
     /// The defaults.
     static var defaults: Self { get }
+    /// Whether the keys stand at the top of a config file (`max_pixels: …`) and the flags are
+    /// `--<key>` (`--max-pixels`), instead of a section and `--<section>-<key>`. Default: false.
+    static var isTopLevel: Bool { get }
     /// Throws a ``SettingsError`` naming the first value outside its range.
     func validate() throws
 }
 
 extension SettingsSection {
+    public static var isTopLevel: Bool { false }
+
+    /// The flag that sets `key` (config spelling): `--watershed-margin`, or `--max-pixels` for a top-level section.
+    public static func flag(for key: String) -> String {
+        let name = SettingsKey.kebabCase(SettingsKey.camelCase(key))
+        return isTopLevel ? "--\(name)" : "--\(section)-\(name)"
+    }
+
+    /// The section as errors name it: empty for a top-level section, whose keys are named alone.
+    static var errorScope: String { isTopLevel ? "" : section }
+
     /// The keys in config spelling, in declaration order.
     public var keys: [String] { Mirror(reflecting: self).children.compactMap { $0.label.map(SettingsKey.snakeCase) } }
 
@@ -35,7 +49,7 @@ extension SettingsSection {
         for key in values.keys.sorted() {
             let value = values[key]!
             func failure(_ problem: SettingsError.Problem) -> SettingsError {
-                SettingsError(section: Self.section, key: key, value: value.description, problem: problem, location: location[key])
+                SettingsError(section: Self.errorScope, key: key, value: value.description, problem: problem, location: location[key])
             }
             guard let (property, current) = byKey[key] else {
                 throw failure(.unknownKey(known: fields.map { SettingsKey.snakeCase($0.0) }))
@@ -63,7 +77,7 @@ extension SettingsSection {
     public func check<T: Comparable & SettingValueConvertible>(_ value: T, _ range: ClosedRange<T>, _ property: String) throws {
         guard range.contains(value) else {
             throw SettingsError(
-                section: Self.section, key: SettingsKey.snakeCase(property), value: value.settingValue.description,
+                section: Self.errorScope, key: SettingsKey.snakeCase(property), value: value.settingValue.description,
                 problem: .outOfRange("\(range.lowerBound.settingValue)–\(range.upperBound.settingValue)"))
         }
     }
@@ -73,6 +87,12 @@ extension SettingsSection {
 public enum SettingsKey {
     /// `othersMargin` → `others_margin`, `bilateralSXY` → `bilateral_sxy`.
     public static func snakeCase(_ name: String) -> String { separated(name, by: "_") }
+
+    /// `others_margin` → `othersMargin`.
+    public static func camelCase(_ key: String) -> String {
+        let parts = key.split(separator: "_")
+        return (parts.first.map(String.init) ?? "") + parts.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }.joined()
+    }
 
     /// `othersMargin` → `others-margin`, as in flags.
     public static func kebabCase(_ name: String) -> String { separated(name, by: "-") }
@@ -91,24 +111,41 @@ public enum SettingsKey {
         return out
     }
 
-    /// `value` as JSON for a property whose current value is `current`, or why it does not fit.
+    /// `value` as JSON for a property whose current value is `current` (an optional one's type is
+    /// its wrapped type's), or why it does not fit.
     static func json(_ value: SettingValue, like current: Any) -> Result<Any, SettingsError.Problem> {
-        switch (value, current) {
-        case let (.number(n), _ as Int):
+        var type = Swift.type(of: current)
+        if let optional = type as? any OptionalSettingSlot.Type { type = optional.wrappedType }
+        switch value {
+        case let .number(n) where type == Int.self || type == UInt64.self:
             guard n == n.rounded(), abs(n) < 1e15 else { return .failure(.wrongType(expected: "a whole number")) }
             return .success(Int(n))
-        case let (.number(n), _ as Float), let (.number(n), _ as Double): return .success(n)
-        case (_, _ as Int), (_, _ as Float), (_, _ as Double): return .failure(.wrongType(expected: "a number"))
-        case let (.bool(b), _ as Bool): return .success(b)
-        case (_, _ as Bool): return .failure(.wrongType(expected: "true or false"))
-        case let (_, choice as any SettingChoice):
-            let names = type(of: choice).choiceNames
+        case let .number(n) where type == Float.self || type == Double.self: return .success(n)
+        case _ where type == Int.self || type == UInt64.self || type == Float.self || type == Double.self:
+            return .failure(.wrongType(expected: "a number"))
+        case let .bool(b) where type == Bool.self: return .success(b)
+        case _ where type == Bool.self: return .failure(.wrongType(expected: "true or false"))
+        case let .list(values) where type == [String].self: return .success(values)
+        case let .text(text) where type == [String].self: return .success([text])
+        case _ where type == [String].self: return .failure(.wrongType(expected: "a list of texts"))
+        case _ where type is any SettingChoice.Type:
+            let names = (type as! any SettingChoice.Type).choiceNames
             guard case let .text(name) = value, names.contains(name) else {
                 return .failure(.wrongType(expected: "one of \(names.joined(separator: ", "))"))
             }
             return .success(name)
-        case let (.text(text), _ as String): return .success(text)
+        case let .text(text) where type == String.self: return .success(text)
+        case .list: return .failure(.wrongType(expected: "a single value"))
         default: return .success(value.description)
         }
     }
+}
+
+/// An optional setting (`seed: Int?`): its values are checked against the wrapped type.
+protocol OptionalSettingSlot {
+    static var wrappedType: Any.Type { get }
+}
+
+extension Optional: OptionalSettingSlot {
+    static var wrappedType: Any.Type { Wrapped.self }
 }

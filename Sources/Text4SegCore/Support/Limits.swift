@@ -10,7 +10,19 @@ public enum Limits {
     public static let side = 1...65_535
     /// Decoded images larger than this many pixels are refused (`--max-pixels`).
     public static let defaultMaxPixels = 100_000_000
+    /// What `--max-pixels` accepts. The decoders clamp any other value into it, so no value
+    /// (0 or a negative one included) switches the check off.
+    public static let maxPixels = 1...Int(UInt32.max) * 16
+    /// What `--max-refine-pixels` accepts.
+    public static let maxRefinePixels = 4_096...Int(UInt32.max)
+    /// Items in flight at once (`--concurrency`).
+    public static let concurrency = 1...1_024
     /// Refiners work on at most this many pixels; larger images are refined at a reduced
     /// size and their labels upsampled (`--max-refine-pixels`).
     public static let defaultMaxRefinePixels = 4_000_000
+}
+
+extension Comparable {
+    /// This value, or the nearest end of `range` when it is outside.
+    public func clamped(to range: ClosedRange<Self>) -> Self { Swift.min(Swift.max(self, range.lowerBound), range.upperBound) }
 }

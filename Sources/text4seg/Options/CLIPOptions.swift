@@ -14,23 +14,25 @@ struct CLIPFlags: SettingsFlags {
 
     @Option(
         name: .customLong("clip-short-side"),
-        help: ArgumentHelp("The image's short side before the windows; 0: the method's (448 ClearCLIP, else 336).", visibility: .hidden))
+        help: ArgumentHelp(
+            "The image's short side before the windows; 0: the method's (448 ClearCLIP, else 336). (default: 0)", visibility: .hidden))
     var shortSide: Int?
 
     @Option(
         name: .customLong("clip-window"),
-        help: ArgumentHelp("Sliding window side; 0: the method's (448 ClearCLIP, else 224).", visibility: .hidden))
+        help: ArgumentHelp("Sliding window side; 0: the method's (448 ClearCLIP, else 224). (default: 0)", visibility: .hidden))
     var window: Int?
 
     @Option(
         name: .customLong("clip-stride"),
-        help: ArgumentHelp("Sliding window stride; 0: the method's (224 ClearCLIP, else 112).", visibility: .hidden))
+        help: ArgumentHelp("Sliding window stride; 0: the method's (224 ClearCLIP, else 112). (default: 0)", visibility: .hidden))
     var stride: Int?
 
     @Option(
         name: .customLong("clip-logit-scale"),
         help: ArgumentHelp(
-            "Cosines times this before the softmax over classes; 0: the method's (50 ClearCLIP, else 40).", visibility: .hidden))
+            "Cosines times this before the softmax over classes; 0: the method's (50 ClearCLIP, else 40). (default: 0)", visibility: .hidden
+        ))
     var logitScale: Float?
 
     @Option(
@@ -42,7 +44,8 @@ struct CLIPFlags: SettingsFlags {
     @Option(
         name: .customLong("clip-background-threshold"),
         help: ArgumentHelp(
-            "Pixels under this best probability become others; negative: the method's (0.5 ClearCLIP, else 0.1).", visibility: .hidden))
+            "Pixels under this best probability become others; negative: the method's (0.5 ClearCLIP, else 0.1). "
+                + "(default: -1)", visibility: .hidden))
     var backgroundThreshold: Float?
 
     @Option(

@@ -6,7 +6,7 @@ import Text4SegReports
 
 /// A closed set of names that flags and config files both accept: parse-time errors,
 /// help and completion from ArgumentParser, and one message for unknown names in YAML.
-protocol NamedChoice: RawRepresentable, CaseIterable, ExpressibleByArgument, Decodable, Sendable where RawValue == String {
+protocol NamedChoice: RawRepresentable, CaseIterable, ExpressibleByArgument, Codable, SettingChoice, Sendable where RawValue == String {
     /// What the choice is called in messages ("engine", "refiner").
     static var noun: String { get }
 }
@@ -47,7 +47,7 @@ enum RefinerKind: String, NamedChoice {
     static let noun = "refiner"
 }
 
-extension OpenAISettings.ImageFormat: ExpressibleByArgument, Decodable {}
+extension OpenAISettings.ImageFormat: ExpressibleByArgument {}
 extension GridSampling: ExpressibleByArgument {}
 extension Upsampling: ExpressibleByArgument {}
 extension EvaluationProtocol: ExpressibleByArgument {}

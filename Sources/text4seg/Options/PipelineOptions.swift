@@ -9,6 +9,7 @@ import Text4SegModels
 /// are hidden from `--help` and listed by `--help-hidden` (and in the README).
 struct PipelineOptions: ParsableArguments {
     @OptionGroup(title: "Engine") var engineOptions: EngineOptions
+    @OptionGroup(title: "Engine") var configOption: ConfigOption
     @OptionGroup(title: "Refinement") var refinement: RefinementOptions
     @OptionGroup(title: "Watershed (--refine watershed)") var watershed: WatershedFlags
     @OptionGroup(title: "CRF (--refine crf)") var crf: CRFFlags
@@ -20,53 +21,39 @@ struct PipelineOptions: ParsableArguments {
     @OptionGroup(title: "CLIP engine (--engine clip)") var clip: CLIPFlags
     @OptionGroup(title: "Limits") var limits: LimitOptions
 
-    func validate() throws {
-        try engineOptions.validate()
-        try refinement.validate()
-        try server.validate()
-        try embedded.validate()
-        try clip.validate()
-        try limits.validate()
+    /// The config file named by `--config`, or an empty one.
+    func configFile() throws -> ConfigFile { try configOption.config.map(ConfigFile.load) ?? ConfigFile() }
+
+    /// The pipeline settings in force: defaults, then the config file's keys, then the flags, every range checked once.
+    func pipelineSettings(_ file: ConfigFile) throws -> PipelineSettings {
+        try refinement.overlay(engineOptions.overlay(file.overlay(PipelineSettings.defaults)))
     }
 
-    /// The config file named by `--config`, or an empty one.
-    func configFile() throws -> ConfigFile { try engineOptions.config.map(ConfigFile.load) ?? ConfigFile() }
-
     /// The settings in force. `defaultVocabulary` is what the dataset's layout uses, when it says.
-    func resolved(defaultVocabulary: String? = nil) throws -> ResolvedPipeline {
-        let e = engineOptions
-        let file = try configFile()
-        let vocabularySource = e.vocab ?? file.vocab ?? defaultVocabulary ?? "pascal-voc"
+    func resolved(_ file: ConfigFile, defaultVocabulary: String? = nil) throws -> ResolvedPipeline {
+        let settings = try pipelineSettings(file)
+        let limitSettings = try limits.overlay(file.overlay(LimitSettings.defaults))
+        let serverSettings = try server.overlay(file.overlay(ServerSettings.defaults))
+        let vocabularySource = settings.vocab ?? defaultVocabulary ?? "pascal-voc"
         let vocabulary = try Vocabulary.load(vocabularySource)
-        let grid = e.grid ?? file.grid ?? 24
-        let view = e.view ?? file.view ?? 336
-        guard Limits.grid.contains(grid) else {
-            throw ConfigError("grid must be between \(Limits.grid.lowerBound) and \(Limits.grid.upperBound) (got \(grid))")
-        }
-        guard Limits.view.contains(view) else {
-            throw ConfigError("view must be between \(Limits.view.lowerBound) and \(Limits.view.upperBound) (got \(view))")
-        }
-        let modelDir = e.modelDir ?? file.modelDir
         let installedCLIP = ModelStore().defaultCLIPCheckpoint
-        let engine = e.engine ?? file.engine ?? (modelDir != nil || installedCLIP != nil ? .clip : .embedded)
-        if e.engine == nil && file.engine == nil && engine == .clip {
-            FileHandle.standardError.write(
-                Data(
-                    "engine: clip, the CLIP checkpoint at \(modelDir ?? installedCLIP ?? "") (pass --engine embedded for the embedded engine)\n"
-                        .utf8))
+        let engine = settings.engine ?? (settings.modelDir != nil || installedCLIP != nil ? .clip : .embedded)
+        if settings.engine == nil && engine == .clip {
+            warn(
+                "engine: clip, the CLIP checkpoint at \(settings.modelDir ?? installedCLIP ?? "") (pass --engine embedded for the embedded engine)"
+            )
         }
-        let refiner = try refiner(refinement.refine ?? file.refine ?? .auto, engine: engine, config: file)
-        let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: e.templateSeed ?? file.templateSeed, viewSize: view, grid: grid)
+        let refiner = try refiner(settings.refine, engine: engine, config: file)
+        let builder = PromptBuilder(
+            vocabulary: vocabulary, templateSeed: settings.templateSeed.map(UInt64.init), viewSize: settings.view, grid: settings.grid)
         return ResolvedPipeline(
             vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
-            engine: engine, sampling: e.sampling ?? file.sampling ?? .nearest,
-            replayFolder: e.replayFolder ?? file.replay, strict: e.strict || (file.strict ?? false),
-            openAI: try server.settings(file), concurrency: server.concurrency ?? file.concurrency,
+            engine: engine, sampling: settings.sampling, replayFolder: settings.replay, strict: settings.strict,
+            openAI: OpenAISettings(serverSettings, connections: limitSettings.concurrency ?? 8), concurrency: limitSettings.concurrency,
             embedded: try embedded.overlay(file.overlay(EmbeddedEngine.Settings())),
-            clip: try clip.overlay(file.overlay(CLIPEngine.Settings())), modelDir: modelDir ?? installedCLIP,
-            maxPixels: limits.maxPixels ?? file.maxPixels ?? Limits.defaultMaxPixels,
-            maxRefinePixels: refinement.maxRefinePixels ?? file.maxRefinePixels ?? Limits.defaultMaxRefinePixels,
-            vocabularySource: vocabularySource)
+            clip: try clip.overlay(file.overlay(CLIPEngine.Settings())), modelDir: settings.modelDir ?? installedCLIP,
+            maxPixels: limitSettings.maxPixels, maxRefinePixels: limitSettings.maxRefinePixels,
+            vocabularySource: vocabularySource, vocabularyGiven: settings.vocab != nil, configPath: configOption.config)
     }
 
     /// The refiner for this engine, its settings from the defaults, then the config's section, then the flags.

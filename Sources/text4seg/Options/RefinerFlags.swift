@@ -43,6 +43,15 @@ struct CRFFlags: SettingsFlags {
     var iterations: Int?
 
     @Option(
+        name: .customLong("crf-gaussian-sxy"),
+        help: ArgumentHelp("Smoothness kernel position scale in pixels. (default: 3)", visibility: .hidden))
+    var gaussianSXY: Float?
+
+    @Option(
+        name: .customLong("crf-gaussian-compat"), help: ArgumentHelp("Smoothness kernel weight. (default: 3)", visibility: .hidden))
+    var gaussianCompat: Float?
+
+    @Option(
         name: .customLong("crf-bilateral-sxy"),
         help: ArgumentHelp(
             "Bilateral kernel position scale in pixels. (default: 50 on engine scores, 15 on patch labels)", visibility: .hidden))
@@ -58,7 +67,9 @@ struct CRFFlags: SettingsFlags {
 
     @Option(
         name: .customLong("crf-ground-truth-probability"),
-        help: ArgumentHelp("Confidence of upsampled labels in the unary; 0.01–0.99. (default: 0.6 on patch labels)", visibility: .hidden))
+        help: ArgumentHelp(
+            "Confidence of upsampled labels in the unary; 0.01–0.99. (default: 0.9 on engine scores, 0.6 on patch labels)",
+            visibility: .hidden))
     var groundTruthProbability: Float?
 
     @Option(
@@ -98,6 +109,11 @@ struct JBUFlags: SettingsFlags {
         name: .customLong("jbu-color-sigma"),
         help: ArgumentHelp("Color standard deviation in RGB units. (default: 20)", visibility: .hidden))
     var colorSigma: Float?
+
+    @Option(
+        name: .customLong("jbu-reach"),
+        help: ArgumentHelp("Cells on each side that vote for a pixel; 1–16. (default: 2)", visibility: .hidden))
+    var reach: Int?
 }
 
 /// `--refine mode`.

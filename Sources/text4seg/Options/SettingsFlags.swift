@@ -1,9 +1,10 @@
 import ArgumentParser
 import Text4SegCore
 
-/// A group of hidden flags that tune one ``SettingsSection``: each property has the
+/// A group of flags that set one ``SettingsSection``'s values: each property has the
 /// name of the setting it overrides (`margin` overrides `WatershedRefiner.margin`)
-/// and the long name `--<section>-<key>` (`--watershed-margin`), so the flags need no
+/// and the long name `--<section>-<key>` (`--watershed-margin`; `--<key>` for a top-level
+/// section: `--max-pixels`), so the flags need no
 /// code of their own to reach the settings, and parse-time range checks are the
 /// settings' own ``SettingsSection/validate()``.
 protocol SettingsFlags: ParsableArguments {
@@ -24,7 +25,7 @@ extension SettingsFlags {
         do {
             return try settings.applying(values)
         } catch let error as SettingsError {
-            let flag = "--\(Settings.section)-\(SettingsKey.kebabCase(error.key))"
+            let flag = Settings.flag(for: error.key)
             guard case let .outOfRange(range) = error.problem else { throw ValidationError("\(flag): \(error)") }
             throw ValidationError("\(flag) must be between \(range.replacingOccurrences(of: "–", with: " and ")) (got \(error.value))")
         }
@@ -45,6 +46,11 @@ protocol OptionalSetting {
 
 extension Optional: OptionalSetting where Wrapped: SettingValueConvertible {
     var setting: SettingValue? { self?.settingValue }
+}
+
+extension Array: OptionalSetting where Element == String {
+    /// A repeatable option given no times sets nothing.
+    var setting: SettingValue? { isEmpty ? nil : .list(self) }
 }
 
 extension Option: GivenSetting where Value: OptionalSetting {
