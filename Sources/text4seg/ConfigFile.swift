@@ -60,21 +60,33 @@ struct ConfigFile: Decodable {
                     "\(path):\(place(legacy.key)): refine_options was replaced by one section per refiner, named after it, "
                         + "e.g. 'watershed: {margin: 0.34}' or 'crf: {iterations: 5}' (keys: text4seg eval --help-hidden)")
             }
+            // Every problem of the file is reported at once, in the order of the file.
+            var problems: [(line: Int, message: String)] = []
+            func collect(_ work: () throws -> Void) {
+                do { try work() } catch let error as ConfigError { problems += error.problems } catch {
+                    problems.append((0, "\(path): \(error)"))
+                }
+            }
             let sectionNames = sectionTypes.map { $0.section }
             let topLevelKeys = topLevelTypes.flatMap { keys(of: $0) }
-            try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue) + sectionNames + topLevelKeys, path: path)
+            collect { try checkKeys(mapping, known: CodingKeys.allCases.map(\.stringValue) + sectionNames + topLevelKeys, path: path) }
             for type in sectionTypes {
                 guard let node = mapping[type.section] else { continue }
-                let section = try ConfigSection(node, name: type.section, path: path)
-                try section.check(type)
-                sections[type.section] = section
+                collect {
+                    let section = try ConfigSection(node, name: type.section, path: path)
+                    try section.check(type)
+                    sections[type.section] = section
+                }
             }
             for type in topLevelTypes {
                 let keys = Set(keys(of: type))
-                let section = try ConfigSection(mapping.filter { keys.contains($0.key.string ?? "") }, name: type.section, path: path)
-                try section.check(type)
-                sections[type.section] = section
+                collect {
+                    let section = try ConfigSection(mapping.filter { keys.contains($0.key.string ?? "") }, name: type.section, path: path)
+                    try section.check(type)
+                    sections[type.section] = section
+                }
             }
+            if !problems.isEmpty { throw ConfigError(problems: problems.sorted { $0.line < $1.line }) }
         }
         do {
             var file = try YAMLDecoder().decode(ConfigFile.self, from: text)
@@ -165,13 +177,23 @@ struct ConfigSection {
             return try settings.applying(values, location: locations)
         } catch var error as SettingsError {
             if case .unknownKey = error.problem { error.location = keyLocations[error.key] ?? error.location }
-            throw ConfigError(error.description)
+            let line = error.location.flatMap { $0.split(separator: ":").dropLast().last.flatMap { Int($0) } } ?? 0
+            throw ConfigError(problems: [(line, error.description)])
         }
     }
 
-    /// Checks keys, types and ranges against the defaults of `type`, for sections of refiners not in use too.
+    /// Checks keys, types and ranges against the defaults of `type`, for sections of refiners not in use too;
+    /// each key on its own, so that every bad value of the section is reported.
     func check(_ type: any SettingsSection.Type) throws {
-        func open<S: SettingsSection>(_ type: S.Type) throws { _ = try overlay(S.defaults) }
+        func open<S: SettingsSection>(_ type: S.Type) throws {
+            var problems: [(line: Int, message: String)] = []
+            for key in values.keys.sorted() {
+                var one = self
+                one.values = [key: values[key]!]
+                do { _ = try one.overlay(S.defaults) } catch let error as ConfigError { problems += error.problems }
+            }
+            if !problems.isEmpty { throw ConfigError(problems: problems) }
+        }
         try open(type)
     }
 }
@@ -181,15 +203,29 @@ private func place(_ node: Node) -> String { node.mark.map { "\($0.line):\($0.co
 
 private func checkKeys(_ mapping: Node.Mapping, known: [String], path: String) throws {
     let known = Set(known)
+    var problems: [(line: Int, message: String)] = []
     for key in mapping.keys where !known.contains(key.string ?? "") {
         let mark = key.mark.map { "\($0.line):\($0.column)" } ?? "1:1"
-        let hint = (key.string ?? "").lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
-        throw ConfigError(
-            "\(path):\(mark): unknown key '\(key.string ?? "?")'\(hint) (expected one of: \(known.sorted().joined(separator: ", ")))")
+        let name = key.string ?? "?"
+        let hint = name.lowercased().contains("key") ? " (API keys come from TEXT4SEG_API_KEY, never from files)" : ""
+        problems.append(
+            (
+                key.mark?.line ?? 0,
+                "\(path):\(mark): unknown key '\(name)'\(hint).\(Suggestion.hint(for: name, among: Array(known))) "
+                    + "Expected one of: \(known.sorted().joined(separator: ", "))"
+            ))
     }
+    if !problems.isEmpty { throw ConfigError(problems: problems) }
 }
 
+/// What is wrong with a config file: one or more messages, each naming its `file:line:column`.
 struct ConfigError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    /// Each problem and the line it is on (0 when unknown), for ordering.
+    var problems: [(line: Int, message: String)]
+
+    init(_ description: String) { problems = [(0, description)] }
+    init(problems: [(line: Int, message: String)]) { self.problems = problems }
+
+    /// The messages, one a line; the lines after the first are prefixed `error: ` as the first is when printed.
+    var description: String { problems.map(\.message).joined(separator: "\nerror: ") }
 }

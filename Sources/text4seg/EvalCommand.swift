@@ -160,7 +160,15 @@ struct Eval: AsyncParsableCommand {
         result.dataset = EvaluationReport.Source(
             path: URL(fileURLWithPath: dataset).standardizedFileURL.path, layout: layout.rawValue, split: listing.split, total: all.count,
             shard: data.shard?.description)
-        if let report { try AtomicFile.write(try result.json(), to: report) }
+        if let report {
+            try AtomicFile.write(try result.json(), to: report)
+            // The journal is there to resume: once the report is whole it goes, unless failed items remain to retry.
+            if outcome.failed.isEmpty {
+                try? FileManager.default.removeItem(atPath: report + ".journal")
+            } else {
+                warn("\(report).journal is kept: --resume runs the \(outcome.failed.count) failed items again")
+            }
+        }
         try output.tables.write(result)
         try output.page.write(result, vocabulary: resolved.vocabulary, predictions: predictions)
         if outcome.evaluated == 0 {

@@ -75,6 +75,10 @@ struct Label: AsyncParsableCommand {
         let renderer = OverlayRenderer(vocabulary: resolved.vocabulary, font: legendFont, style: output.overlayStyle)
         let out = output.out
         let all = try LabelInput.expand(images, recursive: output.recursive, out: out, outputFolders: [output.saveScores].compactMap { $0 })
+        guard !all.isEmpty else {
+            warn("error: no images to label")
+            throw ExitCode(ExitStatus.nothingRan)
+        }
         // Every output is planned, and checked against every input, before anything is written.
         ProtectedInputs.shared.protect(all.map(\.path) + [output.font])
         for folder in [output.groundTruth, resolved.replayFolder].compactMap({ $0 }) { ProtectedInputs.shared.protect(folder: folder) }
@@ -113,7 +117,12 @@ struct Label: AsyncParsableCommand {
             throw ExitCode(ExitStatus.nothingRan)
         case let .failure(error): throw error
         }
-        for (path, reason) in failures { warn("error: \(path): \(reason)") }
+        // Errors that name their file already are not prefixed with it again.
+        for (path, reason) in failures { warn(reason.hasPrefix(path + ":") ? "error: \(reason)" : "error: \(path): \(reason)") }
+        if failures.count == inputs.count && !inputs.isEmpty {
+            warn(inputs.count == 1 ? "the image failed; nothing was written" : "all \(inputs.count) images failed; nothing was written")
+            throw ExitCode(ExitStatus.someFailed)
+        }
         if !failures.isEmpty {
             warn("\(failures.count) of \(inputs.count) images failed; the others were written")
             throw ExitCode(ExitStatus.someFailed)
@@ -157,35 +166,54 @@ struct LabelJob: Sendable {
         var failures: [(String, String)] = []
         // As in eval: first images that all fail with one configuration error stop the run.
         var probe = ConfigurationProbe(items: inputs.count)
-        try await BoundedConcurrency.forEach(inputs, limit: jobs) { input -> Result<[ClassShare], LabelFailure> in
+        // Lines are printed in the order of the inputs, whatever order the images finish in.
+        var lines = InputOrderLines(count: inputs.count)
+        let numbered = inputs.enumerated().map { Numbered(index: $0.offset, input: $0.element) }
+        try await BoundedConcurrency.forEach(numbered, limit: jobs) { item -> Result<[ClassShare], LabelFailure> in
             do {
-                return .success(try await label(input))
+                return .success(try await label(item.input))
             } catch {
                 return .failure(LabelFailure(message: "\(error)", configuration: ConfigurationProbe.message(of: error)))
             }
-        } handle: { input, outcome in
+        } handle: { item, outcome in
+            let input = item.input
             if case let .failure(failure) = outcome { try probe.record(failure.configuration) } else { try probe.record(nil) }
+            let line: String?
+            var failed = false
             switch outcome {
             case let .failure(failure):
+                failed = true
                 failures.append((input.path, failure.message))
-                progress.finished(failed: true, retries: 0)
+                line = json ? try jsonLine(LabelLine(image: input.path, error: failure.message)) : nil
             case let .success(shares):
-                progress.clear()
                 let map = try input.output(in: out, suffix: ".png")
                 if json {
-                    let line = LabelLine(
-                        image: input.path, labelMap: map,
-                        overlay: renderer != nil ? try input.output(in: out, suffix: ".overlay.png") : nil,
-                        descriptors: descriptors ? try input.output(in: out, suffix: ".txt") : nil,
-                        scores: try scores.map { try input.output(in: $0, suffix: ".npy") }, classes: shares)
-                    print(String(decoding: try JSONEncoder.sortedKeys.encode(line), as: UTF8.self))
+                    line = try jsonLine(
+                        LabelLine(
+                            image: input.path, labelMap: map,
+                            overlay: renderer != nil ? try input.output(in: out, suffix: ".overlay.png") : nil,
+                            descriptors: descriptors ? try input.output(in: out, suffix: ".txt") : nil,
+                            scores: try scores.map { try input.output(in: $0, suffix: ".npy") }, classes: shares))
                 } else {
-                    print("\(input.path) -> \(map): \(shares.map(\.description).joined(separator: ", "))")
+                    line = "\(input.path) -> \(map): \(shares.map(\.description).joined(separator: ", "))"
                 }
-                progress.finished(failed: false, retries: 0)
             }
+            let ready = lines.finished(item.index, line)
+            if !ready.isEmpty {
+                progress.clear()
+                for text in ready { print(text) }
+            }
+            progress.finished(failed: failed, retries: 0)
         }
         return failures
+    }
+
+    func jsonLine(_ line: LabelLine) throws -> String { String(decoding: try JSONEncoder.sortedKeys.encode(line), as: UTF8.self) }
+
+    /// An input and its place among the inputs.
+    struct Numbered: Sendable {
+        var index: Int
+        var input: LabelInput
     }
 
     /// Labels one image and writes its outputs; returns the classes found.
@@ -222,14 +250,49 @@ struct LabelFailure: Error {
     var configuration: String?
 }
 
-/// What `label --json` prints for each image.
+/// What `label --json` prints for each image: its outputs and classes, or why it failed.
 struct LabelLine: Encodable {
     var image: String
-    var labelMap: String
+    var labelMap: String?
     var overlay: String?
     var descriptors: String?
     var scores: String?
-    var classes: [ClassShare]
+    var classes: [ClassShare]?
+    var error: String?
+
+    init(
+        image: String, labelMap: String? = nil, overlay: String? = nil, descriptors: String? = nil, scores: String? = nil,
+        classes: [ClassShare]? = nil, error: String? = nil
+    ) {
+        self.image = image
+        self.labelMap = labelMap
+        self.overlay = overlay
+        self.descriptors = descriptors
+        self.scores = scores
+        self.classes = classes
+        self.error = error
+    }
+}
+
+/// Lines that come in completion order, let out in input order: each finished item's line
+/// (or none) is held until every item before it has finished.
+struct InputOrderLines {
+    private var held: [Int: String?] = [:]
+    private var next = 0
+    private let count: Int
+
+    init(count: Int) { self.count = count }
+
+    /// Item `index` finished with `line`; returns the lines now due, in order.
+    mutating func finished(_ index: Int, _ line: String?) -> [String] {
+        held[index] = .some(line)
+        var due: [String] = []
+        while next < count, let line = held.removeValue(forKey: next) {
+            if let line { due.append(line) }
+            next += 1
+        }
+        return due
+    }
 }
 
 extension JSONEncoder {

@@ -22,6 +22,7 @@ final class ProgressLine: @unchecked Sendable {
     private var failed = 0
     private var retries = 0
     private var counted = 0
+    private var countedFailed = 0
     private var lastDraw = Date.distantPast
     private var lastPlain = Date()
     private var drawn = false
@@ -44,7 +45,10 @@ final class ProgressLine: @unchecked Sendable {
         let line: String? = lock.withLock {
             done += 1
             counted += 1
-            if itemFailed { failed += 1 }
+            if itemFailed {
+                failed += 1
+                countedFailed += 1
+            }
             retries += itemRetries
             let now = Date()
             switch mode {
@@ -85,11 +89,13 @@ final class ProgressLine: @unchecked Sendable {
         if close { FileHandle.standardError.write(Data("\n".utf8)) }
     }
 
-    /// `eval 120/290 (41%), 3.2 images/s, ETA 0:53, 1 failed, 2 retries`
+    /// `eval 120/290 (41%), 3.2 images/s, ETA 0:53, 1 failed, 2 retries`. The speed counts the
+    /// items that were done, not those that failed at once (a missing file is no image per second).
     private func text(_ now: Date) -> String {
         let elapsed = max(1e-3, now.timeIntervalSince(start))
-        let rate = Double(counted) / elapsed
-        var parts = ["\(verb) \(done)/\(total) (\(total > 0 ? done * 100 / total : 100)%)", String(format: "%.1f images/s", rate)]
+        let rate = Double(counted - countedFailed) / elapsed
+        var parts = ["\(verb) \(done)/\(total) (\(total > 0 ? done * 100 / total : 100)%)"]
+        if counted > countedFailed { parts.append(String(format: "%.1f images/s", rate)) }
         if done < total, rate > 0 { parts.append("ETA " + ProgressLine.clock(Double(total - done) / rate)) }
         if done == total { parts.append("took " + ProgressLine.clock(elapsed)) }
         if failed > 0 { parts.append("\(failed) failed") }

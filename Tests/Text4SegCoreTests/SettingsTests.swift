@@ -44,7 +44,7 @@ final class SettingsTests: XCTestCase {
         XCTAssertThrowsError(try WatershedRefiner().overlaid(["margn": .number(1)], location: ["margn": "c.yaml:3:3"])) { error in
             XCTAssertEqual(
                 "\(error)",
-                "c.yaml:3:3: unknown key 'margn' in watershed (expected one of: margin, others_margin, sigma, color_weight, lightness_weight)"
+                "c.yaml:3:3: unknown key 'margn' in watershed. Did you mean 'margin'? Expected one of: margin, others_margin, sigma, color_weight, lightness_weight"
             )
         }
         XCTAssertThrowsError(try DenseCRFRefiner().overlaid(["iterations": .number(2.5)])) { error in

@@ -114,11 +114,14 @@ final class CommandsEndToEndTests: XCTestCase {
                 ["--watershed-margin", "0.34", "--watershed-others-margin", "1.6"]), defaults, accuracy: 1e-9)
         // Every section is checked, also for a refiner not in use: keys, types and ranges, with line and column.
         for (config, message) in [
-            ("engine: oracle\nwatershed:\n  margn: 2\n", "typo.yaml:3:3: unknown key 'margn' in watershed (expected one of: margin,"),
-            ("engine: oracle\ncrf: {iterations: 2.5}\n", "typo.yaml:2:7: crf.iterations: '2.5' is not a whole number"),
-            ("engine: oracle\ncrf: {iterations: 500}\n", "typo.yaml:2:7: crf.iterations: 500 is out of range (1–100)"),
+            (
+                "engine: oracle\nwatershed:\n  margn: 2\n",
+                "typo.yaml:3:3: unknown key 'margn' in watershed. Did you mean 'margin'? Expected one of: margin,"
+            ),
+            ("engine: oracle\ncrf: {iterations: 2.5}\n", "typo.yaml:2:19: crf.iterations: '2.5' is not a whole number"),
+            ("engine: oracle\ncrf: {iterations: 500}\n", "typo.yaml:2:19: crf.iterations: 500 is out of range (1–100)"),
             ("engine: oracle\nguided: {upsampling: cubic}\n", "guided.upsampling: 'cubic' is not one of nearest, bilinear"),
-            ("engine: oracle\nembedded: {top_k: many}\n", "typo.yaml:2:12: embedded.top_k: 'many' is not a number"),
+            ("engine: oracle\nembedded: {top_k: many}\n", "typo.yaml:2:19: embedded.top_k: 'many' is not a number"),
             ("engine: oracle\nrefine_options: {margin: 2}\n", "typo.yaml:2:1: refine_options was replaced by one section per refiner"),
         ] {
             try config.write(toFile: folder + "/typo.yaml", atomically: true, encoding: .utf8)

@@ -61,6 +61,27 @@ final class ResumeEndToEndTests: XCTestCase {
         XCTAssertGreaterThan(redone.count, 0, "the kill came before the end")
         XCTAssertTrue(finishedNow.isDisjoint(with: redone), "finished items ran again")
         XCTAssertEqual(withoutTimings(try CLI.json(folder + "/whole.json")), withoutTimings(try CLI.json(folder + "/run.json")))
+        for report in ["whole", "run"] {
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: folder + "/\(report).json.journal"), "a complete report leaves no journal")
+        }
+    }
+
+    func testTheJournalStaysWhileFailedItemsRemainToRetry() throws {
+        let folder = try CLI.temporaryFolder()
+        try FileManager.default.copyItem(atPath: CLI.samples, toPath: folder + "/voc")
+        // One image that cannot be read: the report lists it, and --resume will run it again.
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: folder + "/voc/images/2007_000452.jpg"))
+        let common = ["eval", "--dataset", folder + "/voc", "--engine", "oracle", "--report", folder + "/r.json", "--quiet"]
+        let failed = try CLI.run(common)
+        XCTAssertEqual(failed.status, 1, failed.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/r.json.journal"))
+        XCTAssertTrue(failed.stderr.contains("r.json.journal is kept: --resume runs the 1 failed items again"), failed.stderr)
+        try FileManager.default.removeItem(atPath: folder + "/voc/images/2007_000452.jpg")
+        try FileManager.default.copyItem(atPath: CLI.samples + "/images/2007_000452.jpg", toPath: folder + "/voc/images/2007_000452.jpg")
+        let resumed = try CLI.run(common + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/r.json.journal"))
     }
 
     /// On the twelve committed VOC pairs, so that it runs on a fresh clone.

@@ -33,7 +33,8 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         switch problem {
         case let .unknownKey(known):
             let scope = section.isEmpty ? "" : " in \(section)"
-            return "\(place)unknown key '\(Excerpt.quote(key))'\(scope) (expected one of: \(known.joined(separator: ", ")))"
+            return "\(place)unknown key '\(Excerpt.quote(key))'\(scope).\(Suggestion.hint(for: key, among: known)) "
+                + "Expected one of: \(known.joined(separator: ", "))"
         case let .wrongType(expected):
             return "\(place)\(qualifiedKey): '\(Excerpt.quote(value))' is not \(expected)"
         case let .outOfRange(range):

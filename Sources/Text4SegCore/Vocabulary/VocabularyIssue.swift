@@ -32,7 +32,8 @@ public enum VocabularyError: Error, CustomStringConvertible, Sendable {
     public var description: String {
         switch self {
         case let .notFound(name, builtIn):
-            return "no vocabulary named '\(name)' and no such file; built-in vocabularies: \(builtIn.joined(separator: ", "))"
+            return "no vocabulary named '\(name)' and no such file.\(Suggestion.hint(for: name, among: builtIn)) "
+                + "Built-in vocabularies: \(builtIn.joined(separator: ", "))"
         case let .unreadable(_, reason):
             return "cannot read vocabulary: \(reason)"
         case let .invalid(issues):
