@@ -80,11 +80,11 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
 
     /// Loads a Hugging Face CLIP checkpoint folder; text embeddings are cached under `cacheFolder`.
     public init(folder: String, cacheFolder: String, settings: Settings = Settings()) throws {
-        model = try CLIPModel(folder: folder)
-        tokenizer = try CLIPTokenizer(folder: folder, contextLength: model.textPositions.shape[0])
+        (model, tokenizer) = try Self.load(folder: folder)
         self.settings = settings
         textCache = TextEmbeddingCache(
-            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder)), dimension: model.projectionWidth)
+            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder)),
+            dimension: model.projectionWidth)
         LinearAlgebra.useSingleThreadedBLAS()
     }
 
@@ -108,6 +108,20 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         try handle.seek(toOffset: size > 1 << 20 ? size - (1 << 20) : 0)
         hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
         return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(16).description
+    }
+
+    /// Loads a checkpoint's model and tokenizer and checks that they fit each other: every id of
+    /// `vocab.json` has a token embedding.
+    public static func load(folder: String) throws -> (CLIPModel, CLIPTokenizer) {
+        let model = try CLIPModel(folder: folder)
+        let tokenizer = try CLIPTokenizer(folder: folder, contextLength: model.textPositions.shape[0])
+        let rows = model.tokenEmbedding.shape[0]
+        if let (token, id) = tokenizer.vocabulary.max(by: { $0.value < $1.value }), Int(id) >= rows {
+            throw WeightsError.invalidValue(
+                path: folder + "/vocab.json", field: "the id of \(token.debugDescription)",
+                reason: "\(id) is past the \(rows) token embeddings of model.safetensors")
+        }
+        return (model, tokenizer)
     }
 
     /// The prompt-ensembled text embedding of each name: unit features of the 80 templates, averaged,
