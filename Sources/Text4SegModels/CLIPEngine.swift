@@ -83,31 +83,27 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         (model, tokenizer) = try Self.load(folder: folder)
         self.settings = settings
         textCache = TextEmbeddingCache(
-            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder)),
+            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder, cacheFolder: cacheFolder)),
             dimension: model.projectionWidth)
         LinearAlgebra.useSingleThreadedBLAS()
     }
 
     public var name: String { "clip" }
 
-    /// Names a checkpoint for the cache: its config and vocabulary, the weights' size and their first and last MiB.
-    public static func identity(_ folder: String) throws -> String {
+    /// Names a checkpoint for the cache and the run fingerprint: its config and tokenizer files,
+    /// and the full SHA-256 of its weights (computed once per version of the file, see
+    /// ``WeightsDigest``; `models pull` records the Hub's), so that a checkpoint whose weights
+    /// differ anywhere never reads another's text embeddings.
+    public static func identity(_ folder: String, cacheFolder: String) throws -> String {
         var hasher = SHA256()
         for file in ["config.json", "vocab.json", "merges.txt"] {
-            hasher.update(data: FileManager.default.contents(atPath: folder + "/" + file) ?? Data())
+            let data = FileManager.default.contents(atPath: folder + "/" + file) ?? Data()
+            hasher.update(data: Data("\(file) \(data.count)\n".utf8))
+            hasher.update(data: data)
         }
-        let path = folder + "/model.safetensors"
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw WeightsError.unreadable(path: path, reason: "cannot open")
-        }
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        hasher.update(data: Data("\(size)".utf8))
-        try handle.seek(toOffset: 0)
-        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
-        try handle.seek(toOffset: size > 1 << 20 ? size - (1 << 20) : 0)
-        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(16).description
+        let weights = try WeightsDigest(folder: cacheFolder + "/" + WeightsDigest.storeFolderName).sha256(of: folder + "/model.safetensors")
+        hasher.update(data: Data("model.safetensors sha256 \(weights)\n".utf8))
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(32).description
     }
 
     /// Loads a checkpoint's model and tokenizer and checks that they fit each other: every id of
