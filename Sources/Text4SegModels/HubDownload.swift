@@ -293,8 +293,9 @@ public struct HubDownload: Sendable {
             throw violation(
                 "Content-Length \(length.debugDescription) for the \(metadata.size - have) bytes left of the declared \(metadata.size)")
         }
-        if have == 0 { fm.createFile(atPath: part, contents: nil) }
-        guard let handle = FileHandle(forWritingAtPath: part) else { throw HubError.unwritable(part) }
+        guard have > 0 || fm.createFile(atPath: part, contents: nil), let handle = FileHandle(forWritingAtPath: part) else {
+            throw HubError.unwritable(part)
+        }
         defer { try? handle.close() }
         try handle.seekToEnd()
         var received = have

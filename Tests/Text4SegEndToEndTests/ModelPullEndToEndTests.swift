@@ -164,6 +164,21 @@ final class ModelPullEndToEndTests: XCTestCase {
         }
     }
 
+    /// On a terminal the download is one line redrawn in place: bytes of the size, rate, ETA.
+    func testProgressIsDrawnOnATerminal() throws {
+        try Prerequisite.script.require()
+        let server = try hub(["--fault", "slow"])
+        defer { server.stop() }
+        let cache = try CLI.temporaryFolder()
+        let command = [CLI.executable, "models", "pull", Self.repo, "--min-rate", "100", "--rate-window", "1", "--deadline", "2"]
+            .map { "'" + $0 + "'" }.joined(separator: " ")
+        let run = try CLI.run("/usr/bin/script", ["-qec", command, "/dev/null"], environment: environment(cache, server))
+        XCTAssertTrue(run.stdout.contains("\r\u{1B}[Kmodel.safetensors: "), run.stdout)
+        XCTAssertTrue(run.stdout.contains(" of 556.4 kB ("), run.stdout)
+        XCTAssertTrue(run.stdout.contains("kB/s, ETA "), run.stdout)
+        XCTAssertTrue(run.stdout.contains("passed its --deadline of 2 s"), run.stdout)
+    }
+
     /// The LFS redirect points at `http+unix://` where the stub also listens: the client refuses
     /// it, and the socket sees no request.
     func testARedirectIsFollowedOnlyToHTTP() throws {
