@@ -94,6 +94,11 @@ public struct HubDownload: Sendable {
         else { throw HubError.badRevision(revision) }
         let staging = Self.stagingFolder(of: folder)
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        // One pull of a repository at a time: two would write the same parts and swap the same folders.
+        let lock = open(staging + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard lock >= 0 else { throw HubError.unwritable(staging + ".lock") }
+        defer { close(lock) }
+        guard flock(lock, LOCK_EX | LOCK_NB) == 0 else { throw HubError.busy(repo: repo, lock: staging + ".lock") }
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow, timeout: .init(connect: .seconds(15), read: .seconds(Int64(timeout))))
         // Offline is said at once, instead of the pool retrying a refused connection until the connect timeout.

@@ -17,6 +17,8 @@ public enum HubError: Error, CustomStringConvertible, Sendable {
     case deadlineExceeded(seconds: Double, file: String?, received: Int, size: Int)
     case mismatch(path: String, what: String)
     case unwritable(String)
+    /// Another `models pull` of the same repository holds its staging folder.
+    case busy(repo: String, lock: String)
 
     public var description: String {
         switch self {
@@ -54,6 +56,7 @@ public enum HubError: Error, CustomStringConvertible, Sendable {
                 + "; run the same command again to resume (or raise --deadline)"
         case let .mismatch(path, what): return "\(path): \(what)"
         case let .unwritable(path): return "\(path): cannot write"
+        case let .busy(repo, lock): return "another models pull of \(repo) is running (it holds \(lock)); wait for it to finish"
         }
     }
 

@@ -111,6 +111,26 @@ final class ModelPullEndToEndTests: XCTestCase {
         XCTAssertEqual(try CLI.json(folder + "/revision.json")["revision"] as? String, "v2")
     }
 
+    /// A revision whose every file has the Hub's hash but whose config is out of range is checked
+    /// before it is installed: exit 2 naming the field, and the installed checkpoint stays.
+    func testARevisionWithBadValuesIsNeverInstalled() throws {
+        let cache = try CLI.temporaryFolder()
+        let folder = cache + "/text4seg/clip/" + Self.repo
+        let bad = try revisionA()
+        let config = try String(contentsOfFile: bad + "/config.json", encoding: .utf8)
+        try config.replacingOccurrences(of: #""layer_norm_eps": 1e-05"#, with: #""layer_norm_eps": -1"#)
+            .write(toFile: bad + "/config.json", atomically: true, encoding: .utf8)
+        let server = try hub(["--folder-b", bad, "--revision-b", "v3"])
+        defer { server.stop() }
+        let env = environment(cache, server)
+        XCTAssertEqual(try CLI.run(["models", "pull", Self.repo], environment: env).status, 0)
+        let installed = try snapshot(folder)
+        let pull = try CLI.run(["models", "pull", Self.repo, "--revision", "v3"], environment: env)
+        XCTAssertEqual(pull.status, 2, pull.stderr)
+        XCTAssertTrue(pull.stderr.contains("config.json: text_config.layer_norm_eps: -1.0 is not in"), pull.stderr)
+        XCTAssertEqual(try snapshot(folder), installed)
+    }
+
     /// A server that declares 556356 bytes and streams without end: the client stops at the
     /// declared size, calls it a protocol error and removes the part.
     func testABodyLongerThanDeclaredIsRefusedAndItsPartRemoved() throws {
