@@ -11,9 +11,20 @@ it prints), the way the Hub lays them out:
 --cut-after N drops the connection after N bytes of the first LFS download (an interruption);
 --corrupt serves LFS bytes that do not match their sha256; --cdn-host NAME makes the LFS redirect
 absolute, to NAME on the same port (another origin, as the Hub's CDN is). /stats counts requests
-and ranges, and lists the paths that came with an Authorization header.
+and ranges, and lists the paths that came with an Authorization header (and the header's values).
+
+A second revision: --revision-b NAME --folder-b DIR serves DIR as revision NAME (another commit).
+Its LFS downloads (all of them when there is no second revision) then misbehave as --fault says:
+  500      answer HTTP 500
+  corrupt  the same as --corrupt
+  cut      the same as --cut-after (N from --cut-after, default 100000)
+  endless  no Content-Length, the right bytes and then zeros without end, until the client leaves
+  trickle  one byte every --trickle-delay seconds (default 0.1)
+  slow     1000 bytes every 0.1 s (10 kB/s: above a small minimum rate, below a short deadline)
+--lfs-location URL makes the LFS redirect point at URL; --unix-socket PATH also serves the same
+files on a Unix socket (where a redirect to http+unix:// would lead).
 """
-import argparse, hashlib, json, os, sys
+import argparse, hashlib, json, os, socketserver, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 parser = argparse.ArgumentParser()
@@ -23,19 +34,41 @@ parser.add_argument("--revision", default="main")
 parser.add_argument("--cut-after", type=int, default=0)
 parser.add_argument("--corrupt", action="store_true")
 parser.add_argument("--cdn-host")
+parser.add_argument("--revision-b")
+parser.add_argument("--folder-b")
+parser.add_argument("--fault", choices=["500", "corrupt", "cut", "endless", "trickle", "slow"])
+parser.add_argument("--trickle-delay", type=float, default=0.1)
+parser.add_argument("--lfs-location")
+parser.add_argument("--unix-socket")
 args = parser.parse_args()
+if args.corrupt:
+    args.fault = "corrupt"
+if args.cut_after:
+    args.fault = "cut"
+if args.fault == "cut" and not args.cut_after:
+    args.cut_after = 100000
+
+
+def load(folder):
+    files = {}
+    for name in sorted(os.listdir(folder)):
+        data = open(os.path.join(folder, name), "rb").read()
+        lfs = name.endswith(".safetensors")
+        files[name] = {
+            "data": data, "lfs": lfs, "sha256": hashlib.sha256(data).hexdigest(),
+            "blob": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
+        }
+    return files
+
 
 COMMIT = hashlib.sha1(b"text4seg hub stub").hexdigest()
-FILES = {}
-for name in sorted(os.listdir(args.folder)):
-    data = open(os.path.join(args.folder, name), "rb").read()
-    lfs = name.endswith(".safetensors")
-    FILES[name] = {
-        "data": data, "lfs": lfs, "sha256": hashlib.sha256(data).hexdigest(),
-        "blob": hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest(),
-    }
-BY_SHA = {f["sha256"]: f for f in FILES.values() if f["lfs"]}
-STATS = {"requests": 0, "ranges": [], "cuts": 0, "authorized": []}
+COMMIT_B = hashlib.sha1(b"text4seg hub stub b").hexdigest()
+FILES = load(args.folder)
+FILES_B = load(args.folder_b) if args.folder_b else {}
+BY_SHA = {f["sha256"]: f for f in list(FILES.values()) + list(FILES_B.values()) if f["lfs"]}
+# The blobs whose downloads misbehave: revision B's, or every one when there is no B.
+FAULTY = {f["sha256"] for f in (FILES_B or FILES).values() if f["lfs"]} if args.fault else set()
+STATS = {"requests": 0, "ranges": [], "cuts": 0, "authorized": [], "authorization": [], "unix": []}
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -61,6 +94,9 @@ class Handler(BaseHTTPRequestHandler):
         STATS["requests"] += 1
         if self.headers.get("Authorization"):
             STATS["authorized"].append(self.path)
+            STATS["authorization"].append(self.headers.get("Authorization"))
+        if isinstance(self.client_address, (str, bytes)) or not self.client_address:
+            STATS["unix"].append(self.path)
         if self.path == "/stats":
             body = json.dumps(STATS).encode()
             self.send_response(200)
@@ -74,9 +110,13 @@ class Handler(BaseHTTPRequestHandler):
         if not self.path.startswith(prefix):
             return self.fail(404, "RepoNotFound")
         revision, _, name = self.path[len(prefix):].partition("/")
-        if revision not in (args.revision, COMMIT):
+        if revision in (args.revision, COMMIT):
+            files, commit = FILES, COMMIT
+        elif args.revision_b and revision in (args.revision_b, COMMIT_B):
+            files, commit = FILES_B, COMMIT_B
+        else:
             return self.fail(404, "RevisionNotFound")
-        f = FILES.get(name)
+        f = files.get(name)
         if f is None:
             return self.fail(404, "EntryNotFound")
         if f["lfs"]:
@@ -84,8 +124,8 @@ class Handler(BaseHTTPRequestHandler):
             cdn = "/cdn/" + f["sha256"]
             if args.cdn_host:
                 cdn = "http://%s:%d%s" % (args.cdn_host, self.server.server_address[1], cdn)
-            self.send_header("Location", cdn)
-            self.send_header("X-Repo-Commit", COMMIT)
+            self.send_header("Location", args.lfs_location or cdn)
+            self.send_header("X-Repo-Commit", commit)
             self.send_header("X-Linked-Etag", '"%s"' % f["sha256"])
             self.send_header("X-Linked-Size", str(len(f["data"])))
             self.send_header("ETag", '"%s"' % f["blob"])
@@ -93,7 +133,7 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
             return
         self.send_response(200)
-        self.send_header("X-Repo-Commit", COMMIT)
+        self.send_header("X-Repo-Commit", commit)
         self.send_header("ETag", '"%s"' % f["blob"])
         self.send_header("Content-Length", str(len(f["data"])))
         self.end_headers()
@@ -105,8 +145,25 @@ class Handler(BaseHTTPRequestHandler):
         if f is None:
             return self.fail(404, "EntryNotFound")
         data = f["data"]
-        if args.corrupt:
+        fault = args.fault if sha in FAULTY else None
+        if fault == "500":
+            return self.fail(500, "InternalError")
+        if fault == "corrupt":
             data = bytes([data[0] ^ 0xFF]) + data[1:]
+        if fault == "endless" and self.command != "HEAD":
+            self.send_response(200)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            try:
+                self.wfile.write(data)
+                zeros = bytes(65536)
+                while True:
+                    self.wfile.write(zeros)
+                    STATS["endless"] = STATS.get("endless", 0) + len(zeros)
+            except OSError:
+                pass
+            return
         start = 0
         header = self.headers.get("Range")
         if header and header.startswith("bytes=") and header.endswith("-"):
@@ -127,7 +184,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command == "HEAD":
             return
-        if args.cut_after and STATS["cuts"] == 0 and len(body) > args.cut_after:
+        if fault in ("trickle", "slow"):
+            step, delay = (1, args.trickle_delay) if fault == "trickle" else (1000, 0.1)
+            try:
+                for i in range(0, len(body), step):
+                    self.wfile.write(body[i:i + step])
+                    self.wfile.flush()
+                    time.sleep(delay)
+            except OSError:
+                pass
+            return
+        if fault == "cut" and STATS["cuts"] == 0 and len(body) > args.cut_after:
             STATS["cuts"] += 1
             self.wfile.write(body[:args.cut_after])
             self.wfile.flush()
@@ -138,6 +205,16 @@ class Handler(BaseHTTPRequestHandler):
 
 
 server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+if args.unix_socket:
+    class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+        daemon_threads = True
+
+        def get_request(self):
+            request, _ = super().get_request()
+            return request, ""
+
+    unix = UnixServer(args.unix_socket, Handler)
+    threading.Thread(target=unix.serve_forever, daemon=True).start()
 print("listening on 127.0.0.1:%d" % server.server_address[1], flush=True)
 print("commit " + COMMIT, flush=True)
 server.serve_forever()

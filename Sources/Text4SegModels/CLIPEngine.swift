@@ -80,34 +80,44 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
 
     /// Loads a Hugging Face CLIP checkpoint folder; text embeddings are cached under `cacheFolder`.
     public init(folder: String, cacheFolder: String, settings: Settings = Settings()) throws {
-        model = try CLIPModel(folder: folder)
-        tokenizer = try CLIPTokenizer(folder: folder, contextLength: model.textPositions.shape[0])
+        (model, tokenizer) = try Self.load(folder: folder)
         self.settings = settings
         textCache = TextEmbeddingCache(
-            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder)), dimension: model.projectionWidth)
+            folder: cacheFolder + "/text-embeddings", model: "clip:" + (try Self.identity(folder, cacheFolder: cacheFolder)),
+            dimension: model.projectionWidth)
         LinearAlgebra.useSingleThreadedBLAS()
     }
 
     public var name: String { "clip" }
 
-    /// Names a checkpoint for the cache: its config and vocabulary, the weights' size and their first and last MiB.
-    public static func identity(_ folder: String) throws -> String {
+    /// Names a checkpoint for the cache and the run fingerprint: its config and tokenizer files,
+    /// and the full SHA-256 of its weights (computed once per version of the file, see
+    /// ``WeightsDigest``; `models pull` records the Hub's), so that a checkpoint whose weights
+    /// differ anywhere never reads another's text embeddings.
+    public static func identity(_ folder: String, cacheFolder: String) throws -> String {
         var hasher = SHA256()
         for file in ["config.json", "vocab.json", "merges.txt"] {
-            hasher.update(data: FileManager.default.contents(atPath: folder + "/" + file) ?? Data())
+            let data = FileManager.default.contents(atPath: folder + "/" + file) ?? Data()
+            hasher.update(data: Data("\(file) \(data.count)\n".utf8))
+            hasher.update(data: data)
         }
-        let path = folder + "/model.safetensors"
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw WeightsError.unreadable(path: path, reason: "cannot open")
+        let weights = try WeightsDigest(folder: cacheFolder + "/" + WeightsDigest.storeFolderName).sha256(of: folder + "/model.safetensors")
+        hasher.update(data: Data("model.safetensors sha256 \(weights)\n".utf8))
+        return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(32).description
+    }
+
+    /// Loads a checkpoint's model and tokenizer and checks that they fit each other: every id of
+    /// `vocab.json` has a token embedding.
+    public static func load(folder: String) throws -> (CLIPModel, CLIPTokenizer) {
+        let model = try CLIPModel(folder: folder)
+        let tokenizer = try CLIPTokenizer(folder: folder, contextLength: model.textPositions.shape[0])
+        let rows = model.tokenEmbedding.shape[0]
+        if let (token, id) = tokenizer.vocabulary.max(by: { $0.value < $1.value }), Int(id) >= rows {
+            throw WeightsError.invalidValue(
+                path: folder + "/vocab.json", field: "the id of \(token.debugDescription)",
+                reason: "\(id) is past the \(rows) token embeddings of model.safetensors")
         }
-        defer { try? handle.close() }
-        let size = try handle.seekToEnd()
-        hasher.update(data: Data("\(size)".utf8))
-        try handle.seek(toOffset: 0)
-        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
-        try handle.seek(toOffset: size > 1 << 20 ? size - (1 << 20) : 0)
-        hasher.update(data: try handle.read(upToCount: 1 << 20) ?? Data())
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined().prefix(16).description
+        return (model, tokenizer)
     }
 
     /// The prompt-ensembled text embedding of each name: unit features of the 80 templates, averaged,

@@ -66,11 +66,7 @@ public final class CLIPModel: Sendable {
         // Windows run on threads of their own; OpenBLAS's would only busy-wait beside them.
         LinearAlgebra.useSingleThreadedBLAS()
         let configPath = folder + "/config.json"
-        guard let data = FileManager.default.contents(atPath: configPath),
-            let config = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else {
-            throw WeightsError.unreadable(path: configPath, reason: "no readable config.json (a Hugging Face CLIP checkpoint folder)")
-        }
+        let config = try CLIPConfig(path: configPath)
         let weightsPath = folder + "/model.safetensors"
         guard FileManager.default.fileExists(atPath: weightsPath) else {
             throw WeightsError.unreadable(path: weightsPath, reason: "no such file; only safetensors checkpoints are read")
@@ -133,17 +129,27 @@ public final class CLIPModel: Sendable {
             throw WeightsError.malformed(path: weightsPath, reason: "text and visual projections differ in width")
         }
 
-        func tower(_ key: String, width: Int, layers: Int, defaultHeads: Int) -> Tower {
-            let section = config[key] as? [String: Any] ?? [:]
-            let heads = (section["num_attention_heads"] as? NSNumber)?.intValue ?? defaultHeads
-            return Tower(
-                width: width, layers: layers, heads: heads,
-                epsilon: (section["layer_norm_eps"] as? NSNumber)?.floatValue ?? 1e-5,
-                activation: section["hidden_act"] as? String ?? "quick_gelu")
+        func tower(_ section: CLIPConfig.Section, width: Int, layers: Int, defaultHeads: Int) -> Tower {
+            Tower(
+                width: width, layers: layers, heads: section.numAttentionHeads ?? defaultHeads,
+                epsilon: Float(section.layerNormEps ?? 1e-5), activation: section.hiddenAct ?? "quick_gelu")
         }
         // transformers' defaults: 8 text heads, 12 vision heads; checkpoints name theirs.
-        text = tower("text_config", width: tokenEmbedding.shape[1], layers: textBlocks.count, defaultHeads: 8)
-        vision = tower("vision_config", width: classEmbedding.shape[0], layers: visionBlocks.count, defaultHeads: 12)
+        text = tower(config.text, width: tokenEmbedding.shape[1], layers: textBlocks.count, defaultHeads: 8)
+        vision = tower(config.vision, width: classEmbedding.shape[0], layers: visionBlocks.count, defaultHeads: 12)
+        // What the config says of the shapes must be what the tensors are.
+        for (section, name, tower, blocks) in [
+            (config.text, "text_config", text, textBlocks), (config.vision, "vision_config", vision, visionBlocks),
+        ] {
+            try config.agree(section.hiddenSize, name + ".hidden_size", tensors: tower.width)
+            try config.agree(section.numHiddenLayers, name + ".num_hidden_layers", tensors: tower.layers)
+            try config.agree(section.intermediateSize, name + ".intermediate_size", tensors: blocks[0].fc1.shape.first ?? 0)
+        }
+        try config.agree(config.text.vocabSize, "text_config.vocab_size", tensors: tokenEmbedding.shape[0])
+        try config.agree(config.text.maxPositionEmbeddings, "text_config.max_position_embeddings", tensors: textPositions.shape[0])
+        try config.agree(config.vision.patchSize, "vision_config.patch_size", tensors: patchSize)
+        try config.agree(config.vision.imageSize, "vision_config.image_size", tensors: imageSize)
+        try config.agree(config.projectionDim, "projection_dim", tensors: projectionWidth)
         for t in [text, vision] where t.heads <= 0 || t.width % t.heads != 0 || !["quick_gelu", "gelu"].contains(t.activation) {
             throw WeightsError.malformed(
                 path: configPath, reason: "width \(t.width) with \(t.heads) heads and activation \(t.activation) is not a CLIP tower")
@@ -186,10 +192,14 @@ public final class CLIPModel: Sendable {
         try expect(postNorm.beta, [vision.width], "vision_model.post_layernorm.bias")
         try expect(visualProjection, [projectionWidth, vision.width], "visual_projection.weight")
 
-        let textSection = config["text_config"] as? [String: Any] ?? [:]
-        let configuredEnd = (textSection["eos_token_id"] as? NSNumber)?.int32Value
         // Old configs say 2 and mean "the highest id", which is <|endoftext|>, the last of the vocabulary.
-        endTokenID = configuredEnd.flatMap { $0 == 2 ? nil : $0 } ?? Int32(tokenEmbedding.shape[0] - 1)
+        let configuredEnd = config.text.eosTokenId.flatMap { $0 == 2 ? nil : $0 }
+        if let configuredEnd, configuredEnd >= tokenEmbedding.shape[0] {
+            throw WeightsError.invalidValue(
+                path: configPath, field: "text_config.eos_token_id",
+                reason: "\(configuredEnd) is past the \(tokenEmbedding.shape[0]) token embeddings")
+        }
+        endTokenID = Int32(configuredEnd ?? tokenEmbedding.shape[0] - 1)
     }
 
     // MARK: Text

@@ -38,29 +38,58 @@ public struct CLIPTokenizer: Sendable {
         guard let mergesData = FileManager.default.contents(atPath: mergesPath) else {
             throw WeightsError.unreadable(path: mergesPath, reason: "no such file")
         }
-        guard let object = try? JSONSerialization.jsonObject(with: vocabData) as? [String: Any] else {
-            throw WeightsError.malformed(path: vocabPath, reason: "not a JSON object of token → id")
+        let vocabulary = try Self.readVocabulary(vocabData, path: vocabPath)
+        let ranks = try Self.readMerges(mergesData, path: mergesPath)
+        try self.init(vocabulary: vocabulary, ranks: ranks, contextLength: contextLength, source: vocabPath)
+    }
+
+    /// `vocab.json`: a JSON object of token → id, each id an integer in `0..<Int32.max`, no two the same.
+    static func readVocabulary(_ data: Data, path: String) throws -> [String: Int32] {
+        let ids: [String: Int]
+        do {
+            ids = try JSONDecoder().decode([String: JSONInteger].self, from: data).mapValues(\.value)
+        } catch let error as DecodingError {
+            let (field, reason) = error.fieldAndReason
+            throw WeightsError.invalidValue(
+                path: path, field: field.isEmpty ? "vocabulary" : "the id of \(field.debugDescription)",
+                reason: field.isEmpty ? "not a JSON object of token → id (\(reason))" : reason)
         }
         var vocabulary: [String: Int32] = [:]
-        for (token, value) in object {
-            guard let id = (value as? NSNumber)?.int32Value else {
-                throw WeightsError.malformed(path: vocabPath, reason: "the id of \(token.debugDescription) is not a number")
+        var owners: [Int32: String] = [:]
+        for (token, id) in ids.sorted(by: { $0.key < $1.key }) {
+            guard (0..<Int(Int32.max)).contains(id) else {
+                throw WeightsError.invalidValue(
+                    path: path, field: "the id of \(token.debugDescription)", reason: "\(id) is not between 0 and \(Int32.max - 1)")
             }
-            vocabulary[token] = id
+            if let other = owners[Int32(id)] {
+                throw WeightsError.invalidValue(
+                    path: path, field: "the id of \(token.debugDescription)", reason: "\(id) is also the id of \(other.debugDescription)")
+            }
+            owners[Int32(id)] = token
+            vocabulary[token] = Int32(id)
+        }
+        return vocabulary
+    }
+
+    /// `merges.txt`: after an optional `#version` line, one merge per line, two non-empty symbols
+    /// separated by one space (`\n` or `\r\n` endings); a repeated merge keeps its first rank.
+    static func readMerges(_ data: Data, path: String) throws -> [Pair: Int] {
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw WeightsError.invalidValue(path: path, field: "merges", reason: "not UTF-8 text")
         }
         var ranks: [Pair: Int] = [:]
-        for (number, line) in String(decoding: mergesData, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .enumerated()
-        {
-            if line.hasPrefix("#version") || line.isEmpty { continue }
-            let parts = line.split(separator: " ")
-            guard parts.count == 2 else {
-                throw WeightsError.malformed(path: mergesPath, reason: "line \(number + 1) is not two symbols")
+        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+            if line.isEmpty || (number == 0 && line.hasPrefix("#version")) { continue }
+            let parts = line.split(separator: " ", omittingEmptySubsequences: false)
+            guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                throw WeightsError.invalidValue(
+                    path: path, field: "line \(number + 1)", reason: "\(String(line.prefix(80)).debugDescription) is not two symbols")
             }
             let pair = Pair(first: String(parts[0]), second: String(parts[1]))
             if ranks[pair] == nil { ranks[pair] = ranks.count }
         }
-        try self.init(vocabulary: vocabulary, ranks: ranks, contextLength: contextLength, source: vocabPath)
+        return ranks
     }
 
     /// The tokenizer OpenAI's merges define (the lines of `bpe_simple_vocab_16e6.txt` after its

@@ -71,13 +71,16 @@ public struct ModelStore: Sendable {
 
     public func path(_ asset: Asset) -> String { folder + "/" + asset.rawValue }
 
-    /// Where `models pull` puts CLIP checkpoints: `<folder>/clip/<owner>/<name>`.
+    /// Where `models pull` puts CLIP checkpoints: `<folder>/clip/<owner>/<name>` (for a repository
+    /// id ``HubRepository`` accepts), always a complete checkpoint: a pull stages the next revision
+    /// beside it and exchanges the two folders in one step.
     public func clipCheckpoint(_ repo: String) -> String { folder + "/clip/" + repo }
 
     /// The CLIP checkpoint `models pull` installed last, while it is complete: the clip engine's default folder.
     public var defaultCLIPCheckpoint: String? {
         guard let data = FileManager.default.contents(atPath: folder + "/clip/default.json"),
-            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String], let repo = object["repo"]
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: String], let repo = object["repo"],
+            (try? HubRepository(repo)) != nil
         else { return nil }
         let path = clipCheckpoint(repo)
         let complete = HubDownload.files.allSatisfy { FileManager.default.fileExists(atPath: path + "/" + $0) }

@@ -5,83 +5,48 @@ import Text4SegCore
 /// (`name: {dtype, shape, data_offsets}`), then the tensors' bytes. Read through a
 /// memory map; F32, F16 and BF16 are returned as `Float`.
 public struct SafetensorsFile: Sendable {
-    struct Entry: Decodable {
-        var dtype: String
-        var shape: [Int]
-        var dataOffsets: [Int]
-        enum CodingKeys: String, CodingKey {
-            case dtype, shape
-            case dataOffsets = "data_offsets"
-        }
-    }
-
     public let path: String
     let data: MappedFile
-    let entries: [String: Entry]
-    let base: Int
+    /// The checked header: every tensor's bytes lie inside the file, none overlapping another.
+    public let header: SafetensorsHeader
 
     public init(path: String) throws {
         self.path = path
         data = try MappedFile(path: path)
-        guard data.bytes.count >= 8 else { throw WeightsError.malformed(path: path, reason: "shorter than its header") }
-        var headerSize = 0
-        for i in 0..<8 { headerSize |= Int(data.bytes[i]) << (8 * i) }
-        guard headerSize > 0, 8 + headerSize <= data.bytes.count else {
-            throw WeightsError.malformed(path: path, reason: "bad header length")
-        }
-        let header = Data(data.bytes[8..<(8 + headerSize)])
-        guard let object = try? JSONSerialization.jsonObject(with: header) as? [String: Any] else {
-            throw WeightsError.malformed(path: path, reason: "header is not JSON")
-        }
-        var entries: [String: Entry] = [:]
-        for (name, value) in object where name != "__metadata__" {
-            guard let json = try? JSONSerialization.data(withJSONObject: value),
-                let entry = try? JSONDecoder().decode(Entry.self, from: json), entry.dataOffsets.count == 2
-            else {
-                throw WeightsError.malformed(path: path, reason: "bad entry for \(name)")
-            }
-            entries[name] = entry
-        }
-        self.entries = entries
-        base = 8 + headerSize
+        header = try SafetensorsHeader(bytes: data.bytes, path: path)
     }
 
-    public var names: [String] { entries.keys.sorted() }
+    public var names: [String] { header.entries.keys.sorted() }
 
     public func tensor(_ name: String) throws -> Tensor {
-        guard let entry = entries[name] else { throw WeightsError.missingTensor(name) }
-        var count = 1
-        for side in entry.shape {
-            let (product, overflow) = count.multipliedReportingOverflow(by: side)
-            guard side >= 0, !overflow else { throw WeightsError.malformed(path: path, reason: "\(name) has shape \(entry.shape)") }
-            count = product
+        guard let entry = header.entries[name] else { throw WeightsError.missingTensor(name) }
+        let start = header.dataStart + entry.range.lowerBound
+        let tensor = try Self.decode(entry, name: name, at: start, in: data.bytes, path: path)
+        data.release(start..<(header.dataStart + entry.range.upperBound))
+        return tensor
+    }
+
+    /// An F32, F16 or BF16 tensor's values as `Float`, from a checked entry of `bytes` (a whole
+    /// file, checked by ``SafetensorsHeader``) whose values start at byte `start`.
+    public static func decode(
+        _ entry: SafetensorsHeader.Entry, name: String, at start: Int, in bytes: UnsafeRawBufferPointer, path: String
+    ) throws -> Tensor {
+        guard ["F32", "F16", "BF16"].contains(entry.dtype) else {
+            throw WeightsError.malformed(path: path, reason: "\(name) has dtype \(entry.dtype); F32, F16 and BF16 are supported")
         }
-        let width: Int
-        switch entry.dtype {
-        case "F32": width = 4
-        case "F16", "BF16": width = 2
-        default: throw WeightsError.malformed(path: path, reason: "\(name) has dtype \(entry.dtype); F32, F16 and BF16 are supported")
-        }
-        let offsets = entry.dataOffsets
-        guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] <= data.bytes.count - base,
-            (offsets[1] - offsets[0]) % width == 0, (offsets[1] - offsets[0]) / width == count
-        else {
-            throw WeightsError.malformed(path: path, reason: "\(name) has the wrong byte length")
-        }
-        let start = base + offsets[0], end = base + offsets[1]
+        let count = entry.count
         var values = [Float](repeating: 0, count: count)
-        guard count > 0, let bytes = data.bytes.baseAddress?.advanced(by: start) else { return Tensor(shape: entry.shape, data: values) }
+        guard count > 0, let base = bytes.baseAddress?.advanced(by: start) else { return Tensor(shape: entry.shape, data: values) }
         switch entry.dtype {
         case "F32":
-            values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: count * 4)) }
+            values.withUnsafeMutableBytes { $0.copyMemory(from: UnsafeRawBufferPointer(start: base, count: count * 4)) }
         case "F16":
-            for i in 0..<count { values[i] = Float(Float16(bitPattern: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
+            for i in 0..<count { values[i] = Float(Float16(bitPattern: base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) }
         default:
             for i in 0..<count {
-                values[i] = Float(bitPattern: UInt32(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
+                values[i] = Float(bitPattern: UInt32(base.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)) << 16)
             }
         }
-        data.release(start..<end)
         return Tensor(shape: entry.shape, data: values)
     }
 

@@ -18,6 +18,8 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable {
     case malformed(path: String, reason: String)
     case forbidden(path: String, what: String)
     case missingTensor(String)
+    /// A value of a checkpoint's file out of range or of the wrong type: the file, the field, why.
+    case invalidValue(path: String, field: String, reason: String)
 
     public var description: String {
         switch self {
@@ -25,6 +27,7 @@ public enum WeightsError: Error, CustomStringConvertible, Sendable {
         case let .malformed(path, reason): return "\(path): not a valid weights file: \(reason)"
         case let .forbidden(path, what): return "\(path): refused to load \(what); only plain state dicts are accepted"
         case let .missingTensor(name): return "missing tensor '\(name)'"
+        case let .invalidValue(path, field, reason): return "\(path): \(field): \(reason)"
         }
     }
 }

@@ -1,13 +1,14 @@
 import Foundation
 import Text4SegCore
 import Text4SegEngines
+import Text4SegModels
 
 /// The parsers that read input text4seg does not control, each as a function
 /// that must return (or throw a typed error) for any bytes: never trap, hang
 /// or read out of bounds. libFuzzer drives them in the fuzzing build
 /// (`scripts/fuzz.sh`); the normal build replays corpora through them.
 enum FuzzTargets {
-    static let names = ["descriptor", "vocabulary", "png", "jpeg", "journal", "chat"]
+    static let names = ["descriptor", "vocabulary", "png", "jpeg", "journal", "chat", "safetensors"]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
 
@@ -57,6 +58,18 @@ enum FuzzTargets {
         case "chat":
             _ = try? OpenAIEngine.parseAnswer(data)
             _ = serverMessage(data)
+        case "safetensors":
+            // A checked header keeps every tensor inside the bytes; reading one never traps.
+            data.withUnsafeBytes { bytes in
+                guard let header = try? SafetensorsHeader(bytes: bytes, path: "fuzz.safetensors") else { return }
+                for (name, entry) in header.entries {
+                    precondition(header.dataStart + entry.range.upperBound <= bytes.count, "tensor inside the file")
+                    let start = header.dataStart + entry.range.lowerBound
+                    if let tensor = try? SafetensorsFile.decode(entry, name: name, at: start, in: bytes, path: "fuzz.safetensors") {
+                        precondition(tensor.data.count == entry.count)
+                    }
+                }
+            }
         default:
             break
         }

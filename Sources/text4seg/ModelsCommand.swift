@@ -12,9 +12,11 @@ struct Models: AsyncParsableCommand {
             abstract: "Download a Hugging Face CLIP checkpoint for the clip engine.",
             discussion:
                 "Fetches config.json, vocab.json, merges.txt and model.safetensors from the Hub (HF_ENDPOINT, default "
-                + "https://huggingface.co; HF_TOKEN for gated repositories) into $XDG_CACHE_HOME/text4seg/clip/<repo>, "
-                + "checks each file's size and hash against the Hub's metadata, resumes an interrupted download, and makes "
-                + "the checkpoint the clip engine's default. Example: text4seg models pull openai/clip-vit-base-patch16")
+                + "https://huggingface.co; HF_TOKEN for gated repositories) into a staging folder beside "
+                + "$XDG_CACHE_HOME/text4seg/clip/<repo>, checks each file's size and hash against the Hub's metadata and "
+                + "the checkpoint's values, then installs it in one step and makes it the clip engine's default. A failed or "
+                + "interrupted pull leaves the installed checkpoint as it was; the same command resumes it. "
+                + "Example: text4seg models pull openai/clip-vit-base-patch16")
 
         @Argument(help: "The repository, as owner/name.")
         var repo: String
@@ -22,15 +24,53 @@ struct Models: AsyncParsableCommand {
         @Option(help: "A branch, tag or commit. (default: main)")
         var revision = "main"
 
+        @Option(
+            name: .customLong("min-rate"),
+            help: ArgumentHelp(
+                "Give up when a download averages fewer bytes per second than this over --rate-window; 0: never. "
+                    + "(default: \(DownloadLimits.defaultMinimumRate))", valueName: "bytes/s"))
+        var minimumRate = DownloadLimits.defaultMinimumRate
+
+        @Option(
+            name: .customLong("rate-window"),
+            help: ArgumentHelp(
+                "The seconds over which --min-rate is measured. (default: \(Int(DownloadLimits.defaultRateWindow)))",
+                valueName: "seconds"))
+        var rateWindow = DownloadLimits.defaultRateWindow
+
+        @Option(
+            help: ArgumentHelp(
+                "Give up when the whole pull takes longer than this. (default: \(Int(DownloadLimits.defaultDeadline)))",
+                valueName: "seconds"))
+        var deadline = DownloadLimits.defaultDeadline
+
+        func validate() throws {
+            do {
+                _ = try HubRepository(repo)
+                _ = try DownloadLimits(minimumRate: minimumRate, rateWindow: rateWindow, deadline: deadline)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+
         func run() async throws {
             let store = ModelStore()
             let folder = store.clipCheckpoint(repo)
-            let hub = HubDownload()
+            var hub = HubDownload()
+            hub.limits = try DownloadLimits(minimumRate: minimumRate, rateWindow: rateWindow, deadline: deadline)
+            let progress = PullProgress()
+            hub.progress = { progress.report($0) }
             print("\(repo)@\(revision) from \(hub.endpoint)")
-            let commit = try await hub.pull(repo: repo, revision: revision, into: folder) { print($0) }
-            _ = try CLIPModel(folder: folder)
+            let installed = try await hub.pull(
+                repo: repo, revision: revision, into: folder, verify: { _ = try CLIPEngine.load(folder: $0) }, log: { print($0) })
+            let digests = WeightsDigest(folder: store.folder + "/" + WeightsDigest.storeFolderName)
+            if let sha256 = installed.weightsSHA256 {
+                try digests.record(folder + "/model.safetensors", sha256: sha256)
+            } else {
+                _ = try digests.sha256(of: folder + "/model.safetensors")
+            }
             try store.setDefaultCLIPCheckpoint(repo)
-            print("installed in \(folder) (commit \(commit)); the clip engine's default checkpoint")
+            print("installed in \(folder) (commit \(installed.commit)); the clip engine's default checkpoint")
         }
     }
 

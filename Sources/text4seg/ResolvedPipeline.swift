@@ -115,7 +115,7 @@ struct ResolvedPipeline {
         case .clip:
             f.add(prefix: "clip", clip)
             f["clip.model_dir"] = modelDir.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none"
-            f["clip.checkpoint"] = modelDir.flatMap { try? CLIPEngine.identity($0) } ?? "none"
+            f["clip.checkpoint"] = modelDir.flatMap { try? CLIPEngine.identity($0, cacheFolder: ModelStore().folder) } ?? "none"
         case .oracle: f["oracle.sampling"] = sampling.rawValue
         case .replay: f["replay.folder"] = replayFolder.map { URL(fileURLWithPath: $0).standardizedFileURL.path } ?? "none"
         }

@@ -82,12 +82,20 @@ final class WeightsTests: XCTestCase {
             return try SafetensorsFile(path: path)
         }
         let cases = [
-            (#"{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}"#, "has shape [-2]"),
-            (#"{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}"#, "has shape"),
-            (#"{"dtype":"F32","shape":[2],"data_offsets":[8,0]}"#, "wrong byte length"),
-            (#"{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}"#, "wrong byte length"),
-            (#"{"dtype":"F32","shape":[4],"data_offsets":[0,16]}"#, "wrong byte length"),
-            (#"{"dtype":"F32","shape":[2],"data_offsets":[0,9223372036854775807]}"#, "wrong byte length"),
+            (#"{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}"#, "t.shape: [-2] has a negative side"),
+            (#"{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}"#, "t.shape: "),
+            (#"{"dtype":"F32","shape":[2],"data_offsets":[8,0]}"#, "t.data_offsets: [8, 0] is not a range"),
+            (#"{"dtype":"F32","shape":[2],"data_offsets":[-8,0]}"#, "t.data_offsets: [-8, 0] is not a range"),
+            (#"{"dtype":"F32","shape":[4],"data_offsets":[0,16]}"#, "t.data_offsets: [0, 16] is not a range"),
+            (#"{"dtype":"F32","shape":[2],"data_offsets":[0,9223372036854775807]}"#, "t.data_offsets"),
+            (#"{"dtype":"F32","shape":[1e20],"data_offsets":[0,8]}"#, "t.shape"),
+            (#"{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}"#, "t.shape"),
+            (#"{"dtype":"F32","shape":[true],"data_offsets":[0,8]}"#, "t.shape"),
+            (#"{"dtype":"X99","shape":[2],"data_offsets":[0,8]}"#, "t.dtype: X99 is not a safetensors dtype"),
+            (
+                #"{"dtype":"F32","shape":[1],"data_offsets":[0,4]}"#,
+                "data_offsets: the tensors end at byte 4 of the data, but the file holds 8"
+            ),
             (#"{"dtype":"I64","shape":[1],"data_offsets":[0,8]}"#, "dtype I64"),
         ]
         for (entry, message) in cases {
@@ -95,13 +103,61 @@ final class WeightsTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(message), "\(entry): \(error)")
             }
         }
-        XCTAssertEqual(try file(#"{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"#).tensor("t").data, [])
+        XCTAssertEqual(try file(#"{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"#, payload: 0).tensor("t").data, [])
 
         let big = Tensor(shape: [3, 5000], data: (0..<15000).map { Float($0) * 0.5 })
         try SafetensorsFile.write(["big": big], to: folder + "/big.safetensors")
         let reader = try SafetensorsFile(path: folder + "/big.safetensors")
         XCTAssertEqual(try reader.tensor("big"), big)
         XCTAssertEqual(try reader.tensor("big"), big)
+    }
+
+    /// Every integer of the header is range-checked: a length of 2⁶³−1 (which trapped), tensors
+    /// whose bytes overlap or leave a gap, and metadata that is not strings are errors naming the field.
+    func testSafetensorsHeaderLengthsAndOverlapsAreCheckedNotTrapped() throws {
+        let folder = try TestPaths.temporaryFolder()
+        func read(_ bytes: Data) throws -> SafetensorsFile {
+            let path = folder + "/\(UUID().uuidString).safetensors"
+            try bytes.write(to: URL(fileURLWithPath: path))
+            return try SafetensorsFile(path: path)
+        }
+        func file(_ header: String, payload: Int) -> Data {
+            let json = Data(header.utf8)
+            return Data([UInt8(json.count), 0, 0, 0, 0, 0, 0, 0]) + json + Data(repeating: 0, count: payload)
+        }
+        let cases: [(Data, String)] = [
+            (
+                Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F]) + Data("{}".utf8),
+                "header length: 9223372036854775807 is not between"
+            ),
+            (Data([0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF]), "header length: 18446744073709551615"),
+            (Data([0x40, 0, 0, 0, 0, 0, 0, 0]) + Data("{}".utf8), "header length: 64 goes past the end of the file"),
+            (Data([1, 0, 0]), "header length: the file has 3 bytes"),
+            (
+                file(
+                    #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}}"#,
+                    payload: 12), "b.data_offsets: [4, 12] overlaps another tensor's bytes"
+            ),
+            (
+                file(
+                    #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                    payload: 12), "b.data_offsets: [8, 12] leaves a gap after byte 4"
+            ),
+            (file(#"{"__metadata__":{"n":1},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, payload: 4), "__metadata__.n"),
+            (file(#"{"a":"oops"}"#, payload: 0), "a: expected an object"),
+            (file(#"[1,2]"#, payload: 0), "header: expected an object"),
+        ]
+        for (bytes, message) in cases {
+            XCTAssertThrowsError(try read(bytes), message) { error in
+                XCTAssertTrue("\(error)".contains(message), "\(message): \(error)")
+                XCTAssertTrue("\(error)".contains(folder), "names the file: \(error)")
+            }
+        }
+        let two = try read(
+            file(
+                #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]},"b":{"dtype":"I32","shape":[1],"data_offsets":[0,4]}}"#, payload: 8)
+        )
+        XCTAssertEqual(two.names, ["a", "b"])
     }
 
     func testTheUnpicklerRefusesCode() {

@@ -56,8 +56,12 @@ final class CLIPEndToEndTests: XCTestCase {
         XCTAssertTrue((1...100000).contains(kept), "\(kept)")
         XCTAssertTrue(first.stderr.contains("run the same command again to resume"), first.stderr)
         let folder = cache + "/text4seg/clip/openai/clip-tiny"
-        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: folder + "/model.safetensors.part")[.size] as? Int, kept)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/model.safetensors"))
+        // The bytes wait in the staging folder, named by the hash they must have; nothing is installed yet.
+        let staging = cache + "/text4seg/clip/openai/.clip-tiny.staging"
+        let part = try XCTUnwrap(try FileManager.default.contentsOfDirectory(atPath: staging).first { $0.hasSuffix(".part") })
+        XCTAssertTrue(part.hasPrefix("model.safetensors."), part)
+        XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: staging + "/" + part)[.size] as? Int, kept)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder))
 
         let second = try CLI.run(["models", "pull", "openai/clip-tiny"], environment: env)
         XCTAssertEqual(second.status, 0, second.stderr)
@@ -69,7 +73,8 @@ final class CLIPEndToEndTests: XCTestCase {
                 FileManager.default.contents(atPath: TestPaths.clipTiny + "/" + file),
                 file)
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/model.safetensors.part"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: staging))
+        XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: folder)), Set(Self.checkpointFiles + ["revision.json"]))
         let stats = try server.stats()
         XCTAssertEqual(stats["ranges"] as? [Int], [kept], "the second download asked only for the rest")
         let revision = try CLI.json(folder + "/revision.json")
@@ -113,7 +118,7 @@ final class CLIPEndToEndTests: XCTestCase {
         var env = ["XDG_CACHE_HOME": cache, "HF_ENDPOINT": "http://127.0.0.1:\(corrupt.port)"]
         let bad = try CLI.run(["models", "pull", "openai/clip-tiny"], environment: env)
         XCTAssertNotEqual(bad.status, 0)
-        XCTAssertTrue(bad.stderr.contains("model.safetensors.part: sha256:"), bad.stderr)
+        XCTAssertTrue(bad.stderr.contains(".part: sha256:"), bad.stderr)
         XCTAssertTrue(bad.stderr.contains("the Hub says sha256:"), bad.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: cache + "/text4seg/clip/openai/clip-tiny/model.safetensors"))
 

@@ -18,6 +18,10 @@ public enum Prerequisite: CaseIterable, Sendable {
     case adeSample
     /// The embedded engine's weights in the model cache (`text4seg models install`).
     case models
+    /// python3 alone (the Hub stub server).
+    case python
+    /// util-linux's `script`, which runs a command on a pseudo-terminal (for what is drawn only on a terminal).
+    case script
     /// python3 with numpy and Pillow (the independent references and the stub server).
     case pythonImaging
     /// python3 with pydensecrf2 (the CRF reference).
@@ -52,6 +56,10 @@ public enum Prerequisite: CaseIterable, Sendable {
             let store = ModelStore()
             return ModelStore.Asset.allCases.allSatisfy(store.isInstalled)
                 ? nil : "the embedded engine's weights in \(store.folder) (run `text4seg models install`)"
+        case .script:
+            return FileManager.default.isExecutableFile(atPath: "/usr/bin/script") ? nil : "/usr/bin/script (`apt-get install util-linux`)"
+        case .python:
+            return Prerequisite.pythonHas("json") ? nil : "python3 (`apt-get install python3`)"
         case .pythonImaging:
             return Prerequisite.pythonHas("numpy, PIL") ? nil : "python3 with numpy and Pillow (`python3 -m pip install numpy pillow`)"
         case .chromium:

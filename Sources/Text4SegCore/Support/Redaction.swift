@@ -19,15 +19,24 @@ public enum Redaction {
     /// Shorter "secrets" would blank out ordinary words.
     static let minimumLength = 4
 
-    /// `text` with each secret, and its JSON-escaped and percent-encoded spellings, replaced.
+    /// `text` with each secret, and its JSON-escaped and percent-encoded spellings, replaced,
+    /// and the credentials of any URL in it (`http://user:pass@host`) too.
     public static func redact(_ text: String, secrets: [String] = environmentSecrets) -> String {
-        var result = text
+        var result = redactURLCredentials(text)
         for secret in secrets where secret.count >= minimumLength {
             for form in spellings(of: secret) where result.contains(form) {
                 result = result.replacingOccurrences(of: form, with: placeholder)
             }
         }
         return result
+    }
+
+    /// `text` with the user information of every URL in it (`scheme://user:password@`) replaced:
+    /// `http://me:pw@mirror/x` becomes `http://[redacted]@mirror/x`.
+    public static func redactURLCredentials(_ text: String) -> String {
+        guard text.contains("@"), text.contains("://") else { return text }
+        return text.replacingOccurrences(
+            of: #"([A-Za-z][A-Za-z0-9+.-]*://)[^/?#@\s]+@"#, with: "$1" + placeholder + "@", options: .regularExpression)
     }
 
     /// Redacts bytes (a saved response body); they are returned unchanged when they hold no secret.
