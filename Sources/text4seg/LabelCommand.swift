@@ -18,7 +18,7 @@ struct LabelOutput: ParsableArguments {
     @Flag(help: "Also write <stem>.overlay.png: the image tinted and outlined with the label colors, and a legend.")
     var overlay = false
 
-    @Option(help: "Overlays: fill (tint), outline (boundaries) or both. (default: both)")
+    @Option(help: "Overlays: fill (tint), outline (boundaries) or both.")
     var overlayStyle: OverlayStyle = .both
 
     @Option(help: ArgumentHelp("TrueType font of the overlays' legends. (default: \(Font.defaultPath))", visibility: .hidden))

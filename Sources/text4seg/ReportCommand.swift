@@ -9,7 +9,7 @@ struct ReportCommand: ParsableCommand {
         commandName: "report",
         abstract: "Turn an eval report (JSON) into a self-contained HTML page and CSV or Markdown tables.",
         discussion: """
-            The gallery needs the run's predictions (eval --out DIR, or the folder eval --html kept): pass it with \
+            The gallery needs the run's predictions (eval --out DIR): pass it with \
             --predictions. Exit status: 0 written, 2 the report could not be read.
             """)
 

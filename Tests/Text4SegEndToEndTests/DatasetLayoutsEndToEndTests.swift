@@ -54,9 +54,10 @@ final class DatasetLayoutsEndToEndTests: XCTestCase {
         XCTAssertEqual((report["items"] as? [[String: Any]])?.compactMap { $0["id"] as? String }, ["c", "a"])
         XCTAssertEqual(
             (report["dataset"] as? [String: Any])?["split"] as? String, DatasetLayoutsEndToEndTests.layouts + "/folders/subset.txt")
-        // Without the suffix every label is missing: each item fails with the path it looked for.
-        let (_, missing) = try evaluate("folders", ["--split", "subset.txt"], status: 1)
-        XCTAssertTrue(missing.contains("labels/c.png"), missing)
+        // Without the suffix every label is missing: the run stops and names the flag that finds them.
+        let (_, missing) = try evaluate("folders", ["--split", "subset.txt"], status: 2)
+        XCTAssertTrue(missing.contains("labels/c.png: no such label map, but there is"), missing)
+        XCTAssertTrue(missing.contains("labels/c_gt.png: pass --labels-suffix _gt"), missing)
         let (_, wrongFormat) = try evaluate("VOCdevkit", ["--dataset-format", "ade"], status: 2)
         XCTAssertTrue(wrongFormat.contains("not a ADE20K folder (--dataset-format ade); expected ADEChallengeData2016/"), wrongFormat)
         let (_, missingSplit) = try evaluate("VOCdevkit", ["--split", "test"], status: 2)

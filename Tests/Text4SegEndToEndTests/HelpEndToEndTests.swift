@@ -61,7 +61,7 @@ final class HelpEndToEndTests: XCTestCase {
         // A runtime failure is one message and status 2, with no usage screen after it.
         let noDataset = try CLI.run(["eval", "--dataset", "/nonexistent/dataset", "--engine", "oracle"])
         XCTAssertEqual(noDataset.status, 2)
-        XCTAssertTrue(noDataset.stderr.hasPrefix("error: /nonexistent/dataset: not a dataset folder"), noDataset.stderr)
+        XCTAssertTrue(noDataset.stderr.hasPrefix("error: /nonexistent/dataset: does not exist"), noDataset.stderr)
         XCTAssertFalse(noDataset.stderr.contains("Usage:"))
     }
 

@@ -64,4 +64,30 @@ final class PapercutsEndToEndTests: XCTestCase {
         XCTAssertTrue(errors[3].contains("c.yaml:6:10: watershed.sigma: -5 is out of range"), run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/o"))
     }
+
+    func testDatasetPathsSayWhatIsWrongAndHowToFixIt() throws {
+        let missing = try CLI.run(["eval", "--dataset", "/no/such", "--engine", "oracle"])
+        XCTAssertEqual(missing.status, 2, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("error: /no/such: does not exist"), missing.stderr)
+
+        // Labels named <stem>_mask.png: the message names the file found and the flag that reads it.
+        let root = try CLI.temporaryFolder() + "/set"
+        for folder in ["images", "labels"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+        try FileManager.default.copyItem(atPath: images[0], toPath: root + "/images/2007_000033.jpg")
+        try FileManager.default.copyItem(atPath: labels + "/2007_000033.png", toPath: root + "/labels/2007_000033_mask.png")
+        let suffixed = try CLI.run(["eval", "--dataset", root, "--engine", "oracle"])
+        XCTAssertEqual(suffixed.status, 2, suffixed.stderr)
+        XCTAssertTrue(suffixed.stderr.contains("2007_000033_mask.png: pass --labels-suffix _mask"), suffixed.stderr)
+        let fixed = try CLI.run(["eval", "--dataset", root, "--engine", "oracle", "--labels-suffix", "_mask"])
+        XCTAssertEqual(fixed.status, 0, fixed.stderr)
+    }
+
+    func testHelpStatesEachDefaultOnceAndNoFolderThatDoesNotExist() throws {
+        let label = try CLI.run(["label", "--help"])
+        XCTAssertEqual(label.stdout.components(separatedBy: "default: both").count, 2, label.stdout)
+        let report = try CLI.run(["report", "--help"])
+        XCTAssertFalse(report.stdout.contains("--html kept"), report.stdout)
+    }
 }

@@ -73,6 +73,7 @@ public enum Dataset {
 
     /// The layout at `path` or around it: its root, and the split when `path` is a split's own folder.
     public static func locate(_ path: String, format: DatasetLayout?) throws -> (DatasetLayout, String, String?) {
+        guard PathKind.of(path) != .missing else { throw DatasetError.notFound(path) }
         let layouts = format.map { [$0] } ?? DatasetLayout.allCases
         var base = URL(fileURLWithPath: path).standardizedFileURL.path
         var below: [String] = []
@@ -173,6 +174,15 @@ public enum Dataset {
                 // A missing image or label stays in the list; reading it later fails that item with a clear message.
                 DatasetItem(id: id, imagePath: stems[id] ?? images + "/\(id).jpg", labelPath: labels + "/\(id)\(suffix).png")
             }
+            // No label where any item's should be, but one with a suffix: that is --labels-suffix.
+            if let first = items.first, options.labelsSuffix == nil, items.allSatisfy({ PathKind.of($0.labelPath) == .missing }),
+                let other = try? FileManager.default.contentsOfDirectory(atPath: labels).sorted().first(where: {
+                    $0.hasPrefix(first.id) && $0.hasSuffix(".png") && $0.count > first.id.count + 4
+                })
+            {
+                throw DatasetError.labelsSuffixed(
+                    expected: first.labelPath, found: labels + "/" + other, suffix: String(other.dropFirst(first.id.count).dropLast(4)))
+            }
             return (items, splitName)
         }
     }
@@ -214,6 +224,8 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
     case notLayout(String, DatasetLayout)
     case missing(path: String, layout: String)
     case badID(path: String, line: Int, id: String, reason: String)
+    case notFound(String)
+    case labelsSuffixed(expected: String, found: String, suffix: String)
 
     public var description: String {
         switch self {
@@ -222,6 +234,10 @@ public enum DatasetError: Error, CustomStringConvertible, Sendable {
                 + DatasetLayout.allCases.map { "\($0.title) (\(Dataset.expectation($0)))" }.joined(separator: "; ")
         case let .notLayout(path, layout):
             return "\(path): not a \(layout.title) folder (--dataset-format \(layout.rawValue)); expected \(Dataset.expectation(layout))"
+        case let .notFound(path):
+            return "\(path): does not exist"
+        case let .labelsSuffixed(expected, found, suffix):
+            return "\(expected): no such label map, but there is \(found): pass --labels-suffix \(suffix)"
         case let .missing(path, layout):
             return "\(path): missing (\(layout) layout)"
         case let .badID(path, line, id, reason):
