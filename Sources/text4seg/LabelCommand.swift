@@ -21,6 +21,15 @@ struct LabelOutput: ParsableArguments {
     @Option(help: "Overlays: fill (tint), outline (boundaries) or both.")
     var overlayStyle: OverlayStyle = .both
 
+    @Option(help: "Overlays: weight of the class colors where regions are tinted, 0–1.")
+    var overlayOpacity: Double = 0.5
+
+    @Option(
+        help: ArgumentHelp(
+            "Overlays: dataset (the label maps' colors) or contrast (colors that stand apart from each other and from the photo, "
+                + "given to each image's classes largest first; the label maps keep the dataset's)."))
+    var palette: OverlayPalette = .dataset
+
     @Option(help: ArgumentHelp("TrueType font of the overlays' legends. (default: \(Font.defaultPath))", visibility: .hidden))
     var font: String = Font.defaultPath
 
@@ -57,6 +66,7 @@ struct Label: AsyncParsableCommand {
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image or folder to label") }
+        try checkRange(output.overlayOpacity, 0...1, "--overlay-opacity")
     }
 
     func run() async throws {
@@ -72,7 +82,9 @@ struct Label: AsyncParsableCommand {
                 warn("warning: \(error); overlays are written without a legend")
             }
         }
-        let renderer = OverlayRenderer(vocabulary: resolved.vocabulary, font: legendFont, style: output.overlayStyle)
+        let renderer = OverlayRenderer(
+            vocabulary: resolved.vocabulary, font: legendFont, style: output.overlayStyle, opacity: output.overlayOpacity,
+            palette: output.palette)
         let out = output.out
         let all = try LabelInput.expand(images, recursive: output.recursive, out: out, outputFolders: [output.saveScores].compactMap { $0 })
         guard !all.isEmpty else {

@@ -70,6 +70,40 @@ final class OverlayRendererTests: XCTestCase {
         let voc = try Vocabulary.load("pascal-voc")
         XCTAssertEqual(voc.palette, PascalColorMap.palette, "VOC keeps the PASCAL color map exactly")
     }
+
+    func testLinesAndLegendGrowWithTheImage() throws {
+        try Prerequisite.legendFont.require()
+        let voc = try Vocabulary.load("pascal-voc")
+        // A 2400×1800 photo (short side 1800: three steps): the line is three pixels, the inner band three more.
+        var map = LabelMap(width: 2400, height: 1800, fill: 0)
+        for y in 0..<1800 { for x in 1200..<2400 { map[x, y] = 7 } }
+        let image = RGBImage(width: 2400, height: 1800, fill: RGBColor(128, 128, 128))
+        XCTAssertEqual(OverlayRenderer.scale(width: 2400, height: 1800), 3)
+        XCTAssertEqual(OverlayRenderer.scale(width: 500, height: 375), 1)
+        let out = OverlayRenderer(vocabulary: voc, font: nil, style: .outline).render(map, on: image)
+        for x in 1200..<1203 { XCTAssertEqual(pixel(out, x, 900), RGBColor(0, 0, 0), "line at \(x)") }
+        for x in 1203..<1206 { XCTAssertEqual(pixel(out, x, 900), RGBColor(128, 128, 128), "band at \(x)") }
+        XCTAssertEqual(pixel(out, 1199, 900), RGBColor(128, 128, 128), "others is not outlined")
+        // The legend's text is three times the small image's.
+        let font = try Font()
+        let small = OverlayRenderer(vocabulary: voc, font: font).render(
+            LabelMap(width: 40, height: 20, fill: 7), on: RGBImage(width: 40, height: 20, fill: RGBColor(9, 9, 9)))
+        let large = OverlayRenderer(vocabulary: voc, font: font).render(map, on: image)
+        let smallPanel = small.width - 40, largePanel = large.width - 2400
+        XCTAssertGreaterThan(Double(largePanel), 2.5 * Double(smallPanel), "\(smallPanel) → \(largePanel)")
+    }
+
+    func testOpacityAndTheContrastPalette() throws {
+        let (map, image, voc) = try grayCar()
+        let light = OverlayRenderer(vocabulary: voc, font: nil, style: .fill, opacity: 0.25, palette: .contrast).render(map, on: image)
+        // The car, the only class present, takes Kelly's first color (vivid yellow F3C300), blended at 25%.
+        let expected = RGBColor(
+            UInt8(0.75 * 128 + 0.25 * 0xF3 + 0.5), UInt8(0.75 * 128 + 0.25 * 0xC3 + 0.5), UInt8(0.75 * 128 + 0.25 * 0x00 + 0.5))
+        XCTAssertEqual(pixel(light, 30, 10), expected)
+        XCTAssertEqual(pixel(light, 5, 5), RGBColor(128, 128, 128))
+        let none = OverlayRenderer(vocabulary: voc, font: nil, style: .fill, opacity: 0).render(map, on: image)
+        XCTAssertEqual(none.pixels, image.pixels)
+    }
 }
 
 final class ScoreMapsTests: XCTestCase {

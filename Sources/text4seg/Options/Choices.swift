@@ -56,3 +56,4 @@ extension CLIPDenseMethod: ExpressibleByArgument {}
 extension CLIPEngine.Background: ExpressibleByArgument {}
 extension DescriptorFormat: ExpressibleByArgument {}
 extension OverlayStyle: ExpressibleByArgument {}
+extension OverlayPalette: ExpressibleByArgument {}
