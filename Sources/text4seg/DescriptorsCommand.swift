@@ -78,7 +78,7 @@ struct Descriptors: ParsableCommand {
                     "Nearest upsampling goes through an N×N view first, as the reference does "
                         + "(\(Limits.view.lowerBound)–\(Limits.view.upperBound)).")
         )
-        var view: Int = 336
+        var view: Int = PromptBuilder.defaultViewSize
 
         @Option(help: "Largest output accepted, in pixels.")
         var maxPixels: Int = Limits.defaultMaxPixels

@@ -22,7 +22,7 @@ extension Descriptors {
         var grid: String = "16,24,32"
 
         @Option(help: "Engine view the grid is upsampled through.")
-        var view: Int = 336
+        var view: Int = PromptBuilder.defaultViewSize
 
         @Option(help: "Only the first N items.")
         var limit: Int?

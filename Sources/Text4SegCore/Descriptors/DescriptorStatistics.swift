@@ -17,7 +17,7 @@ public struct DescriptorStatistics: Sendable {
     /// The ground truth against its own grid, decoded from the R-RLE text and upsampled the reference way.
     public private(set) var ceiling: ConfusionMatrix
 
-    public init(grid: Int, vocabulary: Vocabulary, viewSize: Int = 336) {
+    public init(grid: Int, vocabulary: Vocabulary, viewSize: Int = PromptBuilder.defaultViewSize) {
         self.grid = grid
         self.vocabulary = vocabulary
         self.viewSize = viewSize

@@ -59,7 +59,7 @@ public struct ClassPlanes: Sendable {
 
     /// Each plane resized to `width × height`: nearest through the reference's
     /// square view (``NearestRefiner``'s rule), or bilinear with pixel centers aligned.
-    public func resized(width: Int, height: Int, upsampling: Upsampling, viewSize: Int = 336) -> ClassPlanes {
+    public func resized(width: Int, height: Int, upsampling: Upsampling, viewSize: Int = PromptBuilder.defaultViewSize) -> ClassPlanes {
         let out: [[Float]]
         switch upsampling {
         case .nearest:

@@ -1,10 +1,5 @@
 import Foundation
 
-/// A buffer written by several threads, each to its own part.
-struct UnsafeSendableBox: @unchecked Sendable {
-    let pointer: UnsafeMutableBufferPointer<Float>
-}
-
 /// Hands out 0, 1, 2, … to whichever thread asks next.
 final class WorkCounter: @unchecked Sendable {
     private let lock = NSLock()
