@@ -14,7 +14,10 @@ public struct RefinementInput: Sendable {
     /// The label value `others` decodes to (`nil`: no such value gets special treatment).
     public var others: UInt16?
 
-    public init(grid: DescriptorGrid, scores: [Int: [Float]]? = nil, image: RGBImage, viewSize: Int = PromptBuilder.defaultViewSize, others: UInt16? = 0) {
+    public init(
+        grid: DescriptorGrid, scores: [Int: [Float]]? = nil, image: RGBImage, viewSize: Int = PromptBuilder.defaultViewSize,
+        others: UInt16? = 0
+    ) {
         self.grid = grid
         self.scores = scores
         self.image = image
