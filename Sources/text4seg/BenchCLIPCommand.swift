@@ -69,7 +69,7 @@ extension Bench {
             }
             // The high-water mark of this process (both sides read theirs the same way).
             let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            let line = TextLines.split(status).first { $0.hasPrefix("VmHWM:") } ?? ""
             let swiftPeak = (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
 
             let json = try PythonReference.run(

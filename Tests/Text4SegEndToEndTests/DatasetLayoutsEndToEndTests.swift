@@ -83,4 +83,31 @@ final class DatasetLayoutsEndToEndTests: XCTestCase {
         XCTAssertEqual(wrong.status, 2)
         XCTAssertTrue(wrong.stderr.contains("pass --vocab ade20k-150"), wrong.stderr)
     }
+
+    /// Id lists saved on Windows (CRLF) or an old Mac (CR) list every id, as LF lists do.
+    func testIdListsWithCRLFOrCRLineEndsListEveryItem() throws {
+        let folder = try CLI.temporaryFolder()
+        try FileManager.default.copyItem(atPath: DatasetLayoutsEndToEndTests.layouts + "/VOCdevkit", toPath: folder + "/VOCdevkit")
+        let list = folder + "/VOCdevkit/VOC2012/ImageSets/Segmentation/val.txt"
+        let ids = try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertGreaterThanOrEqual(ids.count, 2)
+        for (name, end) in [("CRLF", "\r\n"), ("CR", "\r")] {
+            try FileManager.default.removeItem(atPath: list)
+            try (ids.joined(separator: end) + end).write(toFile: list, atomically: true, encoding: .utf8)
+            let run = try CLI.run([
+                "eval", "--dataset", folder + "/VOCdevkit", "--engine", "oracle", "--refine", "nearest", "--report", folder + "/r.json",
+            ])
+            XCTAssertEqual(run.status, 0, "\(name): \(run.stderr)")
+            XCTAssertEqual(try CLI.json(folder + "/r.json")["images"] as? Int, ids.count, name)
+        }
+        // A --split file of images/ + labels/ the same way.
+        try "2007_000033\r\n2007_000452\r\n".write(toFile: folder + "/split.txt", atomically: true, encoding: .utf8)
+        let split = try CLI.run([
+            "eval", "--dataset", TestPaths.samples, "--split", folder + "/split.txt", "--engine", "oracle", "--refine", "nearest",
+            "--report", folder + "/s.json",
+        ])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        let items = try XCTUnwrap(try CLI.json(folder + "/s.json")["items"] as? [[String: Any]])
+        XCTAssertEqual(items.map { $0["id"] as? String }, ["2007_000033", "2007_000452"])
+    }
 }

@@ -44,10 +44,10 @@ public actor EvaluationJournal {
         return (EvaluationJournal(path: path, handle: handle), finished)
     }
 
-    /// The finished entries of a journal's text. The header must match `fingerprint`;
+    /// The finished entries of a journal's text (lines may end in `\n`, `\r\n` or `\r`). The header must match `fingerprint`;
     /// failed entries and lines that do not decode (a torn last line) are skipped.
     public static func parse(_ text: String, path: String, fingerprint: RunFingerprint) throws -> [String: ItemRecord] {
-        let lines = text.split(separator: "\n")
+        let lines = TextLines.split(text)
         let decoder = JSONDecoder()
         guard let first = lines.first else { return [:] }
         guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)), header.journal == version else {

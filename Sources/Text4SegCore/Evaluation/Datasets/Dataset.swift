@@ -196,7 +196,7 @@ public enum Dataset {
             throw DatasetError.missing(path: path, layout: "id list")
         }
         var ids: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextLines.split(text, omittingEmpty: false).enumerated() {
             let id = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if id.isEmpty { continue }
             if let reason = ConfinedPath.problem(with: id) {
