@@ -86,7 +86,7 @@ let package = Package(
         // built by scripts/fuzz.sh with -sanitize=fuzzer,address -DFUZZING.
         .executableTarget(
             name: "text4seg-fuzz",
-            dependencies: ["Text4SegCore", "Text4SegEngines"]
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegReports"]
         ),
         // What both test targets share: paths, the CLI runner, the local servers and the
         // prerequisite guards (skip, or fail under TEXT4SEG_REQUIRE_ALL=1).

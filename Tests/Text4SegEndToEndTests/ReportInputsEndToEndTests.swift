@@ -1,0 +1,91 @@
+import Foundation
+import Text4SegTestSupport
+import XCTest
+
+/// What text4seg reads back, against hostile inputs: numbers out of range in reports, shards
+/// and journals end with exit 2 and a message naming the file and the field (never a trap).
+final class ReportInputsEndToEndTests: XCTestCase {
+    /// A report read back and rewritten with `edit`; placeholders `"HUGE"` become 2⁶³ in the text.
+    func tampered(_ path: String, to out: String, _ edit: (inout [String: Any]) -> Void) throws {
+        var object = try CLI.json(path)
+        edit(&object)
+        let text = String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self)
+            .replacingOccurrences(of: "\"HUGE\"", with: "9223372036854775808").replacingOccurrences(of: "\"TINY\"", with: "\(Int.min)")
+            .replacingOccurrences(of: "\"ALMOST\"", with: "\((1 << 53) - 1)").replacingOccurrences(of: "\"FAR\"", with: "1e300")
+        try text.write(toFile: out, atomically: true, encoding: .utf8)
+    }
+
+    func evaluate(_ folder: String, _ extra: [String]) throws {
+        let run = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--quiet"] + extra)
+        XCTAssertEqual(run.status, 0, run.stderr)
+    }
+
+    func testOutOfRangeNumbersInReportsShardsAndJournalsExitTwoNamingTheField() throws {
+        let folder = try CLI.temporaryFolder()
+        try evaluate(folder, ["--report", folder + "/r.json"])
+        let cases: [(String, (inout [String: Any]) -> Void)] = [
+            (
+                "classes[1].iou is 1e+300",
+                { r in
+                    var classes = r["classes"] as! [[String: Any]]
+                    classes[1]["iou"] = "FAR"
+                    r["classes"] = classes
+                }
+            ),
+            (
+                "confusion.entries[0][2] (pixels, summed) is 9223372036854775808",
+                { r in
+                    var confusion = r["confusion"] as! [String: Any]
+                    var entries = confusion["entries"] as! [[Any]]
+                    entries[0][2] = "HUGE"
+                    confusion["entries"] = entries
+                    r["confusion"] = confusion
+                }
+            ),
+            (
+                "confusion.shape[0] is \(Int.min)",
+                { r in
+                    var confusion = r["confusion"] as! [String: Any]
+                    confusion["shape"] = ["TINY", "TINY"]
+                    r["confusion"] = confusion
+                }
+            ),
+        ]
+        for (n, (message, edit)) in cases.enumerated() {
+            let path = folder + "/t\(n).json"
+            try tampered(folder + "/r.json", to: path, edit)
+            let run = try CLI.run(["report", path, "--html", folder + "/t\(n).html", "--csv", folder + "/t\(n).csv"])
+            XCTAssertEqual(run.status, 2, "\(message): \(run.stderr)")
+            XCTAssertTrue(run.stderr.contains("\(path): \(message)"), run.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/t\(n).html"))
+        }
+
+        // Shards whose items each fit but whose counts sum past the limit when merged.
+        for shard in 0..<2 {
+            try evaluate(folder, ["--shard", "\(shard)/2", "--report", folder + "/s\(shard).json"])
+            try tampered(folder + "/s\(shard).json", to: folder + "/s\(shard).json") { r in
+                var items = r["items"] as! [[String: Any]]
+                items[0]["counts"] = [[0, "ALMOST"]]
+                r["items"] = items
+            }
+        }
+        let merge = try CLI.run(["eval", "merge", folder + "/s0.json", folder + "/s1.json"])
+        XCTAssertEqual(merge.status, 2, merge.stderr)
+        XCTAssertTrue(merge.stderr.contains("\(folder)/s0.json + \(folder)/s1.json: counts (summed over the items)"), merge.stderr)
+
+        // A journal line whose counts reach 2⁶³, under --resume.
+        let journal = folder + "/r.json.journal"
+        var lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").map(String.init)
+        let counts = try NSRegularExpression(pattern: #""counts":\[\[[0-9,\[\]]*\]\]"#)
+        lines[1] = counts.stringByReplacingMatches(
+            in: lines[1], range: NSRange(lines[1].startIndex..., in: lines[1]),
+            withTemplate: #""counts":[[0,9223372036854775808],[1,9223372036854775808]]"#)
+        try (lines.joined(separator: "\n") + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
+        let resume = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--quiet", "--report", folder + "/r.json",
+            "--resume",
+        ])
+        XCTAssertEqual(resume.status, 2, resume.stderr)
+        XCTAssertTrue(resume.stderr.contains("\(journal):2: counts[0][1] is 9223372036854775808"), resume.stderr)
+    }
+}
