@@ -92,7 +92,7 @@ let package = Package(
         // prerequisite guards (skip, or fail under TEXT4SEG_REQUIRE_ALL=1).
         .target(
             name: "Text4SegTestSupport",
-            dependencies: ["Text4SegModels"],
+            dependencies: ["Text4SegCore", "Text4SegModels"],
             path: "Tests/Text4SegTestSupport"
         ),
         .testTarget(
