@@ -110,4 +110,27 @@ final class DatasetLayoutsEndToEndTests: XCTestCase {
         let items = try XCTUnwrap(try CLI.json(folder + "/s.json")["items"] as? [[String: Any]])
         XCTAssertEqual(items.map { $0["id"] as? String }, ["2007_000033", "2007_000452"])
     }
+
+    /// `eval --html` and `report --predictions` on images/ + labels/ without ids.txt (the ADE20K
+    /// sample): the gallery finds the items the run evaluated.
+    func testTheGalleryFindsTheItemsOfAFolderRunWithoutAnIdList() throws {
+        let sample = try TestPaths.requireADESample()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sample + "/ids.txt"), "the sample has no id list")
+        let folder = try CLI.temporaryFolder()
+        let run = try CLI.run([
+            "eval", "--dataset", sample, "--engine", "oracle", "--vocab", "ade20k-150", "--reduce-zero-label", "--refine", "nearest",
+            "--quiet", "--report", folder + "/r.json", "--html", folder + "/page.html", "--gallery", "1", "--out", folder + "/pred",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stderr.contains("warning: gallery"), run.stderr)
+        let page = try String(contentsOfFile: folder + "/page.html", encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "<img src=\"data:").count - 1, 2 * 4, "the worst and the best row, four images each")
+        let again = try CLI.run([
+            "report", folder + "/r.json", "--html", folder + "/again.html", "--gallery", "1", "--predictions", folder + "/pred",
+        ])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stderr.contains("warning: gallery"), again.stderr)
+        let second = try String(contentsOfFile: folder + "/again.html", encoding: .utf8)
+        XCTAssertEqual(second.components(separatedBy: "<img src=\"data:").count - 1, 2 * 4)
+    }
 }
