@@ -151,7 +151,7 @@ struct Eval: AsyncParsableCommand {
             warn("error: none of the \(items.count) items could be evaluated (reasons above\(report.map { " and in \($0)" } ?? ""))")
             throw ExitCode(ExitStatus.someFailed)
         }
-        print(result.table())
+        printEscaped(result.table())
         output.tables.printWorst(result)
         if !outcome.failed.isEmpty {
             warn("\(outcome.failed.count) of \(items.count) items failed; the scores cover the other \(outcome.evaluated)")

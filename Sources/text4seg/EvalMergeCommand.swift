@@ -31,7 +31,7 @@ struct EvalMerge: ParsableCommand {
         let merged = try EvalMerge.merge(shards, vocabulary: vocab)
         if let report { try AtomicFile.write(try merged.json(), to: report) }
         try tables.write(merged)
-        print(merged.table())
+        printEscaped(merged.table())
         tables.printWorst(merged)
     }
 }

@@ -160,7 +160,7 @@ struct LabelJob: Sendable {
                         scores: try scores.map { try input.output(in: $0, suffix: ".npy") }, classes: shares)
                     print(String(decoding: try JSONEncoder.sortedKeys.encode(line), as: UTF8.self))
                 } else {
-                    print("\(input.path) -> \(map): \(shares.map(\.description).joined(separator: ", "))")
+                    printEscaped("\(input.path) -> \(map): \(shares.map(\.description).joined(separator: ", "))")
                 }
                 progress.finished(failed: false, retries: 0)
             }

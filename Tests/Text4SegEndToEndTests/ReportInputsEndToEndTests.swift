@@ -2,8 +2,9 @@ import Foundation
 import Text4SegTestSupport
 import XCTest
 
-/// What text4seg reads back, against hostile inputs: numbers out of range in reports, shards
-/// and journals end with exit 2 and a message naming the file and the field (never a trap).
+/// What text4seg reads back and writes for people, against hostile inputs: numbers out of range
+/// in reports, shards and journals end with exit 2 and a message naming the file and the field
+/// (never a trap); names that look like formulas, Markdown or terminal controls stay inert.
 final class ReportInputsEndToEndTests: XCTestCase {
     /// A report read back and rewritten with `edit`; placeholders `"HUGE"` become 2⁶³ in the text.
     func tampered(_ path: String, to out: String, _ edit: (inout [String: Any]) -> Void) throws {
@@ -87,5 +88,43 @@ final class ReportInputsEndToEndTests: XCTestCase {
         ])
         XCTAssertEqual(resume.status, 2, resume.stderr)
         XCTAssertTrue(resume.stderr.contains("\(journal):2: counts[0][1] is 9223372036854775808"), resume.stderr)
+    }
+
+    func testClassAndFileNamesAreInertInSpreadsheetsMarkdownAndTerminals() throws {
+        let folder = try CLI.temporaryFolder()
+        let voc = try String(contentsOfFile: TestPaths.packageRoot + "/Vocabularies/pascal-voc.yaml", encoding: .utf8)
+        let hostile =
+            voc
+            .replacingOccurrences(of: "name: \"background\"", with: #"name: "\e]0;owned\a\e[2Jback|ground\n<img src=x onerror=alert(1)>""#)
+            .replacingOccurrences(of: "name: \"aeroplane\"", with: #"name: "=HYPERLINK(\"http://evil\",\"x\")""#)
+        try hostile.write(toFile: folder + "/hostile.yaml", atomically: true, encoding: .utf8)
+        let run = try CLI.run([
+            "eval", "--dataset", CLI.samples, "--vocab", folder + "/hostile.yaml", "--engine", "oracle", "--refine", "nearest",
+            "--report", folder + "/r.json", "--csv", folder + "/t.csv", "--markdown", folder + "/t.md", "--worst", "3",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stdout.contains("\u{1B}") || run.stderr.contains("\u{1B}"), "no raw ESC reaches the terminal")
+        XCTAssertTrue(run.stdout.contains(#"\u{1B}]0;owned\u{7}\u{1B}[2Jback|ground\n<img"#), run.stdout)
+        let csv = try String(contentsOfFile: folder + "/t.csv", encoding: .utf8)
+        XCTAssertTrue(csv.contains("\r\n1,\"'=HYPERLINK(\"\"http://evil\"\",\"\"x\"\")\","), csv)
+        let markdown = try String(contentsOfFile: folder + "/t.md", encoding: .utf8)
+        XCTAssertEqual(markdown.split(separator: "\n").filter { $0.hasPrefix("| ") }.count, 1 + 21 + 1, markdown)
+        XCTAssertFalse(markdown.replacingOccurrences(of: "\\<", with: "").contains("<"), "no tag outside an escape")
+        XCTAssertTrue(markdown.contains(#"back\|ground\\n\<img src\=x onerror\=alert\(1\)\>"#), markdown)
+
+        // A file name with control bytes, in label's per-image line and in an error.
+        let image = folder + "/x\u{1B}[2Jy.jpg"
+        try FileManager.default.copyItem(atPath: CLI.samples + "/images/2007_000033.jpg", toPath: image)
+        try FileManager.default.createDirectory(atPath: folder + "/truth", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: CLI.samples + "/labels/2007_000033.png", toPath: folder + "/truth/x\u{1B}[2Jy.png")
+        let label = try CLI.run([
+            "label", image, "--out", folder + "/out", "--engine", "oracle", "--ground-truth", folder + "/truth", "--refine", "nearest",
+        ])
+        XCTAssertEqual(label.status, 0, label.stderr)
+        XCTAssertTrue(label.stdout.contains(#"x\u{1B}[2Jy.jpg -> "#), label.stdout)
+        let missing = try CLI.run(["label", folder + "/gone\u{1B}[2J.jpg", "--out", folder + "/out", "--engine", "oracle"])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertFalse(label.stdout.contains("\u{1B}") || label.stderr.contains("\u{1B}") || missing.stderr.contains("\u{1B}"))
+        XCTAssertTrue(missing.stderr.contains(#"gone\u{1B}[2J.jpg"#), missing.stderr)
     }
 }
