@@ -4,7 +4,8 @@ import XCTest
 
 /// What text4seg reads back and writes for people, against hostile inputs: numbers out of range
 /// in reports, shards and journals end with exit 2 and a message naming the file and the field
-/// (never a trap); names that look like formulas, Markdown or terminal controls stay inert.
+/// (never a trap); names that look like formulas, Markdown or terminal controls stay inert; the
+/// predictions kept for the page go to a private folder no planted link can redirect.
 final class ReportInputsEndToEndTests: XCTestCase {
     /// A report read back and rewritten with `edit`; placeholders `"HUGE"` become 2⁶³ in the text.
     func tampered(_ path: String, to out: String, _ edit: (inout [String: Any]) -> Void) throws {
@@ -126,5 +127,25 @@ final class ReportInputsEndToEndTests: XCTestCase {
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertFalse(label.stdout.contains("\u{1B}") || label.stderr.contains("\u{1B}") || missing.stderr.contains("\u{1B}"))
         XCTAssertTrue(missing.stderr.contains(#"gone\u{1B}[2J.jpg"#), missing.stderr)
+    }
+
+    func testPlantedLinksAtTheOldTemporaryNameAreNotFollowed() throws {
+        let temporary = try CLI.temporaryFolder(), victim = try CLI.temporaryFolder(), folder = try CLI.temporaryFolder()
+        // The old name was $TMPDIR/text4seg-predictions-<pid>: plant it for the next few thousand process ids.
+        let me = ProcessInfo.processInfo.processIdentifier
+        for pid in (me + 1)...(me + 5_000) { symlink(victim, temporary + "/text4seg-predictions-\(pid)") }
+        let run = try CLI.run(
+            [
+                "eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--quiet", "--html", folder + "/page.html",
+                "--gallery", "1",
+            ], environment: ["TMPDIR": temporary])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: victim), [], "nothing written through a planted link")
+        let left = try FileManager.default.contentsOfDirectory(atPath: temporary)
+        XCTAssertEqual(
+            left.count, 5_000,
+            "the run's own folder is gone, the planted links untouched: \(left.filter { !$0.hasPrefix("text4seg-predictions-") })")
+        let page = try String(contentsOfFile: folder + "/page.html", encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "<img src=\"data:").count - 1, 2 * 4, "the gallery still has its predictions")
     }
 }
