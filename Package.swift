@@ -86,13 +86,13 @@ let package = Package(
         // built by scripts/fuzz.sh with -sanitize=fuzzer,address -DFUZZING.
         .executableTarget(
             name: "text4seg-fuzz",
-            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels"]
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports"]
         ),
         // What both test targets share: paths, the CLI runner, the local servers and the
         // prerequisite guards (skip, or fail under TEXT4SEG_REQUIRE_ALL=1).
         .target(
             name: "Text4SegTestSupport",
-            dependencies: ["Text4SegModels"],
+            dependencies: ["Text4SegCore", "Text4SegModels"],
             path: "Tests/Text4SegTestSupport"
         ),
         .testTarget(

@@ -34,6 +34,8 @@ public struct HTMLReport: Sendable {
     public var gallery: [GalleryItem]
     /// Width of the gallery's thumbnails, in pixels.
     public var thumbnailWidth = 240
+    /// Scored classes the bar chart draws at most (half from each end).
+    public static let barClasses = 200
 
     public init(report: EvaluationReport, vocabulary: Vocabulary, gallery: [GalleryItem]) {
         self.report = report
@@ -41,7 +43,10 @@ public struct HTMLReport: Sendable {
         self.gallery = gallery
     }
 
+    /// The page. Throws when the report's numbers are out of range (``EvaluationReport/validate(file:)``)
+    /// or an image of the gallery cannot be encoded.
     public func html() throws -> String {
+        try report.validate(file: "the report")
         var page = """
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
@@ -51,7 +56,7 @@ public struct HTMLReport: Sendable {
             <h1>text4seg evaluation</h1>
 
             """
-        page += summary() + bars() + heatmap() + (try galleryHTML()) + settings()
+        page += summary() + bars() + (try heatmap()) + (try galleryHTML()) + settings()
         page += "<footer>Written by text4seg \(escape(report.tool)) on \(escape(report.date)).</footer>\n</body></html>\n"
         return page
     }
@@ -71,13 +76,16 @@ public struct HTMLReport: Sendable {
 
     /// Per-class IoU bars, sorted high to low, with each class's accuracy as a tick.
     func bars() -> String {
-        let scored = report.classes.filter { $0.iou != nil }.sorted { ($0.iou!, $1.name) > ($1.iou!, $0.name) }
+        let ranked = report.classes.filter { $0.iou != nil }.sorted { ($0.iou!, $1.name) > ($1.iou!, $0.name) }
+        // A huge vocabulary draws its best and worst classes: the page stays small, the CSV has them all.
+        let half = HTMLReport.barClasses / 2
+        let scored = ranked.count > HTMLReport.barClasses ? Array(ranked.prefix(half) + ranked.suffix(half)) : ranked
         let row = 18, label = 170, width = 420
         let height = row * scored.count + 30
         var svg = "<svg class=\"bars\" role=\"img\" aria-label=\"IoU per class\" width=\"\(label + width + 120)\" height=\"\(height)\" "
         svg += "xmlns=\"http://www.w3.org/2000/svg\">"
         for (n, c) in scored.enumerated() {
-            let y = n * row + 4, iou = c.iou ?? 0, acc = c.acc ?? 0
+            let y = n * row + 4, iou = min(100, max(0, c.iou ?? 0)), acc = min(100, max(0, c.acc ?? 0))
             let color = vocabulary.class(id: c.id).map(vocabulary.displayColor) ?? RGBColor(120, 120, 120)
             svg += "<text x=\"\(label - 6)\" y=\"\(y + 12)\" text-anchor=\"end\">\(escape(c.name))</text>"
             svg += "<rect x=\"\(label)\" y=\"\(y)\" width=\"\(Int(Double(width) * iou / 100))\" height=\"\(row - 4)\" fill=\"\(color)\" "
@@ -88,44 +96,10 @@ public struct HTMLReport: Sendable {
             svg += "<text x=\"\(label + width + 8)\" y=\"\(y + 12)\">\(format(iou)) / \(format(acc))</text>"
         }
         svg += "<text x=\"\(label)\" y=\"\(height - 6)\" class=\"axis\">bar: IoU, tick: accuracy (%)</text></svg>"
-        return "<section id=\"classes\"><h2>Per class</h2>\(svg)</section>\n"
-    }
-
-    /// The confusion matrix over the classes present, each row normalized by its ground-truth pixels.
-    func heatmap() -> String {
-        let k = report.confusion.shape.first.map { $0 - 1 } ?? 0
-        var cells: [Int: [Int: UInt64]] = [:]
-        var present = Set<Int>()
-        for entry in report.confusion.entries where entry.count == 3 {
-            let row = Int(entry[0]), column = Int(entry[1])
-            guard row < k, column < k else { continue }
-            cells[row, default: [:]][column, default: 0] += entry[2]
-            present.insert(row)
-            present.insert(column)
-        }
-        let classes = present.sorted()
-        let cell = max(10, min(24, 560 / max(1, classes.count))), label = 150
-        let side = label + cell * classes.count
-        var svg = "<svg class=\"heatmap\" role=\"img\" aria-label=\"confusion matrix\" width=\"\(side + 10)\" height=\"\(side + 10)\" "
-        svg += "xmlns=\"http://www.w3.org/2000/svg\">"
-        func name(_ id: Int) -> String { vocabulary.class(id: id)?.name ?? "class \(id)" }
-        for (n, id) in classes.enumerated() {
-            svg += "<text x=\"\(label - 4)\" y=\"\(label + n * cell + cell * 3 / 4)\" text-anchor=\"end\">\(escape(name(id)))</text>"
-            svg += "<text transform=\"translate(\(label + n * cell + cell * 3 / 4),\(label - 4)) rotate(-60)\">\(escape(name(id)))</text>"
-        }
-        for (r, row) in classes.enumerated() {
-            let total = cells[row]?.values.reduce(0, +) ?? 0
-            for (c, column) in classes.enumerated() {
-                let count = cells[row]?[column] ?? 0
-                let share = total > 0 ? Double(count) / Double(total) : 0
-                let shade = Int((1 - share) * 255)
-                svg += "<rect x=\"\(label + c * cell)\" y=\"\(label + r * cell)\" width=\"\(cell)\" height=\"\(cell)\" "
-                svg += "fill=\"rgb(\(shade),\(shade),255)\" stroke=\"#ddd\" stroke-width=\"0.5\">"
-                svg += "<title>truth \(escape(name(row))) → predicted \(escape(name(column))): \(format(share * 100))%</title></rect>"
-            }
-        }
-        svg += "</svg>"
-        return "<section id=\"confusion\"><h2>Confusion (rows: ground truth, columns: prediction; row-normalized)</h2>\(svg)</section>\n"
+        let note =
+            scored.count < ranked.count
+            ? "<p>The \(half) best and \(half) worst of \(ranked.count) scored classes; the CSV table (--csv) lists them all.</p>" : ""
+        return "<section id=\"classes\"><h2>Per class</h2>\(note)\(svg)</section>\n"
     }
 
     func galleryHTML() throws -> String {
@@ -205,5 +179,6 @@ public struct HTMLReport: Sendable {
         table.gallery td{padding:2px;vertical-align:top}table.gallery .caption{font-weight:600;padding-top:10px}
         .legend span{display:inline-block;margin:4px 12px 4px 0}.legend i{display:inline-block;width:14px;height:14px;
         border:1px solid #333;vertical-align:-2px;margin-right:5px}footer{color:#777;margin-top:32px}
+        img.heatmap{image-rendering:pixelated;border:1px solid #ccc;max-width:100%}
         """
 }

@@ -2,13 +2,14 @@ import Foundation
 import Text4SegCore
 import Text4SegEngines
 import Text4SegModels
+import Text4SegReports
 
 /// The parsers that read input text4seg does not control, each as a function
 /// that must return (or throw a typed error) for any bytes: never trap, hang
 /// or read out of bounds. libFuzzer drives them in the fuzzing build
 /// (`scripts/fuzz.sh`); the normal build replays corpora through them.
 enum FuzzTargets {
-    static let names = ["descriptor", "vocabulary", "png", "jpeg", "journal", "chat", "safetensors"]
+    static let names = ["descriptor", "vocabulary", "png", "jpeg", "journal", "chat", "safetensors", "report"]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
 
@@ -54,6 +55,26 @@ enum FuzzTargets {
                         _ = matrix.metrics(.text4seg)
                     }
                 }
+                // What --resume does with them: the run's totals, its report and tables.
+                let records = entries.values.sorted { $0.id < $1.id }
+                if let outcome = try? EvaluationRunner.Outcome(records: records, vocabulary: vocabulary, file: "fuzz.journal") {
+                    report(outcome)
+                }
+            }
+        case "report":
+            // What `text4seg report` and `eval merge` do with a report file: decode, check, then
+            // add its items up again, and draw its tables and page.
+            guard let decoded = try? JSONDecoder().decode(EvaluationReport.self, from: data),
+                (try? decoded.validate(file: "fuzz.json")) != nil
+            else { break }
+            _ = decoded.csv()
+            _ = decoded.markdown()
+            _ = decoded.table()
+            _ = decoded.worst(5)
+            _ = try? HTMLReport(report: decoded, vocabulary: vocabulary, gallery: []).html()
+            if let outcome = try? EvaluationRunner.Outcome(records: decoded.items.map(\.record), vocabulary: vocabulary, file: "fuzz.json")
+            {
+                report(outcome)
             }
         case "chat":
             _ = try? OpenAIEngine.parseAnswer(data)
@@ -72,6 +93,18 @@ enum FuzzTargets {
             }
         default:
             break
+        }
+    }
+
+    /// The report and tables a run makes from its totals, as `eval`, `eval merge` and `--resume` do.
+    static func report(_ outcome: EvaluationRunner.Outcome) {
+        for (evaluationProtocol, reduce) in [(EvaluationProtocol.mmseg, false), (.mmseg, true), (.text4seg, false)] {
+            let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduce)
+            let made = EvaluationReport(
+                metrics: metrics, outcome: outcome, vocabulary: vocabulary, engine: "fuzz", grid: 24, refiner: "nearest")
+            _ = made.table()
+            _ = made.csv()
+            precondition((try? made.validate(file: "made")) != nil, "a report made from checked records passes the checks")
         }
     }
 }

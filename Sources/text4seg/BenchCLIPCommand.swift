@@ -51,8 +51,7 @@ extension Bench {
             let d = method.defaults
             let window = shortSide == d.shortSide ? d.window : min(d.window, shortSide)
             let stride = window == d.window ? d.stride : window / 2
-            let folder = NSTemporaryDirectory() + "text4seg-bench-clip-" + UUID().uuidString
-            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let folder = try TemporaryFolder.make(prefix: "text4seg-bench-clip-")
             defer { try? FileManager.default.removeItem(atPath: folder) }
             try SafetensorsFile.write(
                 ["pixels": Tensor(shape: [3, size.height, size.width], data: pixels)], to: folder + "/pixels.safetensors")
@@ -69,7 +68,7 @@ extension Bench {
             }
             // The high-water mark of this process (both sides read theirs the same way).
             let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-            let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
+            let line = TextLines.split(status).first { $0.hasPrefix("VmHWM:") } ?? ""
             let swiftPeak = (Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0) / 1024
 
             let json = try PythonReference.run(

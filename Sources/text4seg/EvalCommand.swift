@@ -93,10 +93,10 @@ struct Eval: AsyncParsableCommand {
         var withNotices = resolved
         withNotices.openAI.notice = { message in warn(message) }
         let segmenter = try withNotices.segmenter(groundTruth: nil)
-        // The page's gallery shows predictions: keep them for the run when --out does not.
+        // The page's gallery shows predictions: keep them for the run when --out does not, in a
+        // private folder of its own (mkdtemp: no name planted beforehand can redirect them).
         let predictions =
-            output.page.html != nil && output.out == nil
-            ? NSTemporaryDirectory() + "text4seg-predictions-\(ProcessInfo.processInfo.processIdentifier)" : output.out
+            output.page.html != nil && output.out == nil ? try TemporaryFolder.make(prefix: "text4seg-predictions-") : output.out
         defer { if predictions != output.out, let predictions { try? FileManager.default.removeItem(atPath: predictions) } }
         if let predictions { try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true) }
         let progress = ProgressLine(verb: "eval", total: items.count, quiet: output.quiet)
@@ -176,7 +176,7 @@ struct Eval: AsyncParsableCommand {
             warn("error: none of the \(items.count) items could be evaluated (reasons above\(report.map { " and in \($0)" } ?? ""))")
             throw ExitCode(ExitStatus.someFailed)
         }
-        print(result.table())
+        printEscaped(result.table())
         output.tables.printWorst(result)
         if !outcome.failed.isEmpty {
             warn("\(outcome.failed.count) of \(items.count) items failed; the scores cover the other \(outcome.evaluated)")

@@ -34,7 +34,7 @@ struct EvalMerge: ParsableCommand {
         let merged = try EvalMerge.merge(shards, vocabulary: vocab)
         if let report { try AtomicFile.write(try merged.json(), to: report) }
         try tables.write(merged)
-        print(merged.table())
+        printEscaped(merged.table())
         tables.printWorst(merged)
     }
 }
@@ -91,7 +91,8 @@ extension EvalMerge {
         guard records.count == total else { throw ConfigError("the shards hold \(records.count) items of a split of \(total)") }
         records.sort { $0.0 < $1.0 }
         let loaded = try ReportFile.vocabulary(of: first, override: vocabulary)
-        var outcome = try EvaluationRunner.Outcome(records: records.map(\.1), vocabulary: loaded)
+        var outcome = try EvaluationRunner.Outcome(
+            records: records.map(\.1), vocabulary: loaded, file: shards.map(\.path).joined(separator: " + "))
         outcome.seconds = shards.map(\.report.seconds).max() ?? 0
         let evaluationProtocol = first.settings["protocol"].flatMap(EvaluationProtocol.init(rawValue:)) ?? .mmseg
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: first.settings["reduce_zero_label"] == "true")

@@ -1,9 +1,15 @@
 import Foundation
 import Text4SegCore
 
-/// Writes to standard error.
+/// Writes a message to standard error: secrets redacted, and control characters that came in
+/// with names and paths (ESC, CR, …) escaped, so that no file or class name drives the terminal.
 func warn(_ text: String) {
-    FileHandle.standardError.write(Data((Redaction.redact(text) + "\n").utf8))
+    FileHandle.standardError.write(Data((TerminalText.escaped(Redaction.redact(text), keepingLineBreaks: true) + "\n").utf8))
+}
+
+/// Writes a line to standard output, control characters in it escaped as ``warn(_:)`` does.
+func printEscaped(_ text: String) {
+    print(TerminalText.escaped(text, keepingLineBreaks: true))
 }
 
 /// The exit statuses of `label`, `eval` and the other commands (README, "Exit status").

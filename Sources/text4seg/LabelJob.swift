@@ -74,7 +74,7 @@ struct LabelJob: Sendable {
             let ready = lines.finished(item.index, line)
             if !ready.isEmpty {
                 progress.clear()
-                for text in ready { print(text) }
+                for text in ready { json ? print(text) : printEscaped(text) }
             }
             progress.finished(failed: failed, retries: 0)
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Text4SegCore
 
 /// Runs a Python reference script (the benchmarks' other side) and reads the JSON it prints.
 enum PythonReference {
@@ -17,7 +18,7 @@ enum PythonReference {
         try process.run()
         let data = pipe.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let last = TextLines.split(String(decoding: data, as: UTF8.self)).last.map(String.init) ?? ""
         guard process.terminationStatus == 0, let json = try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any] else {
             throw ValidationError("\(script) failed (status \(process.terminationStatus)); it needs \(needs)")
         }

@@ -84,4 +84,54 @@ final class DatasetLayoutsEndToEndTests: XCTestCase {
         XCTAssertEqual(wrong.status, 2)
         XCTAssertTrue(wrong.stderr.contains("pass --vocab ade20k-150"), wrong.stderr)
     }
+
+    /// Id lists saved on Windows (CRLF) or an old Mac (CR) list every id, as LF lists do.
+    func testIdListsWithCRLFOrCRLineEndsListEveryItem() throws {
+        let folder = try CLI.temporaryFolder()
+        try FileManager.default.copyItem(atPath: DatasetLayoutsEndToEndTests.layouts + "/VOCdevkit", toPath: folder + "/VOCdevkit")
+        let list = folder + "/VOCdevkit/VOC2012/ImageSets/Segmentation/val.txt"
+        let ids = try String(contentsOfFile: list, encoding: .utf8).split(separator: "\n").map(String.init)
+        XCTAssertGreaterThanOrEqual(ids.count, 2)
+        for (name, end) in [("CRLF", "\r\n"), ("CR", "\r")] {
+            try FileManager.default.removeItem(atPath: list)
+            try (ids.joined(separator: end) + end).write(toFile: list, atomically: true, encoding: .utf8)
+            let run = try CLI.run([
+                "eval", "--dataset", folder + "/VOCdevkit", "--engine", "oracle", "--refine", "nearest", "--report", folder + "/r.json",
+            ])
+            XCTAssertEqual(run.status, 0, "\(name): \(run.stderr)")
+            XCTAssertEqual(try CLI.json(folder + "/r.json")["images"] as? Int, ids.count, name)
+        }
+        // A --split file of images/ + labels/ the same way.
+        try "2007_000033\r\n2007_000452\r\n".write(toFile: folder + "/split.txt", atomically: true, encoding: .utf8)
+        let split = try CLI.run([
+            "eval", "--dataset", TestPaths.samples, "--split", folder + "/split.txt", "--engine", "oracle", "--refine", "nearest",
+            "--report", folder + "/s.json",
+        ])
+        XCTAssertEqual(split.status, 0, split.stderr)
+        let items = try XCTUnwrap(try CLI.json(folder + "/s.json")["items"] as? [[String: Any]])
+        XCTAssertEqual(items.map { $0["id"] as? String }, ["2007_000033", "2007_000452"])
+    }
+
+    /// `eval --html` and `report --predictions` on images/ + labels/ without ids.txt (the ADE20K
+    /// sample): the gallery finds the items the run evaluated.
+    func testTheGalleryFindsTheItemsOfAFolderRunWithoutAnIdList() throws {
+        let sample = try TestPaths.requireADESample()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sample + "/ids.txt"), "the sample has no id list")
+        let folder = try CLI.temporaryFolder()
+        let run = try CLI.run([
+            "eval", "--dataset", sample, "--engine", "oracle", "--vocab", "ade20k-150", "--reduce-zero-label", "--refine", "nearest",
+            "--quiet", "--report", folder + "/r.json", "--html", folder + "/page.html", "--gallery", "1", "--out", folder + "/pred",
+        ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertFalse(run.stderr.contains("warning: gallery"), run.stderr)
+        let page = try String(contentsOfFile: folder + "/page.html", encoding: .utf8)
+        XCTAssertEqual(page.components(separatedBy: "<img src=\"data:").count - 1, 2 * 4, "the worst and the best row, four images each")
+        let again = try CLI.run([
+            "report", folder + "/r.json", "--html", folder + "/again.html", "--gallery", "1", "--predictions", folder + "/pred",
+        ])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertFalse(again.stderr.contains("warning: gallery"), again.stderr)
+        let second = try String(contentsOfFile: folder + "/again.html", encoding: .utf8)
+        XCTAssertEqual(second.components(separatedBy: "<img src=\"data:").count - 1, 2 * 4)
+    }
 }

@@ -1,4 +1,6 @@
 import Foundation
+import Text4SegCore
+import Text4SegReports
 import Text4SegTestSupport
 import XCTest
 
@@ -18,7 +20,8 @@ final class HTMLReportEndToEndTests: XCTestCase {
             loaded: images.filter(i => i.complete && i.naturalWidth > 0).length,
             bars: d.querySelectorAll("svg.bars rect").length,
             cells: d.querySelectorAll("svg.heatmap rect").length,
-            title: d.title
+            title: d.title,
+            heatmaps: d.querySelectorAll("img.heatmap").length
           });
         });
         </script></body></html>
@@ -35,6 +38,11 @@ final class HTMLReportEndToEndTests: XCTestCase {
                 "--gallery", "\(gallery)",
             ] + extra)
         XCTAssertEqual(run.status, 0, run.stderr)
+        return (try browse(folder), folder)
+    }
+
+    /// Opens `folder/report.html` in Chromium through the harness and returns what it counted.
+    func browse(_ folder: String) throws -> [String: Any] {
         try HTMLReportEndToEndTests.harness.write(toFile: folder + "/check.html", atomically: true, encoding: .utf8)
         let browser = try CLI.run(
             Prerequisite.chromiumPath,
@@ -49,8 +57,7 @@ final class HTMLReportEndToEndTests: XCTestCase {
         let dom = browser.stdout
         let match = try XCTUnwrap(pattern.firstMatch(in: dom, range: NSRange(dom.startIndex..., in: dom)), dom.prefix(500).description)
         let text = String(dom[Range(match.range(at: 1), in: dom)!]).replacingOccurrences(of: "&quot;", with: "\"")
-        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
-        return (result, folder)
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], text)
     }
 
     func testTheReportOpensInChromiumWithEveryImageLoadedAndTheChartsDrawn() throws {
@@ -77,5 +84,27 @@ final class HTMLReportEndToEndTests: XCTestCase {
         let again = try CLI.run(["report", folder + "/r.json", "--html", folder + "/again.html", "--gallery", "2"])
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("no --predictions folder: the page has no gallery"), again.stderr)
+    }
+
+    /// A report with 1,200 classes present: the page stays small (one PNG heat map, not 1.44 M
+    /// cells), is written in seconds, and Chromium loads it within its time budget.
+    func testATwelveHundredClassReportMakesASmallPageThatLoadsQuickly() throws {
+        let folder = try CLI.temporaryFolder()
+        let (vocabulary, path) = try SyntheticReport.vocabulary(classes: 1200)
+        try SyntheticReport.make(vocabulary: vocabulary).json().write(to: URL(fileURLWithPath: folder + "/r.json"))
+        let start = Date()
+        let run = try CLI.run(["report", folder + "/r.json", "--vocab", path, "--html", folder + "/report.html"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5, "written in seconds")
+        let size = try FileManager.default.attributesOfItem(atPath: folder + "/report.html")[.size] as? Int ?? .max
+        XCTAssertLessThan(size, 15 << 20, "the page is under 15 MB")
+        try Prerequisite.chromium.require()
+        let opened = Date()
+        let result = try browse(folder)
+        XCTAssertLessThan(Date().timeIntervalSince(opened), 20, "Chromium loads it well within its 15 s budget")
+        XCTAssertEqual(result["heatmaps"] as? Int, 1, "one PNG heat map")
+        XCTAssertEqual(result["cells"] as? Int, 0, "no SVG cells")
+        XCTAssertEqual(result["loaded"] as? Int, result["images"] as? Int, "the heat map loaded")
+        XCTAssertEqual(result["bars"] as? Int, HTMLReport.barClasses)
     }
 }

@@ -51,7 +51,7 @@ public enum DescriptorDecoder {
         }
 
         // Rows end at "\n", "\r\n" or "\r" (a server or an editor may write any of them).
-        let lines = body.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" })
+        let lines = TextLines.split(body)
             .map { $0.trimmingSpaces() }
             .filter { !$0.isEmpty }
         if lines.isEmpty {

@@ -16,6 +16,9 @@ public struct ConfusionMatrix: Sendable, Equatable {
     public let ignoreValue: Int
     /// Non-zero counts keyed by `gt * (K + 1) + pred`.
     public private(set) var entries: [Int: UInt64] = [:]
+    /// All counts together. Matrices built from counts read from files, and sums of them,
+    /// stay within ``Limits/pixelCount``, so no row, column or union of them can overflow.
+    public private(set) var total: UInt64 = 0
 
     public init(classCount: Int, ignoreValue: Int = 255) {
         self.classCount = classCount
@@ -28,19 +31,31 @@ public struct ConfusionMatrix: Sendable, Equatable {
             throw EvaluationError.badMatrix("expected \((classCount + 1) * (classCount + 1)) counts, found \(counts.count)")
         }
         self.init(classCount: classCount, ignoreValue: ignoreValue)
-        for (index, count) in counts.enumerated() where count > 0 { entries[index] = count }
+        for (index, count) in counts.enumerated() where count > 0 {
+            entries[index] = count
+            total = try Self.checkedSum(total, count)
+        }
     }
 
     /// A matrix from `[index, count]` pairs (index `gt * (K + 1) + pred`), as journals store them.
+    /// Throws when an index does not fit `classCount` or the counts sum past ``Limits/pixelCount``.
     public init(classCount: Int, ignoreValue: Int, pairs: [[UInt64]]) throws {
         self.init(classCount: classCount, ignoreValue: ignoreValue)
         let size = UInt64(classCount + 1) * UInt64(classCount + 1)
         for pair in pairs {
             guard pair.count == 2, pair[0] < size else { throw EvaluationError.badMatrix("bad pair \(pair) for \(classCount) classes") }
-            let (sum, overflow) = entries[Int(pair[0]), default: 0].addingReportingOverflow(pair[1])
-            guard !overflow else { throw EvaluationError.badMatrix("count overflow") }
-            if sum > 0 { entries[Int(pair[0])] = sum }
+            total = try Self.checkedSum(total, pair[1])
+            if pair[1] > 0 { entries[Int(pair[0]), default: 0] += pair[1] }
         }
+    }
+
+    /// `a + b`, or an error when it passes ``Limits/pixelCount`` (or overflows on the way).
+    static func checkedSum(_ a: UInt64, _ b: UInt64) throws -> UInt64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        guard !overflow, sum <= Limits.pixelCount else {
+            throw EvaluationError.badMatrix("the counts sum past \(Limits.pixelCount) pixels, more than any dataset holds")
+        }
+        return sum
     }
 
     /// Dense row-major `(classCount + 1)²` counts; meant for small vocabularies.
@@ -103,11 +118,24 @@ public struct ConfusionMatrix: Sendable, Equatable {
                 entries[gv * (k + 1) + pv, default: 0] &+= UInt64(small[row * columns + column])
             }
         }
+        total &+= UInt64(prediction.values.count)
     }
 
+    /// Adds another matrix's counts; throws when the classes differ or the sum passes ``Limits/pixelCount``,
+    /// so counts read from files (journals, shard reports) cannot overflow the sums made from them.
+    public mutating func add(_ other: ConfusionMatrix) throws {
+        guard classCount == other.classCount else {
+            throw EvaluationError.badMatrix("matrices of \(classCount) and \(other.classCount) classes cannot be added")
+        }
+        total = try Self.checkedSum(total, other.total)
+        for (index, count) in other.entries { entries[index, default: 0] += count }
+    }
+
+    /// Adds matrices made in this process (see ``add(_:)`` for counts read from files).
     public static func += (lhs: inout ConfusionMatrix, rhs: ConfusionMatrix) {
         precondition(lhs.classCount == rhs.classCount, "matrices of different class counts")
         for (index, count) in rhs.entries { lhs.entries[index, default: 0] &+= count }
+        lhs.total &+= rhs.total
     }
 
     public static func + (lhs: ConfusionMatrix, rhs: ConfusionMatrix) -> ConfusionMatrix {

@@ -44,12 +44,14 @@ public actor EvaluationJournal {
         return (EvaluationJournal(path: path, handle: handle), finished)
     }
 
-    /// The finished entries of a journal's text. The header must match `fingerprint`;
-    /// failed entries and lines that do not decode (a torn last line) are skipped.
+    /// The finished entries of a journal's text (lines may end in `\n`, `\r\n` or `\r`). The
+    /// header must match `fingerprint`; failed entries and lines that do not decode (a torn last
+    /// line) are skipped; an entry whose numbers are out of range (``ItemRecord/validate(_:field:)``)
+    /// is refused with a ``FieldRangeError`` naming the journal and the line.
     public static func parse(_ text: String, path: String, fingerprint: RunFingerprint) throws -> [String: ItemRecord] {
-        let lines = text.split(separator: "\n")
+        let lines = TextLines.split(text, omittingEmpty: false).enumerated().filter { !$0.element.isEmpty }
         let decoder = JSONDecoder()
-        guard let first = lines.first else { return [:] }
+        guard let first = lines.first?.element else { return [:] }
         guard let header = try? decoder.decode(Header.self, from: Data(first.utf8)), header.journal == version else {
             throw JournalError.unreadable(path, reason: "its first line is not a text4seg journal header of version \(version)")
         }
@@ -58,8 +60,9 @@ public actor EvaluationJournal {
             throw JournalError.settingsChanged(path: path, differences: changed)
         }
         var finished: [String: ItemRecord] = [:]
-        for line in lines.dropFirst() {
+        for (offset, line) in lines.dropFirst() {
             if let entry = try? decoder.decode(ItemRecord.self, from: Data(line.utf8)), entry.failed == nil {
+                try entry.validate(FieldCheck(file: "\(path):\(offset + 1)"), field: "")
                 finished[entry.id] = entry
             }
         }

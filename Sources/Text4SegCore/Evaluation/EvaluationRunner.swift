@@ -27,8 +27,11 @@ public struct EvaluationRunner: Sendable {
         public var items: [ItemRecord] = []
 
         /// The totals of `records` (in dataset order; failed ones are listed in ``failed``), the way
-        /// a run adds them up: a sharded run's reports merge through here too.
-        public init(records: [ItemRecord], vocabulary: Vocabulary) throws {
+        /// a run adds them up: a sharded run's reports merge through here too. Every sum is checked:
+        /// records read from files whose counts or tallies add up past ``Limits`` are refused,
+        /// the error naming `file` (the report or journal they came from) and the field.
+        public init(records: [ItemRecord], vocabulary: Vocabulary, file: String = "the records") throws {
+            let check = FieldCheck(file: file)
             matrix = ConfusionMatrix(classCount: vocabulary.labelCount, ignoreValue: vocabulary.ignoreValue)
             evaluated = 0
             failed = []
@@ -42,16 +45,23 @@ public struct EvaluationRunner: Sendable {
                     failed.append(.init(id: record.id, reason: record.failed ?? "no counts"))
                     continue
                 }
-                matrix += counts
+                do {
+                    try matrix.add(counts)
+                } catch {
+                    throw FieldRangeError(
+                        file: file, field: "counts (summed over the items)", value: "more than \(Limits.pixelCount) pixels",
+                        range: "0…\(Limits.pixelCount)")
+                }
                 evaluated += 1
                 items.append(record)
-                retries += record.retries
-                promptTokens += record.promptTokens
-                completionTokens += record.completionTokens
+                retries = try check.sum(retries, record.retries, Limits.tally, "retries (summed over the items)")
+                promptTokens = try check.sum(promptTokens, record.promptTokens, Limits.tally, "promptTokens (summed over the items)")
+                completionTokens = try check.sum(
+                    completionTokens, record.completionTokens, Limits.tally, "completionTokens (summed over the items)")
                 clientSeconds += record.clientSeconds
                 if record.repairs > 0 {
                     repairedItems += 1
-                    repairs += record.repairs
+                    repairs = try check.sum(repairs, record.repairs, Limits.tally, "repairs (summed over the items)")
                 }
             }
             clientSecondsPerItem = evaluated > 0 ? clientSeconds / Double(evaluated) : 0
@@ -111,7 +121,7 @@ public struct EvaluationRunner: Sendable {
         }
         // The totals come from the records, as for merged shards: one way to add up a run.
         let records = items.map { item in results[item.id] ?? .failure(item.id, "not run") }
-        var outcome = try Outcome(records: records, vocabulary: vocabulary)
+        var outcome = try Outcome(records: records, vocabulary: vocabulary, file: journal.map { $0.path + " with this run" } ?? "this run")
         outcome.resumed = resumed
         outcome.seconds = Date().timeIntervalSince(start)
         return outcome

@@ -38,6 +38,25 @@ public struct ItemRecord: Sendable, Codable, Equatable {
     /// A failed item and its reason.
     public static func failure(_ id: String, _ reason: String) -> ItemRecord { ItemRecord(id: id, failed: reason) }
 
+    /// Checks every number of a record read from `check`'s file (`field`: where it sits, `items[3]`,
+    /// or empty for a journal line, whose file names the line): tallies in ``Limits/tally``, seconds in ``Limits/seconds``, counts as `[index, pixels]`
+    /// pairs of at most ``Limits/pixelCount`` pixels in all. Whether the indexes fit a vocabulary is
+    /// ``matrix(classCount:ignoreValue:)``'s to say.
+    public func validate(_ check: FieldCheck, field: String) throws {
+        let field = field.isEmpty ? "" : field + "."
+        try check.within(repairs, Limits.tally, "\(field)repairs")
+        try check.within(retries, Limits.tally, "\(field)retries")
+        try check.within(promptTokens, Limits.tally, "\(field)promptTokens")
+        try check.within(completionTokens, Limits.tally, "\(field)completionTokens")
+        try check.finite(engineSeconds, Limits.seconds, "\(field)engineSeconds")
+        try check.finite(clientSeconds, Limits.seconds, "\(field)clientSeconds")
+        var total: UInt64 = 0
+        for (n, pair) in (counts ?? []).enumerated() {
+            try check.within(pair.count, 2...2, "\(field)counts[\(n)] (its length)")
+            total = try check.sum(total, pair[1], limit: Limits.pixelCount, "\(field)counts[\(n)][1]")
+        }
+    }
+
     /// The item's confusion matrix, or `nil` when it failed; throws when the counts do not fit `classCount`.
     public func matrix(classCount: Int, ignoreValue: Int) throws -> ConfusionMatrix? {
         guard failed == nil, let counts else { return nil }

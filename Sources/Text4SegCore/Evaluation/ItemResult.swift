@@ -26,11 +26,12 @@ public struct ItemResult: Sendable, Codable {
         let k = vocabulary.labelCount
         let matrix = (try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue)) ?? nil
         var truthPixels = [UInt64](repeating: 0, count: k), predictedPixels = [UInt64](repeating: 0, count: k)
-        for pair in record.counts ?? [] {
-            let row = Int(pair[0]) / (k + 1), column = Int(pair[0]) % (k + 1)
+        // From the checked matrix, not the raw pairs: its indexes fit K and its counts sum within Limits.pixelCount.
+        for (index, count) in matrix?.entries ?? [:] {
+            let (row, column) = index.quotientAndRemainder(dividingBy: k + 1)
             guard row < k else { continue }  // ignored ground truth
-            truthPixels[row] += pair[1]
-            if column < k { predictedPixels[column] += pair[1] }
+            truthPixels[row] += count
+            if column < k { predictedPixels[column] += count }
         }
         let name = { (id: Int) in vocabulary.class(id: id)?.name ?? "class \(id)" }
         groundTruth = truthPixels.indices.filter { truthPixels[$0] > 0 }.map(name)

@@ -15,18 +15,7 @@ public enum Excerpt {
                 break
             }
             shown += 1
-            switch scalar {
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _
-            where scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value)
-                || scalar.properties.generalCategory == .format
-                || scalar.properties.generalCategory == .lineSeparator
-                || scalar.properties.generalCategory == .paragraphSeparator:
-                result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
-            default: result.unicodeScalars.append(scalar)
-            }
+            if let escape = TerminalText.escape(scalar) { result += escape } else { result.unicodeScalars.append(scalar) }
         }
         if truncated { result += "… (\(text.unicodeScalars.count) characters)" }
         return result

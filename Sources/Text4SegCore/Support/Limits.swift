@@ -20,6 +20,18 @@ public enum Limits {
     /// Refiners work on at most this many pixels; larger images are refined at a reduced
     /// size and their labels upsampled (`--max-refine-pixels`).
     public static let defaultMaxRefinePixels = 4_000_000
+    /// Pixels one confusion matrix may count in all, and so any one of its counts (2⁵³: every
+    /// count and every sum of counts is then exact as a `Double` and far from overflowing).
+    /// Counts read from reports and journals past it are refused.
+    public static let pixelCount: UInt64 = 1 << 53
+    /// Class ids a report may name: the values of a 16-bit label map.
+    public static let classID = 0...65_535
+    /// Items (images) of one split, as reports and journals count them.
+    public static let items = 0...(1 << 40)
+    /// Repairs, retries and tokens, as reports and journals count them (each, and their sums).
+    public static let tally = 0...(1 << 53)
+    /// Seconds a report or a journal may state (about 31,700 years).
+    public static let seconds = 0.0...1e12
 }
 
 extension Comparable {

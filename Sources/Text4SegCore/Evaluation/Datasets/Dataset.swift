@@ -71,6 +71,50 @@ public enum Dataset {
         return try read(layout, root: root, split: chosen, explicitSplit: split != nil, options: Options()).items
     }
 
+    /// The items with these ids, found by the layout's file naming alone: no id list is read, so a
+    /// report's items are found again however its run chose them (`images/ + labels/` with or
+    /// without `ids.txt`, an id-list file given from another folder). `split` names the folder of
+    /// COCO-Stuff and ADE20K (`val2017`, `validation`); the other layouts ignore it. Items whose
+    /// files are missing are returned all the same: reading them says what is missing.
+    ///
+    ///     let items = try Dataset.items(ids: report.items.map(\.record.id), at: source.path, format: .folders)
+    public static func items(
+        ids: [String], at path: String, format: DatasetLayout? = nil, split: String? = nil, labelsSuffix: String? = nil
+    ) throws -> [DatasetItem] {
+        let (layout, root, splitFromPath) = try locate(path, format: format)
+        for id in ids { try ConfinedPath.check(id) }
+        return try paths(layout, root: root, split: split ?? splitFromPath ?? layout.defaultSplit, ids: ids, labelsSuffix: labelsSuffix)
+    }
+
+    /// Each id's image and label paths in `layout` (the images of COCO-Stuff, ADE20K and `folders`
+    /// are found by stem, whatever their extension).
+    static func paths(_ layout: DatasetLayout, root: String, split: String, ids: [String], labelsSuffix: String?) throws -> [DatasetItem] {
+        switch layout {
+        case .voc, .context:
+            let labels = layout == .voc ? "SegmentationClass" : "SegmentationClassContext"
+            return ids.map {
+                DatasetItem(
+                    id: $0, imagePath: root + "/JPEGImages/\($0).jpg", labelPath: root + "/\(labels)/\($0)\(labelsSuffix ?? "").png")
+            }
+        case .cocoStuff, .ade:
+            try ConfinedPath.check(split)
+            let images = root + "/images/" + split, labels = root + "/annotations/" + split
+            for folder in [images, labels] where !FileManager.default.fileExists(atPath: folder) {
+                throw DatasetError.missing(path: folder, layout: layout.title)
+            }
+            let suffix = labelsSuffix ?? (layout == .cocoStuff ? "_labelTrainIds" : "")
+            let stems = try imageStems(in: images)
+            return ids.map { DatasetItem(id: $0, imagePath: stems[$0] ?? images + "/\($0).jpg", labelPath: labels + "/\($0)\(suffix).png") }
+        case .folders:
+            let images = root + "/images", labels = root + "/labels"
+            let stems = try imageStems(in: images)
+            // A missing image or label stays in the list; reading it later fails that item with a clear message.
+            return ids.map {
+                DatasetItem(id: $0, imagePath: stems[$0] ?? images + "/\($0).jpg", labelPath: labels + "/\($0)\(labelsSuffix ?? "").png")
+            }
+        }
+    }
+
     /// The layout at `path` or around it: its root, and the split when `path` is a split's own folder.
     public static func locate(_ path: String, format: DatasetLayout?) throws -> (DatasetLayout, String, String?) {
         guard PathKind.of(path) != .missing else { throw DatasetError.notFound(path) }
@@ -132,27 +176,15 @@ public enum Dataset {
                 layout == .voc ? ("SegmentationClass", "Segmentation") : ("SegmentationClassContext", "SegmentationContext")
             let list = root + "/ImageSets/\(lists)/\(split).txt"
             guard FileManager.default.fileExists(atPath: list) else { throw DatasetError.missing(path: list, layout: layout.title) }
-            let suffix = options.labelsSuffix ?? ""
-            let items = try readIDs(list).map {
-                DatasetItem(id: $0, imagePath: root + "/JPEGImages/\($0).jpg", labelPath: root + "/\(labels)/\($0)\(suffix).png")
-            }
-            return (items, split)
+            return (try paths(layout, root: root, split: split, ids: try readIDs(list), labelsSuffix: options.labelsSuffix), split)
         case .cocoStuff, .ade:
             try ConfinedPath.check(split)
-            let images = root + "/images/" + split, labels = root + "/annotations/" + split
-            for folder in [images, labels] where !FileManager.default.fileExists(atPath: folder) {
-                throw DatasetError.missing(path: folder, layout: layout.title)
-            }
-            let suffix = options.labelsSuffix ?? (layout == .cocoStuff ? "_labelTrainIds" : "")
-            let stems = try imageStems(in: images)
-            let items = stems.keys.sorted().map {
-                DatasetItem(id: $0, imagePath: stems[$0]!, labelPath: labels + "/\($0)\(suffix).png")
-            }
-            return (items, split)
+            let images = root + "/images/" + split
+            guard FileManager.default.fileExists(atPath: images) else { throw DatasetError.missing(path: images, layout: layout.title) }
+            let ids = try imageStems(in: images).keys.sorted()
+            return (try paths(layout, root: root, split: split, ids: ids, labelsSuffix: options.labelsSuffix), split)
         case .folders:
-            let images = root + "/images", labels = root + "/labels"
-            let stems = try imageStems(in: images)
-            let suffix = options.labelsSuffix ?? ""
+            let images = root + "/images"
             var ids: [String]
             var splitName = "all images"
             if explicitSplit {
@@ -168,20 +200,18 @@ public enum Dataset {
                 ids = try readIDs(root + "/ids.txt")
                 splitName = "ids.txt"
             } else {
-                ids = stems.keys.sorted()
+                ids = try imageStems(in: images).keys.sorted()
             }
-            let items = ids.map { id in
-                // A missing image or label stays in the list; reading it later fails that item with a clear message.
-                DatasetItem(id: id, imagePath: stems[id] ?? images + "/\(id).jpg", labelPath: labels + "/\(id)\(suffix).png")
-            }
+            let items = try paths(layout, root: root, split: split, ids: ids, labelsSuffix: options.labelsSuffix)
             // No label where any item's should be, but one with a suffix: that is --labels-suffix.
             if let first = items.first, options.labelsSuffix == nil, items.allSatisfy({ PathKind.of($0.labelPath) == .missing }),
-                let other = try? FileManager.default.contentsOfDirectory(atPath: labels).sorted().first(where: {
+                let other = try? FileManager.default.contentsOfDirectory(atPath: root + "/labels").sorted().first(where: {
                     $0.hasPrefix(first.id) && $0.hasSuffix(".png") && $0.count > first.id.count + 4
                 })
             {
                 throw DatasetError.labelsSuffixed(
-                    expected: first.labelPath, found: labels + "/" + other, suffix: String(other.dropFirst(first.id.count).dropLast(4)))
+                    expected: first.labelPath, found: root + "/labels/" + other, suffix: String(other.dropFirst(first.id.count).dropLast(4))
+                )
             }
             return (items, splitName)
         }
@@ -206,7 +236,7 @@ public enum Dataset {
             throw DatasetError.missing(path: path, layout: "id list")
         }
         var ids: [String] = []
-        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (number, line) in TextLines.split(text, omittingEmpty: false).enumerated() {
             let id = line.trimmingCharacters(in: .whitespacesAndNewlines)
             if id.isEmpty { continue }
             if let reason = ConfinedPath.problem(with: id) {
