@@ -26,7 +26,6 @@ struct Label: AsyncParsableCommand {
     func run() async throws {
         var resolved = try pipeline.resolved(try pipeline.configFile())
         resolved.openAI.notice = { message in warn(message) }
-        let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
         var legendFont: Font?
         if output.overlay {
@@ -51,6 +50,8 @@ struct Label: AsyncParsableCommand {
         ProtectedInputs.shared.protect(
             resolved.inputFiles(itemIDs: all.map(\.itemID), groundTruth: output.groundTruth))
         try LabelJob.plan(all, output: output, engineOutputs: resolved.engineOutputs).check()
+        // The engine (and its weights) only once the inputs and outputs are known to be sound.
+        let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         if output.resume {
             let removed = AtomicFile.removeLeftovers(in: out)
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
