@@ -12,9 +12,14 @@ final class HelpEndToEndTests: XCTestCase {
         let run = try CLI.run(arguments, environment: ["COLUMNS": "100"])
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         let path = HelpEndToEndTests.snapshots + "/" + name + ".txt"
-        if ProcessInfo.processInfo.environment["TEXT4SEG_UPDATE_SNAPSHOTS"] == "1" {
+        switch SnapshotMode(environment: ProcessInfo.processInfo.environment) {
+        case .update:
             try run.stdout.write(toFile: path, atomically: true, encoding: .utf8)
             return
+        case let .refused(reason):
+            XCTFail(reason, file: file, line: line)
+        case .compare:
+            break
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertEqual(
@@ -26,6 +31,21 @@ final class HelpEndToEndTests: XCTestCase {
         try assertSnapshot(["label", "--help"], "label-help")
         try assertSnapshot(["eval", "--help"], "eval-help")
         try assertSnapshot(["eval", "--help-hidden"], "eval-help-hidden")
+    }
+
+    /// In CI a request to rewrite the snapshots fails the test instead of passing it.
+    func testSnapshotsAreNeverRewrittenInCI() {
+        let update = [SnapshotMode.updateVariable: "1"]
+        XCTAssertEqual(SnapshotMode(environment: [:]), .compare)
+        XCTAssertEqual(SnapshotMode(environment: [SnapshotMode.updateVariable: "0", "CI": "true"]), .compare)
+        XCTAssertEqual(SnapshotMode(environment: update), .update)
+        XCTAssertEqual(SnapshotMode(environment: update.merging(["CI": "false"]) { $1 }), .update)
+        for ci in [["CI": "true"], ["CI": "1"], [Prerequisite.requireAllVariable: "1"]] {
+            guard case let .refused(reason) = SnapshotMode(environment: update.merging(ci) { $1 }) else {
+                return XCTFail("\(ci): a snapshot update in CI must be refused")
+            }
+            XCTAssertTrue(reason.contains("never rewritten"), reason)
+        }
     }
 
     func testHelpIsGroupedShowsDefaultsAndEndsWithExamples() throws {
