@@ -30,7 +30,9 @@ final class HelpEndToEndTests: XCTestCase {
         try assertSnapshot(["--help"], "text4seg-help")
         try assertSnapshot(["label", "--help"], "label-help")
         try assertSnapshot(["eval", "--help"], "eval-help")
-        try assertSnapshot(["eval", "--help-hidden"], "eval-help-hidden")
+        try assertSnapshot(["eval", "run", "--help"], "eval-run-help")
+        try assertSnapshot(["eval", "run", "--help-hidden"], "eval-run-help-hidden")
+        try assertSnapshot(["eval", "merge", "--help"], "eval-merge-help")
     }
 
     /// In CI a request to rewrite the snapshots fails the test instead of passing it.
@@ -48,8 +50,8 @@ final class HelpEndToEndTests: XCTestCase {
         }
     }
 
-    func testHelpIsGroupedShowsDefaultsAndEndsWithExamples() throws {
-        for command in [["label"], ["eval"]] {
+    func testHelpIsGroupedShowsDefaultsAndExamples() throws {
+        for command in [["label"], ["eval", "run"]] {
             let help = try CLI.run(command + ["--help"]).stdout
             for title in ["OUTPUT:", "ENGINE:", "REFINEMENT:", "SERVER (--ENGINE OPENAI):", "LIMITS:"] {
                 XCTAssertTrue(help.contains(title), "\(command): \(title)")
