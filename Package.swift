@@ -85,6 +85,14 @@ let package = Package(
             ],
             plugins: ["BuildInfo"]
         ),
+        // The side-by-side benchmarks against reference implementations, for maintainers.
+        .executableTarget(
+            name: "text4seg-bench",
+            dependencies: [
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Embeds the git commit in the executable (text4seg --version).
         .plugin(name: "BuildInfo", capability: .buildTool()),
         // Fuzz targets: a corpus replayer in the normal build, libFuzzer's entry point when

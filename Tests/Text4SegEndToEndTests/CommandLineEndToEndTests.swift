@@ -61,6 +61,8 @@ final class CommandLineEndToEndTests: XCTestCase {
             let first = help[examples.upperBound...].split(separator: "\n")[1]
             XCTAssertTrue(first.hasPrefix("  text4seg \(command.first ?? "")"), "\(command): \(first)")
         }
+        let bench = try CLI.run(CLI.benchExecutable, ["--help"]).stdout
+        XCTAssertTrue(bench.contains("EXAMPLES:\n  # "), bench)
     }
 
     /// ArgumentParser reports a misspelt subcommand as an unexpected argument, or as an
@@ -70,12 +72,16 @@ final class CommandLineEndToEndTests: XCTestCase {
             (["evaluate", "--dataset", "x"], "error: 'evaluate' is not a text4seg command. Did you mean 'eval'?"),
             (["eval", "mrege", "a.json"], "error: 'mrege' is not a text4seg eval command. Did you mean 'merge'?"),
             (["descriptors", "stat", "--dataset", "x"], "error: 'stat' is not a text4seg descriptors command. Did you mean 'stats'?"),
+            (["bench", "crf"], "error: 'bench' is not a text4seg command. Commands: label, eval, report"),
         ] {
             let run = try CLI.run(arguments)
             XCTAssertEqual(run.status, 64, "\(arguments)")
             XCTAssertTrue(run.stderr.hasPrefix(message), "\(arguments): \(run.stderr)")
             XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
         }
+        let bench = try CLI.run(CLI.benchExecutable, ["clp"])
+        XCTAssertEqual(bench.status, 64)
+        XCTAssertTrue(bench.stderr.hasPrefix("error: 'clp' is not a text4seg-bench command. Did you mean 'clip'?"), bench.stderr)
         // Where every word names a command, ArgumentParser's own message stands.
         let unknownOption = try CLI.run(["eval", "merge", "a.json", "--datset", "x"])
         XCTAssertEqual(unknownOption.status, 64)

@@ -8,8 +8,10 @@ import XCTest
 final class HelpEndToEndTests: XCTestCase {
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
 
-    func assertSnapshot(_ arguments: [String], _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let run = try CLI.run(arguments, environment: ["COLUMNS": "100"])
+    func assertSnapshot(
+        _ arguments: [String], _ name: String, program: String = CLI.executable, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let run = try CLI.run(program, arguments, environment: ["COLUMNS": "100"])
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         let path = HelpEndToEndTests.snapshots + "/" + name + ".txt"
         switch SnapshotMode(environment: ProcessInfo.processInfo.environment) {
@@ -33,6 +35,7 @@ final class HelpEndToEndTests: XCTestCase {
         try assertSnapshot(["eval", "run", "--help"], "eval-run-help")
         try assertSnapshot(["eval", "run", "--help-hidden"], "eval-run-help-hidden")
         try assertSnapshot(["eval", "merge", "--help"], "eval-merge-help")
+        try assertSnapshot(["--help"], "text4seg-bench-help", program: CLI.benchExecutable)
     }
 
     /// In CI a request to rewrite the snapshots fails the test instead of passing it.
