@@ -14,8 +14,8 @@ struct EvalGroup: ParsableCommand {
             """,
         discussion: """
             'run' is the default subcommand: 'text4seg eval --dataset D …' is 'text4seg eval run --dataset D …', \
-            and 'text4seg eval run --help' lists its options. 'merge' combines the reports of an evaluation run \
-            in shards (--shard I/N) into the report of the whole split.
+            and 'text4seg eval run --help' lists its options (--help-hidden adds the tuning knobs). 'merge' combines \
+            the reports of an evaluation run in shards (--shard I/N) into the report of the whole split.
 
             EXAMPLES:
               # evaluate the default engine on PASCAL VOC's val split, with a report

@@ -23,11 +23,19 @@ enum RenamedFlags {
     /// The message for the first old flag in a `label` or `eval` command line, or `nil`.
     static func message(for arguments: [String]) -> String? {
         let path = SubcommandSuggestion.commands(root: Text4Seg.self, arguments: arguments).path
-        guard path.contains(where: { $0 == Label.self || $0 == EvalGroup.self }) else { return nil }
+        let command: String
+        if path.contains(where: { $0 == Label.self }) {
+            command = "label"
+        } else if path.contains(where: { $0 == EvalGroup.self }) {
+            command = "eval run"
+        } else {
+            return nil
+        }
         for word in arguments.prefix(while: { $0 != "--" }) {
             let flag = String(word.prefix { $0 != "=" })
             if let new = newNames[flag] {
-                return "\(flag) is now \(new) (tuning flags are named --<refiner or engine>-<setting>; see --help-hidden)"
+                return "\(flag) is now \(new) (tuning flags are named --<refiner or engine>-<setting>; "
+                    + "'text4seg \(command) --help-hidden' lists them)"
             }
         }
         return nil

@@ -93,7 +93,12 @@ final class CommandLineEndToEndTests: XCTestCase {
         XCTAssertEqual(renamed.status, 64)
         XCTAssertEqual(
             renamed.stderr,
-            "error: --crf-sxy is now --crf-bilateral-sxy (tuning flags are named --<refiner or engine>-<setting>; see --help-hidden)\n")
+            "error: --crf-sxy is now --crf-bilateral-sxy (tuning flags are named --<refiner or engine>-<setting>; "
+                + "'text4seg eval run --help-hidden' lists them)\n")
+        let label = try CLI.run(["label", CLI.samples, "--out", try CLI.temporaryFolder(), "--top-k=3"])
+        XCTAssertEqual(label.status, 64)
+        XCTAssertTrue(label.stderr.hasPrefix("error: --top-k is now --embedded-top-k"), label.stderr)
+        XCTAssertTrue(label.stderr.contains("'text4seg label --help-hidden' lists them"), label.stderr)
         // Not a tuning flag of another command: ArgumentParser's message.
         let other = try CLI.run(["vocab", "show", "pascal-voc", "--radius", "3"])
         XCTAssertEqual(other.status, 64)
