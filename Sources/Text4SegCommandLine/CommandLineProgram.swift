@@ -32,7 +32,7 @@ public enum CommandLineProgram {
             if !root.exitCode(for: error).isSuccess,
                 let message = hint(arguments) ?? SubcommandSuggestion.message(root: root, arguments: arguments)
             {
-                report(message)
+                report(Redaction.redact(message))
                 exit(ExitStatus.usage)
             }
             root.exit(withError: error)
