@@ -77,11 +77,13 @@ extension Segmenter {
 public enum EngineError: Error, CustomStringConvertible, Sendable {
     case emptyOutput(engine: String, item: String)
     case missingInput(engine: String, item: String, reason: String)
+    case unknownEngine(String, available: [String])
 
     public var description: String {
         switch self {
         case let .emptyOutput(engine, item): return "engine \(engine) returned neither text nor a grid for \(item)"
         case let .missingInput(engine, item, reason): return "engine \(engine) cannot describe \(item): \(reason)"
+        case let .unknownEngine(name, available): return "unknown engine '\(name)'; available: \(available.joined(separator: ", "))"
         }
     }
 }
