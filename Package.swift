@@ -71,14 +71,27 @@ let package = Package(
             name: "Text4SegReports",
             dependencies: ["Text4SegCore", "CFreeType"]
         ),
+        // What both executables share: how a command line becomes a run and an exit status.
+        .target(
+            name: "Text4SegCommandLine",
+            dependencies: ["Text4SegCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .executableTarget(
             name: "text4seg",
             dependencies: [
-                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports",
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports", "Text4SegCommandLine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],
             plugins: ["BuildInfo"]
+        ),
+        // The side-by-side benchmarks against reference implementations, for maintainers.
+        .executableTarget(
+            name: "text4seg-bench",
+            dependencies: [
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegCommandLine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
         ),
         // Embeds the git commit in the executable (text4seg --version).
         .plugin(name: "BuildInfo", capability: .buildTool()),

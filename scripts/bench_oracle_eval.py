@@ -7,7 +7,7 @@ write the R-RLE text, parse it back, upsample G×G -> 336×336 -> H×W with
 source index floor(dst*in/out), and accumulate a confusion matrix. Prints JSON
 with the time and the mmseg-protocol mIoU.
 
-Used three ways: by `text4seg bench oracle-eval` (timing, side by side), by
+Used three ways: by `text4seg-bench oracle-eval` (timing, side by side), by
 hand to make the test fixtures (`--fixtures FILE`), and as the independent
 check of the Swift evaluator's numbers.
 """

@@ -6,7 +6,7 @@
                 image embeddings, and each dense method's per-class logits on a real image
   tokens BPE.gz tokens of the awkward strings under CLIP's full vocabulary (JSON on stdout)
   bench ...     a full-size ViT-B/16 with random weights: writes the checkpoint, then times
-                dense inference in PyTorch on the CPU (see `text4seg bench clip`)
+                dense inference in PyTorch on the CPU (see `text4seg-bench clip`)
 
 The dense modifications of the last vision block are written as the methods' official code
 writes them (ClearCLIP: mc-lan/ClearCLIP open_clip/transformer.py; SCLIP: wangf3014/SCLIP
@@ -276,7 +276,7 @@ def bench(argv):
     from transformers import CLIPModel
     parser = argparse.ArgumentParser()
     parser.add_argument("folder")
-    parser.add_argument("pixels", help="safetensors with 'pixels' [3, H, W], normalized (written by text4seg bench clip)")
+    parser.add_argument("pixels", help="safetensors with 'pixels' [3, H, W], normalized (written by text4seg-bench clip)")
     parser.add_argument("--method", default="clearclip")
     parser.add_argument("--window", type=int, required=True)
     parser.add_argument("--stride", type=int, required=True)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Makes the PyTorch venv that `text4seg bench embedded --python VENV/bin/python` compares
+# Makes the PyTorch venv that `text4seg-bench embedded --python VENV/bin/python` compares
 # against (and that scripts/torch_reference.py needs). PyPI's torch brings its CUDA
 # libraries along (a few GB); only the CPU is used.
 set -euo pipefail

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The PyTorch reference for text4seg's embedded engine, run from a venv with torch,
-sentence-transformers and the model packages (see `text4seg bench embedded`).
+sentence-transformers and the model packages (see `text4seg-bench embedded`).
 
   fixtures OUT.json   logits of efficientnet-lite-pytorch's EfficientNet-Lite0 on the two
                       fixture images (whole image, and the first 20 classes of every cell),

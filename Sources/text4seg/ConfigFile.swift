@@ -58,7 +58,7 @@ struct ConfigFile: Decodable {
             if let legacy = mapping.first(where: { $0.key.string == "refine_options" }) {
                 throw ConfigError(
                     "\(path):\(place(legacy.key)): refine_options was replaced by one section per refiner, named after it, "
-                        + "e.g. 'watershed: {margin: 0.34}' or 'crf: {iterations: 5}' (keys: text4seg eval --help-hidden)")
+                        + "e.g. 'watershed: {margin: 0.34}' or 'crf: {iterations: 5}' (keys: text4seg eval run --help-hidden)")
             }
             // Every problem of the file is reported at once, in the order of the file.
             var problems: [(line: Int, message: String)] = []

@@ -4,6 +4,7 @@ import Text4SegCore
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "run",
         abstract: "Measure mIoU on a dataset (PASCAL VOC and Context, COCO-Stuff, ADE20K, or images/ + labels/).",
         discussion: """
             Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
@@ -12,8 +13,19 @@ struct Eval: AsyncParsableCommand {
             and the run goes on. With --report, finished items are journaled to REPORT.journal; --resume \
             continues an interrupted run without redoing them (and refuses changed settings). \
             Exit status: 0 all evaluated, 1 some items failed, 2 nothing could run, 64 bad usage, 130 interrupted.
-            """,
-        subcommands: [EvalMerge.self])
+
+            EXAMPLES:
+              # the oracle ceiling of 24×24 descriptors with Text4Seg's own upsampling
+              text4seg eval --dataset VOCdevkit --engine oracle --refine nearest
+
+              # a checkpoint behind a server, VOC-20 convention, resumable
+              text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 \\
+                --reduce-zero-label --report voc20.json
+
+              # continue it after an interruption
+              text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 \\
+                --reduce-zero-label --report voc20.json --resume
+            """)
 
     @OptionGroup(title: "Dataset") var data: EvalDataset
     @OptionGroup(title: "Evaluation") var scoring: EvalScoring

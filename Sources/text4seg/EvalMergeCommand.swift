@@ -13,6 +13,11 @@ struct EvalMerge: ParsableCommand {
             Refuses reports whose settings differ, shards given twice or overlapping, and missing shards. \
             The vocabulary is loaded as the runs named it (settings 'vocabulary.source') and must have the same content hash; \
             --vocab points to it elsewhere. Exit status: 0 merged, 2 refused, 64 bad usage.
+
+            EXAMPLES:
+              # the four shards of one evaluation, as one report and its per-class table
+              text4seg eval merge voc-0.json voc-1.json voc-2.json voc-3.json \\
+                --report voc.json --csv voc.csv
             """)
 
     @Argument(help: "Shard reports (eval --shard I/N --report R.json), all N of them.")

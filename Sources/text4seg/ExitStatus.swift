@@ -1,5 +1,9 @@
 import Foundation
+import Text4SegCommandLine
 import Text4SegCore
+
+/// The exit statuses, shared with `text4seg-bench`; every file of the CLI sees them.
+typealias ExitStatus = Text4SegCommandLine.ExitStatus
 
 /// Writes a message to standard error: secrets redacted, and control characters that came in
 /// with names and paths (ESC, CR, …) escaped, so that no file or class name drives the terminal.
@@ -10,18 +14,4 @@ func warn(_ text: String) {
 /// Writes a line to standard output, control characters in it escaped as ``warn(_:)`` does.
 func printEscaped(_ text: String) {
     print(TerminalText.escaped(text, keepingLineBreaks: true))
-}
-
-/// The exit statuses of `label`, `eval` and the other commands (README, "Exit status").
-enum ExitStatus {
-    /// Every item was done.
-    static let success: Int32 = 0
-    /// Some items failed; the others were written.
-    static let someFailed: Int32 = 1
-    /// Nothing could run: bad vocabulary, no dataset, an empty dataset, configuration errors.
-    static let nothingRan: Int32 = 2
-    /// A bad command line (ArgumentParser's `ValidationError`).
-    static let usage: Int32 = 64
-    /// Interrupted by Ctrl-C or SIGTERM; `--resume` finishes the rest.
-    static let interrupted: Int32 = 130
 }

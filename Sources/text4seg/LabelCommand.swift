@@ -9,6 +9,17 @@ struct Label: AsyncParsableCommand {
         discussion: """
             An image that cannot be read or described is reported and skipped; the others are still written. \
             Exit status: 0 all written, 1 some images failed, 2 nothing could run, 64 bad usage, 130 interrupted.
+
+            EXAMPLES:
+              # label photos with the embedded engine (after `text4seg models install`)
+              text4seg label photos/*.jpg --out labels --overlay
+
+              # label with a Text4Seg server and keep its answers
+              text4seg label a.jpg b.jpg --out labels --engine openai \\
+                --base-url http://127.0.0.1:8000/v1 --descriptors
+
+              # finish an interrupted run
+              text4seg label photos/*.jpg --out labels --resume
             """)
 
     @Argument(help: "Image files (JPEG or PNG), or folders of them.")

@@ -11,6 +11,13 @@ struct ReportCommand: ParsableCommand {
         discussion: """
             The gallery needs the run's predictions (eval --out DIR): pass it with \
             --predictions. Exit status: 0 written, 2 the report could not be read.
+
+            EXAMPLES:
+              # a page from a finished run whose predictions are in preds/
+              text4seg report voc.json --html voc.html --predictions preds
+
+              # the per-class table for a paper
+              text4seg report voc.json --markdown voc.md --csv voc.csv
             """)
 
     @Argument(help: "The JSON report of text4seg eval (or eval merge).")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Text4SegCommandLine
 import Text4SegCore
 
 @main
@@ -7,8 +8,20 @@ struct Text4Seg: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "text4seg",
         abstract: "Open-vocabulary semantic segmentation in the Text4Seg text-as-mask paradigm.",
+        discussion: """
+            EXAMPLES:
+              # label the sample images on the CPU, with overlays
+              text4seg label Samples/voc/images/*.jpg --out out --overlay
+
+              # measure mIoU of a Text4Seg checkpoint behind a server
+              text4seg eval --dataset VOCdevkit --engine openai \\
+                --base-url http://127.0.0.1:8000/v1 --report voc.json
+
+              # the question a Text4Seg checkpoint expects
+              text4seg prompt --vocab pascal-voc --format vicuna_v1
+            """,
         version: "\(Text4Seg.version) (commit \(buildCommit))",
-        subcommands: [Label.self, Eval.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self, Models.self, Bench.self]
+        subcommands: [Label.self, EvalGroup.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self, Models.self]
     )
 
     /// The release version; the commit comes from the BuildInfo plugin.
@@ -16,42 +29,6 @@ struct Text4Seg: AsyncParsableCommand {
 
     static func main() async {
         AllocatorTuning.apply()
-        let arguments = Array(CommandLine.arguments.dropFirst())
-        if let message = CommandLineFront.unknownCommandMessage(for: arguments) ?? CommandLineFront.renamedOptionMessage(for: arguments) {
-            warn(message)
-            Foundation.exit(ExitStatus.usage)
-        }
-        if let help = CommandLineFront.help(for: arguments) {
-            print(help)
-            Foundation.exit(ExitStatus.success)
-        }
-        var command: ParsableCommand
-        do {
-            // `eval merge` shares option names (--report, --worst) with `eval` itself, which
-            // ArgumentParser would give to the parent: parse the subcommand on its own.
-            command = arguments.starts(with: ["eval", "merge"]) ? try EvalMerge.parse(Array(arguments.dropFirst(2))) : try parseAsRoot()
-        } catch {
-            exit(withError: error)  // a bad command line: usage and exit 64
-        }
-        do {
-            if var asyncCommand = command as? AsyncParsableCommand {
-                try await asyncCommand.run()
-            } else {
-                try command.run()
-            }
-        } catch let error as ExitCode {
-            exit(withError: error)
-        } catch let error as CleanExit {
-            exit(withError: error)
-        } catch let error as ValidationError {
-            exit(withError: error)
-        } catch  where String(reflecting: type(of: error)).hasPrefix("ArgumentParser.") {
-            exit(withError: error)  // help, version and parse errors that surface while running
-        } catch {
-            // A runtime failure before any item could run (unreadable vocabulary, no dataset,
-            // unreachable model store): one message, no usage screen, exit 2.
-            warn("error: \(Redaction.redact("\(error)"))")
-            Foundation.exit(ExitStatus.nothingRan)
-        }
+        await CommandLineProgram.run(Text4Seg.self, hint: RenamedFlags.message(for:))
     }
 }

@@ -148,7 +148,7 @@ final class CommandsEndToEndTests: XCTestCase {
 /// setting is refused as an unknown key, so the run would fail).
 final class TuningFlagsEndToEndTests: XCTestCase {
     func testEveryTuningFlagReachesItsSetting() throws {
-        let help = try CLI.run(["eval", "--help-hidden"], environment: ["COLUMNS": "400"]).stdout
+        let help = try CLI.run(["eval", "run", "--help-hidden"], environment: ["COLUMNS": "400"]).stdout
         let folder = try CLI.temporaryFolder()
         var checked = 0
         for refiner in ["watershed", "crf", "guided", "jbu", "mode"] {

@@ -10,7 +10,7 @@ import XCTest
 final class HelpDefaultsEndToEndTests: XCTestCase {
     /// Each flag's help text, from `--flag` to the next flag.
     func flagHelp(_ command: String) throws -> [String: String] {
-        let help = try CLI.run([command, "--help-hidden"])
+        let help = try CLI.run(command.split(separator: " ").map(String.init) + ["--help-hidden"])
         XCTAssertEqual(help.status, 0, help.stderr)
         var out: [String: String] = [:]
         var current: String?
@@ -48,7 +48,7 @@ final class HelpDefaultsEndToEndTests: XCTestCase {
     }
 
     func testHelpDefaultsAreTheSettingsDefaults() throws {
-        for command in ["label", "eval"] {
+        for command in ["label", "eval run"] {
             let help = try flagHelp(command)
             XCTAssertFalse(help.isEmpty)
             check(LimitSettings.self, in: help, command: command)

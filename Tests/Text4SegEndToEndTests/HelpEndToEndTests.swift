@@ -8,13 +8,20 @@ import XCTest
 final class HelpEndToEndTests: XCTestCase {
     static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
 
-    func assertSnapshot(_ arguments: [String], _ name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let run = try CLI.run(arguments, environment: ["COLUMNS": "100"])
+    func assertSnapshot(
+        _ arguments: [String], _ name: String, program: String = CLI.executable, file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let run = try CLI.run(program, arguments, environment: ["COLUMNS": "100"])
         XCTAssertEqual(run.status, 0, run.stderr, file: file, line: line)
         let path = HelpEndToEndTests.snapshots + "/" + name + ".txt"
-        if ProcessInfo.processInfo.environment["TEXT4SEG_UPDATE_SNAPSHOTS"] == "1" {
+        switch SnapshotMode(environment: ProcessInfo.processInfo.environment) {
+        case .update:
             try run.stdout.write(toFile: path, atomically: true, encoding: .utf8)
             return
+        case let .refused(reason):
+            XCTFail(reason, file: file, line: line)
+        case .compare:
+            break
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertEqual(
@@ -25,11 +32,29 @@ final class HelpEndToEndTests: XCTestCase {
         try assertSnapshot(["--help"], "text4seg-help")
         try assertSnapshot(["label", "--help"], "label-help")
         try assertSnapshot(["eval", "--help"], "eval-help")
-        try assertSnapshot(["eval", "--help-hidden"], "eval-help-hidden")
+        try assertSnapshot(["eval", "run", "--help"], "eval-run-help")
+        try assertSnapshot(["eval", "run", "--help-hidden"], "eval-run-help-hidden")
+        try assertSnapshot(["eval", "merge", "--help"], "eval-merge-help")
+        try assertSnapshot(["--help"], "text4seg-bench-help", program: CLI.benchExecutable)
     }
 
-    func testHelpIsGroupedShowsDefaultsAndEndsWithExamples() throws {
-        for command in [["label"], ["eval"]] {
+    /// In CI a request to rewrite the snapshots fails the test instead of passing it.
+    func testSnapshotsAreNeverRewrittenInCI() {
+        let update = [SnapshotMode.updateVariable: "1"]
+        XCTAssertEqual(SnapshotMode(environment: [:]), .compare)
+        XCTAssertEqual(SnapshotMode(environment: [SnapshotMode.updateVariable: "0", "CI": "true"]), .compare)
+        XCTAssertEqual(SnapshotMode(environment: update), .update)
+        XCTAssertEqual(SnapshotMode(environment: update.merging(["CI": "false"]) { $1 }), .update)
+        for ci in [["CI": "true"], ["CI": "1"], [Prerequisite.requireAllVariable: "1"]] {
+            guard case let .refused(reason) = SnapshotMode(environment: update.merging(ci) { $1 }) else {
+                return XCTFail("\(ci): a snapshot update in CI must be refused")
+            }
+            XCTAssertTrue(reason.contains("never rewritten"), reason)
+        }
+    }
+
+    func testHelpIsGroupedShowsDefaultsAndExamples() throws {
+        for command in [["label"], ["eval", "run"]] {
             let help = try CLI.run(command + ["--help"]).stdout
             for title in ["OUTPUT:", "ENGINE:", "REFINEMENT:", "SERVER (--ENGINE OPENAI):", "LIMITS:"] {
                 XCTAssertTrue(help.contains(title), "\(command): \(title)")

@@ -12,11 +12,17 @@ public enum CLI {
     public static let packageRoot = TestPaths.packageRoot
     public static let samples = TestPaths.samples
 
-    public static var executable: String {
-        // The test bundle sits in the same build folder as the products.
+    /// The built `text4seg`.
+    public static var executable: String { product("text4seg") }
+
+    /// The built `text4seg-bench`, the maintainers' benchmarks.
+    public static var benchExecutable: String { product("text4seg-bench") }
+
+    /// An executable of this package: the test bundle sits in the same build folder as the products.
+    static func product(_ name: String) -> String {
         let folder =
             Bundle.allBundles.map(\.bundleURL).first { $0.pathExtension == "xctest" }?.deletingLastPathComponent() ?? Bundle.main.bundleURL
-        return folder.appendingPathComponent("text4seg").path
+        return folder.appendingPathComponent(name).path
     }
 
     @discardableResult

@@ -24,8 +24,6 @@ public enum Prerequisite: CaseIterable, Sendable {
     case script
     /// python3 with numpy and Pillow (the independent references and the stub server).
     case pythonImaging
-    /// python3 with pydensecrf2 (the CRF reference).
-    case pydensecrf
     /// DejaVu Sans, the overlays' legend font (Debian's fonts-dejavu-core).
     case legendFont
     /// Debian's headless-capable Chromium, for the HTML report's browser test.
@@ -72,9 +70,6 @@ public enum Prerequisite: CaseIterable, Sendable {
             return FileManager.default.fileExists(atPath: TestPaths.clipMerges)
                 ? nil
                 : "CLIP's BPE merges at \(TestPaths.clipMerges) (run `scripts/fetch_clip_bpe.sh`, or set TEXT4SEG_CLIP_BPE)"
-        case .pydensecrf:
-            return Prerequisite.pythonHas("pydensecrf2") || Prerequisite.pythonHas("pydensecrf")
-                ? nil : "python3 with pydensecrf2 (`python3 -m pip install pydensecrf2`)"
         }
     }
 

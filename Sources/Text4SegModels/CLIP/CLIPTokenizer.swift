@@ -78,8 +78,7 @@ public struct CLIPTokenizer: Sendable {
             throw WeightsError.invalidValue(path: path, field: "merges", reason: "not UTF-8 text")
         }
         var ranks: [Pair: Int] = [:]
-        for (number, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = raw.hasSuffix("\r") ? raw.dropLast() : raw
+        for (number, line) in TextLines.split(text, omittingEmpty: false).enumerated() {
             if line.isEmpty || (number == 0 && line.hasPrefix("#version")) { continue }
             let parts = line.split(separator: " ", omittingEmptySubsequences: false)
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {

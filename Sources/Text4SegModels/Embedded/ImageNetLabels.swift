@@ -1,4 +1,5 @@
 import Foundation
+import Text4SegCore
 
 /// The 1000 ImageNet-1k classes as texts for the sentence encoder: each class's
 /// WordNet lemmas and definition (timm's data files), in the classifier's order.
@@ -11,7 +12,7 @@ public enum ImageNetLabels {
                 throw WeightsError.unreadable(path: path, reason: "not UTF-8 text")
             }
             var table: [String: String] = [:]
-            for line in text.split(separator: "\n") {
+            for line in TextLines.split(text) {
                 let parts = line.split(separator: "\t", maxSplits: 1)
                 if parts.count == 2 { table[String(parts[0])] = String(parts[1]) }
             }
@@ -21,7 +22,7 @@ public enum ImageNetLabels {
         guard let synsets = try? String(contentsOfFile: synsetsPath, encoding: .utf8) else {
             throw WeightsError.unreadable(path: synsetsPath, reason: "not UTF-8 text")
         }
-        let ids = synsets.split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+        let ids = TextLines.split(synsets).map(String.init).filter { !$0.isEmpty }
         guard ids.count == 1000 else { throw WeightsError.malformed(path: synsetsPath, reason: "\(ids.count) synsets, expected 1000") }
         let lemmas = try table(.imagenetLemmas), definitions = try table(.imagenetDefinitions)
         return ids.map { id in
