@@ -12,9 +12,7 @@ public enum AtomicFile {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let temp = folder.appendingPathComponent(
                 ".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).\(UInt32.random(in: 0...UInt32.max)).tmp")
-            guard FileManager.default.createFile(atPath: temp.path, contents: data) else {
-                throw CocoaError(.fileWriteUnknown)
-            }
+            try create(temp.path, data)
             if rename(temp.path, url.path) != 0 {
                 let code = errno
                 try? FileManager.default.removeItem(at: temp)
@@ -22,6 +20,27 @@ public enum AtomicFile {
             }
         } catch {
             throw OutputError.writeFailed(path: path, reason: (error as NSError).localizedDescription)
+        }
+    }
+
+    /// Writes `data` into a new file at `path`: never through a link or over a file already
+    /// there (`O_EXCL | O_NOFOLLOW`), so a name planted in advance cannot redirect the bytes.
+    static func create(_ path: String, _ data: Data) throws {
+        let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < raw.count {
+                let written = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    let code = errno
+                    unlink(path)
+                    throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EIO)
+                }
+                offset += written
+            }
         }
     }
 
