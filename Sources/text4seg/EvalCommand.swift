@@ -97,11 +97,13 @@ struct Eval: AsyncParsableCommand {
         let fingerprint = resolved.fingerprint(
             dataset: dataset, listing: listing, labelsSuffix: data.selection.labelsSuffix ?? file.labelsSuffix, shard: data.shard)
         var journal: EvaluationJournal?
-        var finished: [String: ItemRecord] = [:]
+        var resumed = EvaluationJournal.Resumed()
         let report = output.report
         if let report {
-            (journal, finished) = try EvaluationJournal.open(path: report + ".journal", fingerprint: fingerprint, resume: output.resume)
+            (journal, resumed) = try EvaluationJournal.open(
+                path: report + ".journal", fingerprint: fingerprint, resume: output.resume, report: report)
         }
+        let finished = resumed.finished
         var withNotices = resolved
         withNotices.openAI.notice = { message in warn(message) }
         let segmenter = try withNotices.segmenter(groundTruth: nil)
@@ -159,7 +161,7 @@ struct Eval: AsyncParsableCommand {
             throw ExitCode(ExitStatus.nothingRan)
         case let .failure(error): throw error
         }
-        if outcome.resumed > 0 { warn("resumed: \(outcome.resumed) items taken from the journal") }
+        if outcome.resumed > 0, let source = resumed.source { warn("resumed: \(outcome.resumed) items taken from \(source)") }
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
         var result = EvaluationReport(
             metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
@@ -245,7 +247,7 @@ struct EvalOutput: ParsableArguments {
     @Option(help: "Write a JSON report here (and journal finished items to REPORT.journal).")
     var report: String?
 
-    @Flag(help: "Continue an interrupted evaluation from REPORT.journal.")
+    @Flag(help: "Skip the items REPORT.journal (or, once it is gone, REPORT) already holds; refused if a setting changed.")
     var resume = false
 
     @Option(help: "Also write each prediction as a palette PNG into this folder.")

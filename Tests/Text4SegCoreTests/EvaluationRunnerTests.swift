@@ -49,7 +49,8 @@ final class EvaluationRunnerTests: XCTestCase {
         // First run: only two items, as if killed before the third.
         let (journal, none) = try EvaluationJournal.open(
             path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.34"]), resume: true)
-        XCTAssertTrue(none.isEmpty)
+        XCTAssertTrue(none.finished.isEmpty)
+        XCTAssertNil(none.source)
         _ = try await EvaluationRunner(segmenter: Segmenter(engine: OracleEngine(), vocabulary: voc)).run(
             Array(items.prefix(2)), journal: journal)
         await journal.close()
@@ -59,9 +60,11 @@ final class EvaluationRunnerTests: XCTestCase {
         handle.write(Data("{\"id\":\"2007_00".utf8))
         try handle.close()
 
-        let (resumedJournal, finished) = try EvaluationJournal.open(
+        let (resumedJournal, fromJournal) = try EvaluationJournal.open(
             path: journalPath, fingerprint: RunFingerprint(["refine.margin": "0.34"]), resume: true)
+        let finished = fromJournal.finished
         XCTAssertEqual(Set(finished.keys), Set(items.prefix(2).map(\.id)))
+        XCTAssertEqual(fromJournal.source, journalPath)
         let counter = Counter()
         let runner = EvaluationRunner(segmenter: Segmenter(engine: CountingEngine(counter: counter), vocabulary: voc))
         let resumed = try await runner.run(items, journal: resumedJournal, finished: finished)

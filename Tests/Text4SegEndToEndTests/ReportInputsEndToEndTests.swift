@@ -75,20 +75,39 @@ final class ReportInputsEndToEndTests: XCTestCase {
         XCTAssertEqual(merge.status, 2, merge.stderr)
         XCTAssertTrue(merge.stderr.contains("\(folder)/s0.json + \(folder)/s1.json: counts (summed over the items)"), merge.stderr)
 
-        // A journal line whose counts reach 2⁶³, under --resume.
-        let journal = folder + "/r.json.journal"
+        // A journal line whose counts reach 2⁶³, under --resume. A journal stays only while failed
+        // items remain, so one image of a copy of the samples cannot be read.
+        try FileManager.default.copyItem(atPath: CLI.samples, toPath: folder + "/voc")
+        try Data("not a jpeg".utf8).write(to: URL(fileURLWithPath: folder + "/voc/images/2007_000452.jpg"))
+        let common = [
+            "eval", "--dataset", folder + "/voc", "--engine", "oracle", "--refine", "nearest", "--quiet", "--report", folder + "/j.json",
+        ]
+        XCTAssertEqual(try CLI.run(common).status, 1)
+        let journal = folder + "/j.json.journal"
         var lines = try String(contentsOfFile: journal, encoding: .utf8).split(separator: "\n").map(String.init)
+        let line = try XCTUnwrap(lines.indices.first { lines[$0].contains(#""counts":[["#) })
         let counts = try NSRegularExpression(pattern: #""counts":\[\[[0-9,\[\]]*\]\]"#)
-        lines[1] = counts.stringByReplacingMatches(
-            in: lines[1], range: NSRange(lines[1].startIndex..., in: lines[1]),
+        lines[line] = counts.stringByReplacingMatches(
+            in: lines[line], range: NSRange(lines[line].startIndex..., in: lines[line]),
             withTemplate: #""counts":[[0,9223372036854775808],[1,9223372036854775808]]"#)
         try (lines.joined(separator: "\n") + "\n").write(toFile: journal, atomically: true, encoding: .utf8)
-        let resume = try CLI.run([
+        let resume = try CLI.run(common + ["--resume"])
+        XCTAssertEqual(resume.status, 2, resume.stderr)
+        XCTAssertTrue(resume.stderr.contains("\(journal):\(line + 1): counts[0][1] is 9223372036854775808"), resume.stderr)
+
+        // Without a journal, --resume reads the whole report, and checks its numbers the same way.
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/r.json.journal"), "a whole report leaves no journal")
+        try tampered(folder + "/r.json", to: folder + "/r.json") { r in
+            var items = r["items"] as! [[String: Any]]
+            items[0]["counts"] = [[0, "HUGE"]]
+            r["items"] = items
+        }
+        let fromReport = try CLI.run([
             "eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "nearest", "--quiet", "--report", folder + "/r.json",
             "--resume",
         ])
-        XCTAssertEqual(resume.status, 2, resume.stderr)
-        XCTAssertTrue(resume.stderr.contains("\(journal):2: counts[0][1] is 9223372036854775808"), resume.stderr)
+        XCTAssertEqual(fromReport.status, 2, fromReport.stderr)
+        XCTAssertTrue(fromReport.stderr.contains("\(folder)/r.json: items[0].counts[0][1] is 9223372036854775808"), fromReport.stderr)
     }
 
     func testClassAndFileNamesAreInertInSpreadsheetsMarkdownAndTerminals() throws {

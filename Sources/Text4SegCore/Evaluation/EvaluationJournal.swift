@@ -18,10 +18,26 @@ public actor EvaluationJournal {
     let path: String
     let handle: FileHandle
 
-    /// Opens (or creates) a journal. Returns the entries already finished when resuming.
-    public static func open(path: String, fingerprint: RunFingerprint, resume: Bool) throws -> (EvaluationJournal, [String: ItemRecord]) {
+    /// What a resumed run starts from: the finished entries and the file they came from.
+    public struct Resumed: Sendable {
+        public var finished: [String: ItemRecord] = [:]
+        /// The journal or, when a finished run removed its journal, the report; `nil` on a fresh start.
+        public var source: String?
+
+        public init(finished: [String: ItemRecord] = [:], source: String? = nil) {
+            self.finished = finished
+            self.source = source
+        }
+    }
+
+    /// Opens (or creates) a journal. When resuming, returns the entries already finished: those of
+    /// the journal at `path` or, when there is none (a whole report removes it), those of the JSON
+    /// `report` an earlier run wrote, whose settings must match `fingerprint` just as a journal's must.
+    public static func open(
+        path: String, fingerprint: RunFingerprint, resume: Bool, report: String? = nil
+    ) throws -> (EvaluationJournal, Resumed) {
         let fm = FileManager.default
-        var finished: [String: ItemRecord] = [:]
+        var resumed = Resumed()
         if resume, fm.fileExists(atPath: path) {
             let text: String
             do {
@@ -29,19 +45,41 @@ public actor EvaluationJournal {
             } catch {
                 throw JournalError.unreadable(path, reason: "\(error)")
             }
-            finished = try parse(text, path: path, fingerprint: fingerprint)
-            // Rewrite without failed or torn lines, so the file stays valid to append to.
-            var rewritten = try jsonLine(Header(journal: version, fingerprint: fingerprint))
-            for entry in finished.values.sorted(by: { $0.id < $1.id }) { rewritten += try jsonLine(entry) }
-            try AtomicFile.write(rewritten, to: path)
-        } else {
-            try AtomicFile.write(try jsonLine(Header(journal: version, fingerprint: fingerprint)), to: path)
+            resumed = Resumed(finished: try parse(text, path: path, fingerprint: fingerprint), source: path)
+        } else if resume, let report, fm.fileExists(atPath: report) {
+            resumed = Resumed(finished: try finished(inReport: report, fingerprint: fingerprint), source: report)
         }
+        // Rewritten without failed or torn lines, so the file stays valid to append to.
+        var text = try jsonLine(Header(journal: version, fingerprint: fingerprint))
+        for entry in resumed.finished.values.sorted(by: { $0.id < $1.id }) { text += try jsonLine(entry) }
+        try AtomicFile.write(text, to: path)
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw JournalError.unreadable(path, reason: "cannot open it for writing")
         }
         handle.seekToEndOfFile()
-        return (EvaluationJournal(path: path, handle: handle), finished)
+        return (EvaluationJournal(path: path, handle: handle), resumed)
+    }
+
+    /// The evaluated items of a report `eval` wrote (its numbers checked as ``EvaluationReport/validate(file:)``
+    /// checks them), refused when it was written with settings other than `fingerprint`'s.
+    public static func finished(inReport path: String, fingerprint: RunFingerprint) throws -> [String: ItemRecord] {
+        let report: EvaluationReport
+        do {
+            report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw JournalError.unreadable(path, reason: "not an eval report of this version (\(error))")
+        }
+        try report.validate(file: path)
+        // The report adds how it scored (protocol, label 0) to the settings that decide each item's counts.
+        var settings = report.settings
+        for key in EvaluationReport.scoringSettings { settings[key] = nil }
+        let changed = fingerprint.differences(from: RunFingerprint(settings))
+        guard changed.isEmpty else { throw JournalError.settingsChanged(path: path, differences: changed) }
+        var finished: [String: ItemRecord] = [:]
+        for item in report.items where item.record.failed == nil && item.record.counts != nil {
+            finished[item.record.id] = item.record
+        }
+        return finished
     }
 
     /// The finished entries of a journal's text (lines may end in `\n`, `\r\n` or `\r`). The
@@ -102,8 +140,8 @@ public enum JournalError: Error, CustomStringConvertible, Sendable {
             let shown =
                 differences.prefix(12).joined(separator: "; ") + (differences.count > 12 ? "; and \(differences.count - 12) more" : "")
             return
-                "\(path) was written with other settings (\(shown)). Resume with the same settings, or remove it (or run without "
-                + "--resume) to start over."
+                "\(path) was written with other settings (\(shown)). Resume with the same settings, or run without --resume "
+                + "to start over."
         }
     }
 }

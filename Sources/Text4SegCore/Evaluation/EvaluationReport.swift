@@ -92,6 +92,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var confusion: SparseConfusion
     /// Every effective setting of the run (``RunFingerprint``), to reproduce it.
     public var settings: [String: String] = [:]
+    /// The keys of ``settings`` that say how the items were scored rather than what each item
+    /// produced: the run's fingerprint plus these makes a report's settings.
+    public static let scoringSettings = ["protocol", "reduce_zero_label"]
     /// The tool that wrote the report: version and git commit.
     public var tool: String = ""
     /// When the report was written, ISO 8601 in UTC.
