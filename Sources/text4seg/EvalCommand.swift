@@ -135,32 +135,18 @@ struct Eval: AsyncParsableCommand {
             }
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
-        let ran: Result<EvaluationRunner.Outcome, Error>
-        do {
-            let (pending, done) = (items, finished)
-            let openJournal = journal, runner = runner
-            ran = .success(try await Interruption.cancellable { try await runner.run(pending, journal: openJournal, finished: done) })
-        } catch {
-            ran = .failure(error)
-        }
+        let (pending, done) = (items, finished)
+        let openJournal = journal, ready = runner
+        let ran = await Interruption.result { try await ready.run(pending, journal: openJournal, finished: done) }
         // However the run ended: close the line, the journal and the engine once.
         progress.end()
         await journal?.close()
         await segmenter.engine.shutdown()
-        let outcome: EvaluationRunner.Outcome
-        switch ran {
-        case let .success(finished): outcome = finished
-        case .failure(is CancellationError):
-            warn(
-                report == nil
-                    ? "interrupted; nothing was journaled (use --report to be able to resume)"
-                    : "interrupted; run the same command with --resume to finish the rest")
-            throw ExitCode(ExitStatus.interrupted)
-        case let .failure(stop as EvaluationStop):
-            warn("error: \(stop)")
-            throw ExitCode(ExitStatus.nothingRan)
-        case let .failure(error): throw error
-        }
+        let outcome = try Interruption.value(
+            of: ran,
+            interrupted: report == nil
+                ? "interrupted; nothing was journaled (use --report to be able to resume)"
+                : "interrupted; run the same command with --resume to finish the rest")
         if outcome.resumed > 0, let source = resumed.source { warn("resumed: \(outcome.resumed) items taken from \(source)") }
         let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
         var result = EvaluationReport(

@@ -1,5 +1,7 @@
+import ArgumentParser
 import Dispatch
 import Foundation
+import Text4SegCore
 
 /// Runs an operation that Ctrl-C (SIGINT) or SIGTERM cancels instead of killing:
 /// what has finished stays written, and the operation sees a `CancellationError`.
@@ -34,6 +36,32 @@ enum Interruption {
             try await task.value
         } onCancel: {
             task.cancel()
+        }
+    }
+
+    /// Runs `operation` as ``cancellable(_:)`` does and returns how it ended, so the caller can
+    /// close what it opened (the progress line, a journal, the engine) before ``value(of:interrupted:)``.
+    static func result<T: Sendable>(_ operation: @escaping @Sendable () async throws -> T) async -> Result<T, Error> {
+        do {
+            return .success(try await cancellable(operation))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// The value of a finished run, or its exit: an interruption says `interrupted` and exits
+    /// ``ExitStatus/interrupted``; a run stopped because every item would fail alike exits
+    /// ``ExitStatus/nothingRan``; any other error is thrown as it is.
+    static func value<T>(of ran: Result<T, Error>, interrupted: String) throws -> T {
+        switch ran {
+        case let .success(value): return value
+        case .failure(is CancellationError):
+            warn(interrupted)
+            throw ExitCode(ExitStatus.interrupted)
+        case let .failure(stop as EvaluationStop):
+            warn("error: \(stop)")
+            throw ExitCode(ExitStatus.nothingRan)
+        case let .failure(error): throw error
         }
     }
 }

@@ -70,31 +70,16 @@ struct Label: AsyncParsableCommand {
         let inputs =
             output.resume ? try all.filter { !FileManager.default.fileExists(atPath: try $0.output(in: out, suffix: ".png")) } : all
         if output.resume && inputs.count < all.count { warn("resume: \(all.count - inputs.count) images already labeled") }
-        let failures: [(String, String)]
         let progress = ProgressLine(verb: "label", total: inputs.count, quiet: output.quiet)
         let job = LabelJob(
             segmenter: segmenter, writer: writer, renderer: output.overlay ? renderer : nil, out: out, descriptors: output.descriptors,
             scores: output.saveScores, maxPixels: resolved.maxPixels, progress: progress, json: output.json)
         if let scores = output.saveScores { try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true) }
-        let ran: Result<[(String, String)], Error>
-        do {
-            let jobs = resolved.jobs
-            ran = .success(try await Interruption.cancellable { try await job.run(inputs, jobs: jobs) })
-        } catch {
-            ran = .failure(error)
-        }
+        let jobs = resolved.jobs
+        let ran = await Interruption.result { try await job.run(inputs, jobs: jobs) }
         progress.end()
         await segmenter.engine.shutdown()
-        switch ran {
-        case let .success(failed): failures = failed
-        case .failure(is CancellationError):
-            warn("interrupted; run the same command with --resume to label the rest")
-            throw ExitCode(ExitStatus.interrupted)
-        case let .failure(stop as EvaluationStop):
-            warn("error: \(stop)")
-            throw ExitCode(ExitStatus.nothingRan)
-        case let .failure(error): throw error
-        }
+        let failures = try Interruption.value(of: ran, interrupted: "interrupted; run the same command with --resume to label the rest")
         // Errors that name their file already are not prefixed with it again.
         for (path, reason) in failures { warn(reason.hasPrefix(path + ":") ? "error: \(reason)" : "error: \(path): \(reason)") }
         if failures.count == inputs.count && !inputs.isEmpty {
