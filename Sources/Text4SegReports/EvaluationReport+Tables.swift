@@ -1,7 +1,48 @@
 import Foundation
 import Text4SegCore
 
+/// The report as tables people read: on the terminal (`table()`, `worst(_:)`), in spreadsheets and in Markdown.
 extension EvaluationReport {
+    /// The `count` items with the lowest mIoU, as lines for people (ids and names with control
+    /// characters escaped, ``TerminalText``).
+    public func worst(_ count: Int) -> String {
+        let ranked = itemsByMIoU
+        let ids = ranked.prefix(count).map { TerminalText.escaped($0.record.id) }
+        let width = max(8, ids.map(\.count).max() ?? 8)
+        var lines = ["worst \(min(count, ranked.count)) of \(ranked.count) images by mIoU:"]
+        for (item, id) in zip(ranked.prefix(count), ids) {
+            let names = { (names: [String]) in names.map { TerminalText.escaped($0) }.joined(separator: ", ") }
+            lines.append(
+                "  \(id.padding(toLength: width, withPad: " ", startingAt: 0))  "
+                    + String(format: "mIoU %6.2f  aAcc %6.2f  ", item.mIoU!, item.aAcc ?? 0)
+                    + "truth: \(names(item.groundTruth))  predicted: \(names(item.predicted))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The per-class table and summary a person reads, one line per class (names with control
+    /// characters escaped, ``TerminalText``).
+    public func table() -> String {
+        var lines: [String] = []
+        let names = classes.map { TerminalText.escaped($0.name) }
+        let width = max(12, names.map(\.count).max() ?? 12)
+        func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
+        func num(_ v: Double?) -> String { v.map { String(format: "%6.2f", $0) } ?? "     -" }
+        lines.append(pad("class", width) + "    IoU    Acc")
+        for (c, name) in zip(classes, names) { lines.append(pad(name, width) + " " + num(c.iou) + " " + num(c.acc)) }
+        lines.append(String(repeating: "-", count: width + 14))
+        lines.append(String(format: "mIoU %.2f  aAcc %.2f  mAcc %.2f  fwIoU %.2f", mIoU, aAcc, mAcc, fwIoU))
+        // The refiner is named because it moves mIoU by points: `nearest` is Text4Seg's own protocol.
+        var summary =
+            "protocol \(TerminalText.escaped(self.protocol))\(reduceZeroLabel ? " (reduce zero label)" : ""), engine "
+            + "\(TerminalText.escaped(engine)), grid \(grid), refine \(TerminalText.escaped(refiner)), \(images) images"
+        if !failed.isEmpty { summary += ", \(failed.count) failed" }
+        if repairs > 0 { summary += ", \(repairs) descriptor repairs in \(repairedItems) images" }
+        if retries > 0 { summary += ", \(retries) retried requests" }
+        lines.append(summary)
+        return lines.joined(separator: "\n")
+    }
+
     /// The per-class table as CSV (RFC 4180: comma-separated, names quoted when they need it),
     /// for spreadsheets: `id,class,iou,acc,intersection,union,ground_truth_pixels,predicted_pixels`.
     /// A skipped class has empty IoU and Acc cells. A name that a spreadsheet would run as a

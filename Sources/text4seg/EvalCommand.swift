@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Text4SegCore
+import Text4SegReports
 
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

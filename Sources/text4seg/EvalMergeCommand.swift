@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Text4SegCore
+import Text4SegReports
 
 /// `text4seg eval merge`: the reports of `--shard 0/N` … `--shard N-1/N` combined into the
 /// report one run over the whole split gives (the same confusion matrix, per-class table,
