@@ -36,7 +36,7 @@ struct EvalMerge: ParsableCommand {
         try OutputPlan.guarding(
             inputs: reports + [vocab].compactMap { $0 },
             outputs: [(report, "the merged report"), (tables.csv, "the CSV table"), (tables.markdown, "the Markdown table")])
-        let shards = try reports.map { (path: $0, report: try ReportFile.read($0)) }
+        let shards = try reports.map { (path: $0, report: try EvaluationReport.read($0)) }
         let merged = try EvalMerge.merge(shards, vocabulary: vocab)
         if let report { try AtomicFile.write(try merged.json(), to: report) }
         try tables.write(merged)

@@ -37,7 +37,7 @@ struct ReportCommand: ParsableCommand {
         try OutputPlan.guarding(
             inputs: [report, vocab].compactMap { $0 },
             outputs: [(page.html, "the HTML page"), (tables.csv, "the CSV table"), (tables.markdown, "the Markdown table")])
-        let decoded = try ReportFile.read(report)
+        let decoded = try EvaluationReport.read(report)
         let vocabulary = try ReportFile.vocabulary(of: decoded, override: vocab)
         try tables.write(decoded)
         try page.write(decoded, vocabulary: vocabulary, predictions: predictions)

@@ -3,18 +3,6 @@ import Text4SegCore
 
 /// Reading back what `eval` wrote, for `eval merge` and `report`.
 enum ReportFile {
-    /// The JSON report at `path`, its numbers checked (``EvaluationReport/validate(file:)``).
-    static func read(_ path: String) throws -> EvaluationReport {
-        let report: EvaluationReport
-        do {
-            report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw ConfigError("\(path): not an eval report of this version (\(error))")
-        }
-        try report.validate(file: path)
-        return report
-    }
-
     /// The vocabulary the run used: `override`, else as the run named it; refused when its content differs.
     static func vocabulary(of report: EvaluationReport, override: String?) throws -> Vocabulary {
         let source = override ?? report.settings["vocabulary.source"] ?? report.vocabulary

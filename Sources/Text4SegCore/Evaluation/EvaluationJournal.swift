@@ -60,16 +60,9 @@ public actor EvaluationJournal {
         return (EvaluationJournal(path: path, handle: handle), resumed)
     }
 
-    /// The evaluated items of a report `eval` wrote (its numbers checked as ``EvaluationReport/validate(file:)``
-    /// checks them), refused when it was written with settings other than `fingerprint`'s.
+    /// The evaluated items of a report `eval` wrote (read by ``EvaluationReport/read(_:)``), refused when it was written with settings other than `fingerprint`'s.
     public static func finished(inReport path: String, fingerprint: RunFingerprint) throws -> [String: ItemRecord] {
-        let report: EvaluationReport
-        do {
-            report = try JSONDecoder().decode(EvaluationReport.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
-        } catch {
-            throw JournalError.unreadable(path, reason: "not an eval report of this version (\(error))")
-        }
-        try report.validate(file: path)
+        let report = try EvaluationReport.read(path)
         // The report adds how it scored (protocol, label 0) to the settings that decide each item's counts.
         var settings = report.settings
         for key in EvaluationReport.scoringSettings { settings[key] = nil }
