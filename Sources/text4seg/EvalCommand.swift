@@ -43,6 +43,19 @@ struct Eval: AsyncParsableCommand {
     }
 
     func run() async throws {
+        let plan = try plan()
+        // The page's gallery shows predictions: keep them for the run when --out does not, in a
+        // private folder of its own (mkdtemp: no name planted beforehand can redirect them).
+        let predictions =
+            output.page.html != nil && output.out == nil ? try TemporaryFolder.make(prefix: "text4seg-predictions-") : output.out
+        defer { if predictions != output.out, let predictions { try? FileManager.default.removeItem(atPath: predictions) } }
+        let (outcome, engine) = try await evaluate(plan, predictions: predictions)
+        try report(outcome, engine: engine, of: plan, predictions: predictions)
+    }
+
+    /// Reads the config and the dataset once, settles every setting, says what was assumed, and
+    /// checks every output against every input, before anything is written.
+    func plan() throws -> EvalPlan {
         let file = try pipeline.configFile()
         let dataset = data.selection.dataset
         let listing = try data.selection.list(config: file)
@@ -60,10 +73,8 @@ struct Eval: AsyncParsableCommand {
         if listing.duplicates.count > 20 {
             warn("warning: \(dataset): \(listing.duplicates.count - 20) more ids are listed more than once")
         }
-        var all = listing.items
-        if let limit = data.limit { all = Array(all.prefix(max(0, limit))) }
-        let positions = Dictionary(all.enumerated().map { ($0.element.id, $0.offset) }, uniquingKeysWith: { first, _ in first })
-        let items = data.shard.map { shard in all.enumerated().filter { shard.contains($0.offset) }.map(\.element) } ?? all
+        let split = data.limit.map { Array(listing.items.prefix(max(0, $0))) } ?? listing.items
+        let items = data.shard?.select(split) ?? split
         guard !items.isEmpty else {
             warn(
                 "error: \(dataset): the dataset lists no items (split '\(listing.split)'\(data.shard.map { ", shard \($0)" } ?? "")); nothing to evaluate"
@@ -78,9 +89,8 @@ struct Eval: AsyncParsableCommand {
                     evaluationProtocol: evaluationProtocol, reduceZeroLabel: reduceZeroLabel,
                     reduceFromLayout: scoring.reduceZeroLabel == nil && file.reduceZeroLabel == nil))
         }
-        // Every output is planned, and checked against the dataset and every other input, before anything is written.
         ProtectedInputs.shared.protect(folder: listing.root)
-        var plan = try OutputPlan.guarding(
+        var outputs = try OutputPlan.guarding(
             inputs: items.flatMap { [$0.imagePath, $0.labelPath] }
                 + resolved.inputFiles(itemIDs: items.map(\.id), groundTruth: nil),
             outputs: [
@@ -92,33 +102,36 @@ struct Eval: AsyncParsableCommand {
             if let out = output.out {
                 paths += [try ConfinedPath.join(out, item.id, extension: "png"), try ConfinedPath.join(out, item.id, extension: "txt")]
             }
-            for path in paths { try plan.add(path, for: item.imagePath) }
+            for path in paths { try outputs.add(path, for: item.imagePath) }
         }
-        try plan.check()
-        let fingerprint = resolved.fingerprint(
-            dataset: dataset, listing: listing, labelsSuffix: data.selection.labelsSuffix ?? file.labelsSuffix, shard: data.shard)
+        try outputs.check()
+        return EvalPlan(
+            dataset: dataset, listing: listing, resolved: resolved, evaluationProtocol: evaluationProtocol,
+            reduceZeroLabel: reduceZeroLabel, split: split, items: items,
+            fingerprint: resolved.fingerprint(
+                dataset: dataset, listing: listing, labelsSuffix: data.selection.labelsSuffix ?? file.labelsSuffix, shard: data.shard))
+    }
+
+    /// Runs the plan's items not already finished (journal or report), journaling each, and
+    /// closes the progress line, the journal and the engine however the run ends. Returns the
+    /// outcome and the engine's name.
+    func evaluate(_ plan: EvalPlan, predictions: String?) async throws -> (EvaluationRunner.Outcome, String) {
         var journal: EvaluationJournal?
         var resumed = EvaluationJournal.Resumed()
-        let report = output.report
-        if let report {
+        if let report = output.report {
             (journal, resumed) = try EvaluationJournal.open(
-                path: report + ".journal", fingerprint: fingerprint, resume: output.resume, report: report)
+                path: report + ".journal", fingerprint: plan.fingerprint, resume: output.resume, report: report)
         }
-        let finished = resumed.finished
-        var withNotices = resolved
+        var withNotices = plan.resolved
         withNotices.openAI.notice = { message in warn(message) }
         let segmenter = try withNotices.segmenter(groundTruth: nil)
-        // The page's gallery shows predictions: keep them for the run when --out does not, in a
-        // private folder of its own (mkdtemp: no name planted beforehand can redirect them).
-        let predictions =
-            output.page.html != nil && output.out == nil ? try TemporaryFolder.make(prefix: "text4seg-predictions-") : output.out
-        defer { if predictions != output.out, let predictions { try? FileManager.default.removeItem(atPath: predictions) } }
         if let predictions { try FileManager.default.createDirectory(atPath: predictions, withIntermediateDirectories: true) }
-        let progress = ProgressLine(verb: "eval", total: items.count, quiet: output.quiet)
-        progress.resumed(items.filter { finished[$0.id] != nil }.count)
+        let finished = resumed.finished
+        let progress = ProgressLine(verb: "eval", total: plan.items.count, quiet: output.quiet)
+        progress.resumed(plan.items.filter { finished[$0.id] != nil }.count)
         let verbose = output.verbose
         var runner = EvaluationRunner(
-            segmenter: segmenter, jobs: resolved.jobs, outputFolder: predictions, writeDescriptors: output.out != nil
+            segmenter: segmenter, jobs: plan.resolved.jobs, outputFolder: predictions, writeDescriptors: output.out != nil
         ) { record in
             if let failure = record.failed {
                 progress.say("failed: \(record.id): \(failure)")
@@ -127,41 +140,34 @@ struct Eval: AsyncParsableCommand {
             }
             progress.finished(failed: record.failed != nil, retries: record.retries)
         }
-        runner.maxPixels = resolved.maxPixels
-        if output.resume {
-            // A killed run can leave half-written temporary files beside its outputs.
-            var removed = 0
-            for folder in [output.out, report.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }].compactMap({ $0 }) {
-                removed += AtomicFile.removeLeftovers(in: folder)
-            }
-            if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
-        }
-        let (pending, done) = (items, finished)
-        let openJournal = journal, ready = runner
-        let ran = await Interruption.result { try await ready.run(pending, journal: openJournal, finished: done) }
-        // However the run ended: close the line, the journal and the engine once.
+        runner.maxPixels = plan.resolved.maxPixels
+        if output.resume { removeLeftovers() }
+        let (items, openJournal, ready) = (plan.items, journal, runner)
+        let ran = await Interruption.result { try await ready.run(items, journal: openJournal, finished: finished) }
         progress.end()
         await journal?.close()
         await segmenter.engine.shutdown()
         let outcome = try Interruption.value(
             of: ran,
-            interrupted: report == nil
+            interrupted: output.report == nil
                 ? "interrupted; nothing was journaled (use --report to be able to resume)"
                 : "interrupted; run the same command with --resume to finish the rest")
         if outcome.resumed > 0, let source = resumed.source { warn("resumed: \(outcome.resumed) items taken from \(source)") }
-        let metrics = outcome.matrix.metrics(evaluationProtocol, reduceZeroLabel: reduceZeroLabel)
-        var result = EvaluationReport(
-            metrics: metrics, outcome: outcome, vocabulary: resolved.vocabulary,
-            engine: segmenter.engine.name, grid: resolved.prompt.grid, refiner: segmenter.refiner.name, positions: positions)
-        result.settings = fingerprint.settings
-        result.settings["protocol"] = evaluationProtocol.rawValue
-        result.settings["reduce_zero_label"] = "\(reduceZeroLabel)"
-        result.tool = Text4Seg.configuration.version
-        result.date = ISO8601DateFormatter().string(from: Date())
-        result.dataset = EvaluationReport.Source(
-            path: URL(fileURLWithPath: dataset).standardizedFileURL.path, layout: layout.rawValue, split: listing.split, total: all.count,
-            shard: data.shard?.description)
-        if let report {
+        return (outcome, segmenter.engine.name)
+    }
+
+    /// A killed run can leave half-written temporary files beside its outputs.
+    func removeLeftovers() {
+        let folders = [output.out, output.report.map { URL(fileURLWithPath: $0).deletingLastPathComponent().path }]
+        let removed = folders.compactMap { $0 }.reduce(0) { $0 + AtomicFile.removeLeftovers(in: $1) }
+        if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
+    }
+
+    /// Scores the outcome, writes the report, tables and page, prints the table, and ends with
+    /// the exit status the outcome calls for.
+    func report(_ outcome: EvaluationRunner.Outcome, engine: String, of plan: EvalPlan, predictions: String?) throws {
+        let result = plan.report(outcome, engine: engine, tool: Text4Seg.configuration.version, shard: data.shard)
+        if let report = output.report {
             try AtomicFile.write(try result.json(), to: report)
             // The journal is there to resume: once the report is whole it goes, unless failed items remain to retry.
             if outcome.failed.isEmpty {
@@ -171,16 +177,18 @@ struct Eval: AsyncParsableCommand {
             }
         }
         try output.tables.write(result)
-        try output.page.write(result, vocabulary: resolved.vocabulary, predictions: predictions)
+        try output.page.write(result, vocabulary: plan.resolved.vocabulary, predictions: predictions)
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.
-            warn("error: none of the \(items.count) items could be evaluated (reasons above\(report.map { " and in \($0)" } ?? ""))")
+            warn(
+                "error: none of the \(plan.items.count) items could be evaluated (reasons above\(output.report.map { " and in \($0)" } ?? ""))"
+            )
             throw ExitCode(ExitStatus.someFailed)
         }
         printEscaped(result.table())
         output.tables.printWorst(result)
         if !outcome.failed.isEmpty {
-            warn("\(outcome.failed.count) of \(items.count) items failed; the scores cover the other \(outcome.evaluated)")
+            warn("\(outcome.failed.count) of \(plan.items.count) items failed; the scores cover the other \(outcome.evaluated)")
             throw ExitCode(ExitStatus.someFailed)
         }
     }

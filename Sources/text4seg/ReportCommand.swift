@@ -38,7 +38,7 @@ struct ReportCommand: ParsableCommand {
             inputs: [report, vocab].compactMap { $0 },
             outputs: [(page.html, "the HTML page"), (tables.csv, "the CSV table"), (tables.markdown, "the Markdown table")])
         let decoded = try EvaluationReport.read(report)
-        let vocabulary = try ReportFile.vocabulary(of: decoded, override: vocab)
+        let vocabulary = try decoded.vocabulary(override: vocab)
         try tables.write(decoded)
         try page.write(decoded, vocabulary: vocabulary, predictions: predictions)
     }
