@@ -101,17 +101,31 @@ let package = Package(
             name: "text4seg-fuzz",
             dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports"]
         ),
-        // What both test targets share: paths, the CLI runner, the local servers and the
-        // prerequisite guards (skip, or fail under TEXT4SEG_REQUIRE_ALL=1).
+        // What the test targets share: paths, the one Fixtures root (copied into the test
+        // bundle), the CLI runner, the local servers and the prerequisite guards (skip, or fail
+        // under TEXT4SEG_REQUIRE_ALL=1).
         .target(
             name: "Text4SegTestSupport",
             dependencies: ["Text4SegCore", "Text4SegModels"],
-            path: "Tests/Text4SegTestSupport"
+            path: "Tests/Text4SegTestSupport",
+            resources: [.copy("Fixtures")]
         ),
+        // One test target a module; the CLI and the server are tested as processes.
         .testTarget(
             name: "Text4SegCoreTests",
-            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports", "Text4SegTestSupport"],
-            exclude: ["Fixtures"]
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegTestSupport"]
+        ),
+        .testTarget(
+            name: "Text4SegEnginesTests",
+            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegTestSupport"]
+        ),
+        .testTarget(
+            name: "Text4SegModelsTests",
+            dependencies: ["Text4SegCore", "Text4SegModels", "Text4SegTestSupport"]
+        ),
+        .testTarget(
+            name: "Text4SegReportsTests",
+            dependencies: ["Text4SegCore", "Text4SegReports", "Text4SegTestSupport"]
         ),
         .testTarget(
             name: "Text4SegEndToEndTests",

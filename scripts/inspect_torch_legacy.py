@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads a legacy (pre-zip) torch.save state dict without torch, as an independent
 check of text4seg's reader: prints JSON {name: [shape, sum, first value]} for the
-float tensors. Used once to make Tests/Text4SegCoreTests/Fixtures/efficientnet-lite0-stats.json."""
+float tensors. Used once to make Tests/Text4SegTestSupport/Fixtures/efficientnet-lite0-stats.json."""
 import json
 import pickle
 import struct

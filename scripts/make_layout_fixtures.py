@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Writes Tests/Fixtures/layouts: tiny synthetic datasets in the exact folder layouts the
+"""Writes Tests/Text4SegTestSupport/Fixtures/layouts: tiny synthetic datasets in the exact folder layouts the
 four benchmarks are released in (plus images/ + labels/ with a label suffix and an id
 list), for the dataset readers' end-to-end tests. Images are drawn here, not copied from
 any dataset: flat color regions whose labels use each vocabulary's ids and ignore value.
@@ -11,7 +11,7 @@ import shutil
 
 from PIL import Image, ImageDraw
 
-ROOT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "layouts")
+ROOT = os.path.join(os.path.dirname(__file__), "..", "Tests", "Text4SegTestSupport", "Fixtures", "layouts")
 W, H = 64, 48
 
 

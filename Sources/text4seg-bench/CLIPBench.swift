@@ -18,7 +18,7 @@ struct CLIPBench: AsyncParsableCommand {
             """)
 
     @Option(help: "The image.")
-    var image: String = "Tests/Fixtures/voc12/images/2007_000033.jpg"
+    var image: String = "Tests/Text4SegTestSupport/Fixtures/voc12/images/2007_000033.jpg"
 
     @Option(help: "The method: clearclip, sclip or naclip.")
     var method: CLIPDenseMethod = .clearclip

@@ -3,10 +3,10 @@ import Text4SegTestSupport
 import XCTest
 
 /// Each released dataset layout read end to end, from fixtures in the exact folder layout
-/// (`Tests/Fixtures/layouts`, made by `scripts/make_layout_fixtures.py`), with the
+/// (`Tests/Text4SegTestSupport/Fixtures/layouts`, made by `scripts/make_layout_fixtures.py`), with the
 /// conventions the layout brings, and the refusal of labels from another vocabulary.
 final class DatasetLayoutsEndToEndTests: XCTestCase {
-    static let layouts = TestPaths.packageRoot + "/Tests/Fixtures/layouts"
+    static let layouts = TestPaths.fixtures + "/layouts"
 
     /// Runs an oracle evaluation and returns its report.
     func evaluate(_ path: String, _ extra: [String] = [], status: Int32 = 0) throws -> (report: [String: Any], stderr: String) {

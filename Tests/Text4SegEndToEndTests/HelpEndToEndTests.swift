@@ -6,7 +6,9 @@ import XCTest
 /// After changing an option on purpose, refresh the snapshots with
 /// `TEXT4SEG_UPDATE_SNAPSHOTS=1 swift test --filter HelpEndToEndTests` and review the diff.
 final class HelpEndToEndTests: XCTestCase {
-    static let snapshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Snapshots").path
+    /// Compared from the test bundle's copy; rewritten in the checkout (and copied again by the next build).
+    static let snapshots = TestPaths.fixtures + "/help-snapshots"
+    static let sourceSnapshots = TestPaths.sourceFixtures + "/help-snapshots"
 
     func assertSnapshot(
         _ arguments: [String], _ name: String, program: String = CLI.executable, file: StaticString = #filePath, line: UInt = #line
@@ -16,7 +18,7 @@ final class HelpEndToEndTests: XCTestCase {
         let path = HelpEndToEndTests.snapshots + "/" + name + ".txt"
         switch SnapshotMode(environment: ProcessInfo.processInfo.environment) {
         case .update:
-            try run.stdout.write(toFile: path, atomically: true, encoding: .utf8)
+            try run.stdout.write(toFile: HelpEndToEndTests.sourceSnapshots + "/" + name + ".txt", atomically: true, encoding: .utf8)
             return
         case let .refused(reason):
             XCTFail(reason, file: file, line: line)
@@ -25,7 +27,8 @@ final class HelpEndToEndTests: XCTestCase {
         }
         let expected = try String(contentsOfFile: path, encoding: .utf8)
         XCTAssertEqual(
-            run.stdout, expected, "\(arguments.joined(separator: " ")) differs from Snapshots/\(name).txt", file: file, line: line)
+            run.stdout, expected, "\(arguments.joined(separator: " ")) differs from \(HelpEndToEndTests.sourceSnapshots)/\(name).txt",
+            file: file, line: line)
     }
 
     func testHelpScreensMatchTheirSnapshots() throws {

@@ -4,16 +4,27 @@ import XCTest
 
 /// Where the repository's files and the team's shared data are, seen from the tests.
 public enum TestPaths {
-    /// The checkout's root (this file is `Tests/Text4SegTestSupport/TestPaths.swift`).
+    /// The checkout's root (this file is `Tests/Text4SegTestSupport/TestPaths.swift`), for the
+    /// repository's own files the tests read as a user would: `Vocabularies/`, `Configs/`,
+    /// `Samples/`, `scripts/` and `Tests/FuzzCorpus/`.
     public static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().path
-    public static let fixtures = packageRoot + "/Tests/Text4SegCoreTests/Fixtures"
+    /// The one Fixtures root (`Tests/Text4SegTestSupport/Fixtures`), as the build copied it into
+    /// this target's resource bundle.
+    public static let fixtures: String = {
+        guard let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil) else {
+            fatalError("the test bundle holds no Fixtures folder: rebuild the tests (swift build --build-tests)")
+        }
+        return url.path
+    }()
+    /// Where the fixtures are in the checkout: only the help snapshots' update mode writes there.
+    public static let sourceFixtures = packageRoot + "/Tests/Text4SegTestSupport/Fixtures"
     /// Three VOC 2012 val pairs, the README's quick-start input (images/, labels/, ids.txt).
     public static let samples = packageRoot + "/Samples/voc"
     /// Twelve VOC 2012 val pairs committed for the end-to-end tests (images/, labels/, ids.txt).
-    public static let voc12 = packageRoot + "/Tests/Fixtures/voc12"
+    public static let voc12 = fixtures + "/voc12"
     /// A tiny random CLIP checkpoint and its transformers references (scripts/clip_reference.py).
-    public static let clipTiny = packageRoot + "/Tests/Fixtures/clip-tiny"
+    public static let clipTiny = fixtures + "/clip-tiny"
     /// CLIP's full BPE merges, from PyPI's open_clip_torch wheel (`.ci/run` puts them there).
     public static var clipMerges: String {
         ProcessInfo.processInfo.environment["TEXT4SEG_CLIP_BPE"] ?? ModelStore().folder + "/clip-bpe/bpe_simple_vocab_16e6.txt.gz"
