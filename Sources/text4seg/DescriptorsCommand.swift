@@ -13,8 +13,7 @@ struct Descriptors: ParsableCommand {
         @Argument(help: "Label map PNG (palette or gray).")
         var labelMap: String
 
-        @Option(help: "Vocabulary name or YAML path.")
-        var vocab: String = "pascal-voc"
+        @OptionGroup var vocabulary: VocabularyChoice
 
         @Option(help: "Grid size G (\(Limits.grid.lowerBound)–\(Limits.grid.upperBound)).")
         var grid: Int = 24
@@ -36,8 +35,8 @@ struct Descriptors: ParsableCommand {
         }
 
         func run() throws {
-            try OutputPlan.guarding(inputs: [labelMap, vocab], outputs: [(out, "the descriptors")])
-            let vocabulary = try Vocabulary.load(vocab)
+            try OutputPlan.guarding(inputs: [labelMap] + [self.vocabulary.vocab].compactMap { $0 }, outputs: [(out, "the descriptors")])
+            let vocabulary = try self.vocabulary.load()
             let map = try ImageIO.readLabelMap(labelMap)
             let stray = map.valueCounts().filter { vocabulary.class(id: $0.key) == nil && $0.key != vocabulary.ignoreValue }
             if !stray.isEmpty {
@@ -63,8 +62,7 @@ struct Descriptors: ParsableCommand {
         @Argument(help: "Text file with the descriptors, '-' for standard input.")
         var file: String
 
-        @Option(help: "Vocabulary name or YAML path.")
-        var vocab: String = "pascal-voc"
+        @OptionGroup var vocabulary: VocabularyChoice
 
         @Option(help: "Grid size G (\(Limits.grid.lowerBound)–\(Limits.grid.upperBound)).")
         var grid: Int = 24
@@ -99,8 +97,9 @@ struct Descriptors: ParsableCommand {
         }
 
         func run() throws {
-            try OutputPlan.guarding(inputs: [file, vocab].filter { $0 != "-" }, outputs: [(out, "the label map")])
-            let vocabulary = try Vocabulary.load(vocab)
+            try OutputPlan.guarding(
+                inputs: [file, self.vocabulary.vocab].compactMap { $0 }.filter { $0 != "-" }, outputs: [(out, "the label map")])
+            let vocabulary = try self.vocabulary.load()
             let text =
                 file == "-"
                 ? try TextFile.decode(FileHandle.standardInput.readDataToEndOfFile(), path: "standard input")

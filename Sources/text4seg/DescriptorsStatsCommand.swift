@@ -15,8 +15,7 @@ extension Descriptors {
 
         @OptionGroup(title: "Dataset") var selection: DatasetSelection
 
-        @Option(help: "Vocabulary. (default: the layout's, else pascal-voc)")
-        var vocab: String?
+        @OptionGroup var vocabulary: VocabularyChoice
 
         @Option(help: "Grid sizes, comma-separated.")
         var grid: String = "16,24,32"
@@ -43,7 +42,7 @@ extension Descriptors {
 
         func run() throws {
             let listing = try selection.list(config: ConfigFile())
-            let vocabulary = try Vocabulary.load(vocab ?? listing.layout.vocabulary ?? "pascal-voc")
+            let vocabulary = try self.vocabulary.load(fallback: listing.layout.vocabulary ?? "pascal-voc")
             var items = listing.items
             if let limit { items = Array(items.prefix(max(0, limit))) }
             var stats = try grids().map { DescriptorStatistics(grid: $0, vocabulary: vocabulary, viewSize: view) }

@@ -16,8 +16,7 @@ struct PromptCommand: ParsableCommand {
         case llavaV1 = "llava_v1"
     }
 
-    @Option(help: "Vocabulary name or YAML path.")
-    var vocab: String = "pascal-voc"
+    @OptionGroup var vocabulary: VocabularyChoice
 
     @Option(help: "condition (open-vocabulary, default), all (whole image) or partial (referring).")
     var task: Task = .condition
@@ -32,8 +31,7 @@ struct PromptCommand: ParsableCommand {
     var format: Format = .question
 
     func run() throws {
-        let vocabulary = try Vocabulary.load(vocab)
-        let builder = PromptBuilder(vocabulary: vocabulary, templateSeed: templateSeed)
+        let builder = PromptBuilder(vocabulary: try vocabulary.load(), templateSeed: templateSeed)
         let prompt: Prompt
         switch task {
         case .condition: prompt = builder.build(.condition)

@@ -4,8 +4,35 @@ import Text4SegCore
 
 struct Vocab: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List, show and check vocabularies.",
-        subcommands: [List.self, Show.self, Check.self])
+        abstract: "List, show, check and start vocabularies.",
+        subcommands: [List.self, Show.self, Check.self, Init.self])
+
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the YAML vocabulary that --classes makes, as a file to add synonyms, prompt names and colors to.",
+            discussion: """
+                EXAMPLES:
+                  text4seg vocab init --classes "person, dog, sky, grass" > my.yaml
+                  text4seg label photos/ --vocab my.yaml
+                """)
+
+        @Option(help: "Class names, comma-separated (ids 1…N in order). Repeatable.")
+        var classes: [String]
+
+        @Option(help: "background (id 0, the default) or ignore (others is the ignore value 255).")
+        var others: Vocabulary.ListOthers = .background
+
+        func validate() throws {
+            if classes.isEmpty { throw ValidationError("give the class names: --classes \"person, dog, sky\"") }
+        }
+
+        func run() throws {
+            let names = try Vocabulary.classNames(classes)
+            // The same checks as --classes: what is printed loads.
+            _ = try Vocabulary.classList(names, others: others)
+            print(Vocabulary.classListYAML(names, others: others), terminator: "")
+        }
+    }
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "The built-in vocabularies.")

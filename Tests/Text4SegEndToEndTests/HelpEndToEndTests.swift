@@ -4,7 +4,8 @@ import XCTest
 
 /// The help screens people read, as snapshots, and the exit status of each kind of outcome.
 /// After changing an option on purpose, refresh the snapshots with
-/// `TEXT4SEG_UPDATE_SNAPSHOTS=1 swift test --filter HelpEndToEndTests` and review the diff.
+/// `TEXT4SEG_UPDATE_SNAPSHOTS=1 swift test --filter HelpEndToEndTests` and review the diff; the
+/// comparison reads the copy in the test bundle, which the next `swift build --build-tests` refreshes.
 final class HelpEndToEndTests: XCTestCase {
     /// Compared from the test bundle's copy; rewritten in the checkout (and copied again by the next build).
     static let snapshots = TestPaths.fixtures + "/help-snapshots"

@@ -8,6 +8,10 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         case wrongType(expected: String)
         /// The value is outside the key's range, written as people read it (`0–1e6`).
         case outOfRange(String)
+        /// The key cannot be set together with the key `other`.
+        case excludes(other: String)
+        /// The key applies only when the key `other` is set.
+        case needs(other: String)
     }
 
     public var section: String
@@ -39,6 +43,10 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
             return "\(place)\(qualifiedKey): '\(Excerpt.quote(value))' is not \(expected)"
         case let .outOfRange(range):
             return "\(place)\(qualifiedKey): \(value) is out of range (\(range))"
+        case let .excludes(other):
+            return "\(place)\(qualifiedKey) cannot be used with \(other): give one of them"
+        case let .needs(other):
+            return "\(place)\(qualifiedKey) applies only with \(other)"
         }
     }
 }

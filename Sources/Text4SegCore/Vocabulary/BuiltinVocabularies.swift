@@ -11,10 +11,17 @@ public enum BuiltinVocabularies {
 }
 
 extension Vocabulary {
-    /// Loads a YAML file by path, or a built-in vocabulary by name (`pascal-voc`).
+    /// Loads a YAML file by path, a built-in vocabulary by name (`pascal-voc`), or a one-line YAML
+    /// mapping such as ``classListSource(_:others:)`` makes (`{classes: [person, dog]}`).
     public static func load(_ nameOrPath: String) throws -> Vocabulary {
         if FileManager.default.fileExists(atPath: nameOrPath) {
             return try VocabularyLoader.load(path: nameOrPath)
+        }
+        if nameOrPath.hasPrefix("{") {
+            // A one-line YAML mapping: what `--classes` makes (``classListSource(_:others:)``).
+            let (vocabulary, issues) = VocabularyLoader.parse(nameOrPath, file: "--classes")
+            guard let vocabulary else { throw VocabularyError.invalid(issues) }
+            return vocabulary
         }
         if let text = BuiltinVocabularies.text(named: nameOrPath) {
             let (vocabulary, issues) = VocabularyLoader.parse(text, file: "Vocabularies/\(nameOrPath).yaml")

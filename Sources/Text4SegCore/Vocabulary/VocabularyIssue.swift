@@ -28,6 +28,8 @@ public enum VocabularyError: Error, CustomStringConvertible, Sendable {
     case notFound(String, builtIn: [String])
     case unreadable(path: String, reason: String)
     case invalid([VocabularyIssue])
+    /// A class list (`--classes`) that names no class, or an empty one; the text says what a correct one looks like.
+    case badClassList(String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum VocabularyError: Error, CustomStringConvertible, Sendable {
                 + "Built-in vocabularies: \(builtIn.joined(separator: ", "))"
         case let .unreadable(_, reason):
             return "cannot read vocabulary: \(reason)"
+        case let .badClassList(problem):
+            return problem
         case let .invalid(issues):
             return issues.filter { $0.severity == .error }.map(\.description).joined(separator: "\n")
         }

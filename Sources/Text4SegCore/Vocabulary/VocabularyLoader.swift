@@ -19,6 +19,11 @@ import Yams
 ///         prompt: TV
 ///         synonyms: [tv monitor, television]
 ///         color: [0, 64, 128]    # or "#004080"; default: PASCAL color map
+///
+/// or, in short, a plain list of names: ids 1…N in order, and id 0 the `others` class
+/// (`background`, asked as `others`), or no such class with `others: ignore`:
+///
+///     classes: [person, dog, sky]
 public enum VocabularyLoader {
     static let topKeys: Set<String> = ["name", "description", "ignore", "others", "classes"]
     static let classKeys: Set<String> = ["id", "name", "prompt", "synonyms", "color"]
@@ -66,7 +71,17 @@ public enum VocabularyLoader {
             return (nil, issues)
         }
         guard let sequence = classNodes.sequence, !sequence.isEmpty else {
-            issue(.error, classNodes.mark, "`classes` must be a non-empty list")
+            issue(.error, classNodes.mark, "`classes` must be a non-empty list: " + shapes)
+            return (nil, issues)
+        }
+        let scalars = sequence.filter { $0.scalar != nil }.count
+        if scalars == sequence.count {
+            let (vocabulary, listIssues) = plainList(
+                Array(sequence), others: top["others"], name: name, description: description, ignoreValue: ignoreValue, file: file)
+            return (issues.contains(where: { $0.severity == .error }) ? nil : vocabulary, issues + listIssues)
+        }
+        if scalars > 0, let first = sequence.first(where: { $0.scalar != nil }) {
+            issue(.error, first.mark, "`classes` mixes names and mappings: use one form, " + shapes)
             return (nil, issues)
         }
         var classes: [VocabularyClass] = []
@@ -76,7 +91,7 @@ public enum VocabularyLoader {
         var synonymOwners: [String: Int] = [:]
         for node in sequence {
             guard let map = node.mapping else {
-                issue(.error, node.mark, "each class must be a mapping with at least `id` and `name`")
+                issue(.error, node.mark, "each class must be a name or a mapping with at least `id` and `name`: " + shapes)
                 continue
             }
             for key in map.keys where !classKeys.contains(key.string ?? "") {
@@ -85,7 +100,7 @@ public enum VocabularyLoader {
                     "unknown key '\(key.string ?? "?")' in class (expected one of: \(classKeys.sorted().joined(separator: ", ")))")
             }
             guard let idNode = map["id"] else {
-                issue(.error, node.mark, "class without `id`")
+                issue(.error, node.mark, "class without `id` (or list names only, `classes: [person, dog]`, for ids 1…N)")
                 continue
             }
             guard let id = idNode.int else {
@@ -177,6 +192,61 @@ public enum VocabularyLoader {
         }
         if issues.contains(where: { $0.severity == .error }) { return (nil, issues) }
         return (Vocabulary(name: name, description: description, classes: classes, ignoreValue: ignoreValue, othersID: othersID), issues)
+    }
+
+    /// What a correct `classes` looks like, for messages.
+    static let shapes =
+        "either a list of names (`classes: [person, dog, sky]`: ids 1…N, 0 is others) or a list of mappings "
+        + "(`- {id: 1, name: person}`)"
+
+    /// The vocabulary a plain list of names makes: ids 1…N in order, id 0 `background` (asked as
+    /// `others`) unless `others: ignore`.
+    static func plainList(
+        _ nodes: [Node], others: Node?, name: String, description: String, ignoreValue: Int, file: String
+    ) -> (Vocabulary?, [VocabularyIssue]) {
+        var issues: [VocabularyIssue] = []
+        func issue(_ mark: Mark?, _ message: String) {
+            issues.append(VocabularyIssue(.error, file: file, line: mark?.line ?? 1, column: mark?.column ?? 1, message))
+        }
+        var othersIgnored = false
+        if let others {
+            if others.string == "ignore" {
+                othersIgnored = true
+            } else if others.int != 0 {
+                issue(others.mark, "with a list of names `others` is 0 (the default) or `ignore`")
+            }
+        }
+        let limit = ignoreValue > 255 ? 65535 : 255
+        var classes: [VocabularyClass] = othersIgnored ? [] : [VocabularyClass(id: 0, name: "background", prompt: "others")]
+        var seen: [String: Int] = othersIgnored ? [:] : [Vocabulary.fold("background"): 0, Vocabulary.fold("others"): 0]
+        var id = 1
+        for node in nodes {
+            if id == ignoreValue { id += 1 }
+            guard id < limit else {
+                issue(
+                    node.mark,
+                    "\(nodes.count) names do not fit in label values below \(limit) (ignore \(ignoreValue)); set a larger `ignore`")
+                break
+            }
+            let text = (node.string ?? "").trimmingCharacters(in: .whitespaces)
+            if text.isEmpty {
+                issue(node.mark, "empty class name")
+            } else if text.contains("|") || text.contains("*") || text.contains("\n") {
+                issue(node.mark, "class name '\(text)' contains '|', '*' or a newline, which the descriptor format reserves")
+            } else if let other = seen[Vocabulary.fold(text)] {
+                let hint = other == 0 ? " (id 0 is the others class; write `others: ignore` to name every class yourself)" : ""
+                issue(node.mark, "duplicate name '\(text)' (also class \(other))\(hint)")
+            } else {
+                seen[Vocabulary.fold(text)] = id
+                classes.append(VocabularyClass(id: id, name: text))
+            }
+            id += 1
+        }
+        guard issues.isEmpty else { return (nil, issues) }
+        return (
+            Vocabulary(name: name, description: description, classes: classes, ignoreValue: ignoreValue, othersID: othersIgnored ? nil : 0),
+            []
+        )
     }
 
     /// Loads a vocabulary file, throwing ``VocabularyError/invalid(_:)`` on any error.

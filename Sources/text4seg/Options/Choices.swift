@@ -57,3 +57,4 @@ extension CLIPEngine.Background: ExpressibleByArgument {}
 extension DescriptorFormat: ExpressibleByArgument {}
 extension OverlayStyle: ExpressibleByArgument {}
 extension OverlayPalette: ExpressibleByArgument {}
+extension Vocabulary.ListOthers: ExpressibleByArgument {}

@@ -27,6 +27,12 @@ struct EngineOptions: SettingsFlags {
                 + "(default: eval: the dataset layout's; label: pascal-voc)"))
     var vocab: String?
 
+    @Option(help: ArgumentHelp(VocabularyChoice.classesHelp))
+    var classes: [String] = []
+
+    @Option(help: ArgumentHelp(VocabularyChoice.othersHelp))
+    var others: Vocabulary.ListOthers?
+
     @Option(
         help:
             ArgumentHelp(

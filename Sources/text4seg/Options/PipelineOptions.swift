@@ -34,7 +34,7 @@ struct PipelineOptions: ParsableArguments {
         let settings = try pipelineSettings(file)
         let limitSettings = try limits.overlay(file.overlay(LimitSettings.defaults))
         let serverSettings = try server.overlay(file.overlay(ServerSettings.defaults))
-        let vocabularySource = settings.vocab ?? defaultVocabulary ?? "pascal-voc"
+        let vocabularySource = try settings.vocabularySource() ?? defaultVocabulary ?? "pascal-voc"
         let vocabulary = try Vocabulary.load(vocabularySource)
         let installedCLIP = ModelStore().defaultCLIPCheckpoint
         let engine = settings.engine ?? (settings.modelDir != nil || installedCLIP != nil ? .clip : .embedded)
@@ -53,7 +53,8 @@ struct PipelineOptions: ParsableArguments {
             embedded: try embedded.overlay(file.overlay(EmbeddedEngine.Settings())),
             clip: try clip.overlay(file.overlay(CLIPEngine.Settings())), modelDir: settings.modelDir ?? installedCLIP,
             maxPixels: limitSettings.maxPixels, maxRefinePixels: limitSettings.maxRefinePixels,
-            vocabularySource: vocabularySource, vocabularyGiven: settings.vocab != nil, configPath: configOption.config)
+            vocabularySource: vocabularySource, vocabularyGiven: settings.vocab != nil || settings.classes != nil,
+            configPath: configOption.config)
     }
 
     /// The refiner for this engine, its settings from the defaults, then the config's section, then the flags.

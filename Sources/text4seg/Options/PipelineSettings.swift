@@ -14,6 +14,10 @@ struct PipelineSettings: SettingsSection, Equatable {
     var engine: EngineKind?
     /// A built-in vocabulary's name or a YAML path; `nil`: the dataset layout's, else pascal-voc.
     var vocab: String?
+    /// The vocabulary as class names instead (ids 1…N; each entry may hold several, comma-separated).
+    var classes: [String]?
+    /// With `classes`: whether `others` is class 0 (`background`) or the ignore value.
+    var others: Vocabulary.ListOthers?
     /// clip: a Hugging Face CLIP checkpoint folder; `nil`: the one `models pull` installed last.
     var modelDir: String?
     /// Descriptor grid G (G×G patches).
@@ -31,7 +35,23 @@ struct PipelineSettings: SettingsSection, Equatable {
     /// Treat any descriptor repair as an error for that item.
     var strict = false
 
+    /// The vocabulary's source for ``Vocabulary/load(_:)``: `classes` as a class list, else `vocab`.
+    func vocabularySource() throws -> String? {
+        guard let classes else { return vocab }
+        return Vocabulary.classListSource(try Vocabulary.classNames(classes), others: others ?? .background)
+    }
+
     func validate() throws {
+        if classes != nil && vocab != nil {
+            throw SettingsError(
+                section: "", key: "classes", value: classes?.joined(separator: ", ") ?? "",
+                problem: .excludes(other: "vocab"))
+        }
+        if others != nil && classes == nil {
+            throw SettingsError(
+                section: "", key: "others", value: others?.rawValue ?? "",
+                problem: .needs(other: "classes"))
+        }
         try check(grid, Limits.grid, "grid")
         try check(view, Limits.view, "view")
         if let templateSeed { try check(templateSeed, 0...999_999_999_999_999, "templateSeed") }

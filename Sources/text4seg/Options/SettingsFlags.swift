@@ -26,6 +26,12 @@ extension SettingsFlags {
             return try settings.applying(values)
         } catch let error as SettingsError {
             let flag = Settings.flag(for: error.key)
+            switch error.problem {
+            case let .excludes(other): throw ValidationError("\(flag) cannot be used with \(Settings.flag(for: other)): give one of them")
+            case let .needs(other): throw ValidationError("\(flag) applies only with \(Settings.flag(for: other))")
+            case .outOfRange: break
+            default: throw ValidationError("\(flag): \(error)")
+            }
             guard case let .outOfRange(range) = error.problem else { throw ValidationError("\(flag): \(error)") }
             throw ValidationError("\(flag) must be between \(range.replacingOccurrences(of: "–", with: " and ")) (got \(error.value))")
         }
