@@ -180,5 +180,8 @@ public struct HTMLReport: Sendable {
         .legend span{display:inline-block;margin:4px 12px 4px 0}.legend i{display:inline-block;width:14px;height:14px;
         border:1px solid #333;vertical-align:-2px;margin-right:5px}footer{color:#777;margin-top:32px}
         img.heatmap{image-rendering:pixelated;border:1px solid #ccc;max-width:100%}
+        .heatmap-box{display:flex;align-items:flex-start;gap:10px;overflow-x:auto}svg.heatmap{flex:none}svg text.share{font-size:9px}
+        .scale{display:flex;gap:4px;flex:none;font-size:12px;color:#555}.scale .ticks{display:flex;flex-direction:column;
+        justify-content:space-between}.scale i{width:14px;border:1px solid #999;background:linear-gradient(to top,#fff,#00f)}
         """
 }
