@@ -100,4 +100,19 @@ final class HTMLReportPageTests: XCTestCase {
         let end = try XCTUnwrap(row.firstMatch(in: page, range: NSRange(page.startIndex..., in: page)))
         XCTAssertGreaterThan(Double(String(page[Range(end.range(at: 1), in: page)!])) ?? 0, length, "the row label ends right of it")
     }
+
+    // MARK: The gallery
+
+    func testTheGalleryLegendComesBeforeTheImages() throws {
+        let voc = try vocabulary(["sky", "tree", "road"])
+        let record = ItemRecord(id: "one", counts: counts([(0, 0, 2), (1, 1, 2)]))
+        let truth = LabelMap(width: 2, height: 2, values: [0, 0, 1, 1])
+        let item = HTMLReport.GalleryItem(
+            id: "one", mIoU: 100, image: RGBImage(width: 2, height: 2), truth: truth, prediction: truth, group: "worst")
+        let page = try HTMLReport(report: try report([record], voc), vocabulary: voc, gallery: [item]).html()
+        let legend = try XCTUnwrap(page.range(of: "<section id=\"gallery\"><h2>Gallery</h2><div class=\"legend\">"))
+        let images = try XCTUnwrap(page.range(of: "<table class=\"gallery\">"))
+        XCTAssertLessThan(legend.upperBound, images.lowerBound)
+        XCTAssertTrue(page[legend.upperBound..<images.lowerBound].contains("</i>sky</span><span>"), "sky and tree named")
+    }
 }
