@@ -4,8 +4,8 @@ import Text4SegCore
 /// An evaluation as one self-contained HTML page (images inline as `data:` URLs, charts as
 /// inline SVG, no script, no network): the summary, per-class IoU and accuracy as a sorted
 /// bar chart, the row-normalized confusion matrix as a heat map, a gallery of the worst and
-/// best images (image, ground truth, prediction, overlay, each with its own mIoU and one
-/// shared legend), and the settings the run used.
+/// best images (image, ground truth, prediction, overlay, each with its own mIoU, under one
+/// shared legend), the time per image, every image's scores in three orders, and the settings the run used.
 ///
 ///     let page = HTMLReport(report: report, vocabulary: voc, gallery: rows).html()
 public struct HTMLReport: Sendable {
@@ -56,7 +56,7 @@ public struct HTMLReport: Sendable {
             <h1>text4seg evaluation</h1>
 
             """
-        page += summary() + bars() + (try heatmap()) + (try galleryHTML()) + settings()
+        page += [summary(), bars(), try heatmap(), try galleryHTML(), timing(), images(), settings()].joined()
         page += "<footer>Written by text4seg \(escape(report.tool)) on \(escape(report.date)).</footer>\n</body></html>\n"
         return page
     }
@@ -182,6 +182,10 @@ public struct HTMLReport: Sendable {
         .legend span{display:inline-block;margin:4px 12px 4px 0}.legend i{display:inline-block;width:14px;height:14px;
         border:1px solid #333;vertical-align:-2px;margin-right:5px}footer{color:#777;margin-top:32px}
         #gallery>.legend{position:sticky;top:0;z-index:1;background:#fff;padding:4px 0;border-bottom:1px solid #ddd}
+        .orders>table{display:none}.orders>table:target,.orders>#images-by-miou{display:table}
+        .orders>table:target~#images-by-miou{display:none}table.images,table.failed{border-collapse:collapse;font-size:13px}
+        table.images td,table.images th,table.failed td,table.failed th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left}
+        table.images caption{text-align:left;font-weight:600;padding:6px 0}
         img.heatmap{image-rendering:pixelated;border:1px solid #ccc;max-width:100%}
         .heatmap-box{display:flex;align-items:flex-start;gap:10px;overflow-x:auto}svg.heatmap{flex:none}svg text.share{font-size:9px}
         .scale{display:flex;gap:4px;flex:none;font-size:12px;color:#555}.scale .ticks{display:flex;flex-direction:column;

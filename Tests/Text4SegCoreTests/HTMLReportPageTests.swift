@@ -115,4 +115,67 @@ final class HTMLReportPageTests: XCTestCase {
         XCTAssertLessThan(legend.upperBound, images.lowerBound)
         XCTAssertTrue(page[legend.upperBound..<images.lowerBound].contains("</i>sky</span><span>"), "sky and tree named")
     }
+
+    // MARK: The per-image table and the timing section
+
+    func testThePerImageTableIsWrittenInThreeOrders() throws {
+        let voc = try vocabulary(["sky", "tree", "road"])
+        let records = ["b", "a", "c", "d<script>alert(1)</script>"].map { ItemRecord(id: $0, counts: counts([(0, 0, 10)])) }
+        var made = try report(records + [.failure("e", "engine said <b>no</b>")], voc)
+        for (n, (mIoU, seconds)) in [(80.0, 2.0), (20, 0.5), (nil, 3), (50, 1)].enumerated() {
+            made.items[n].mIoU = mIoU
+            made.items[n].seconds = seconds
+        }
+        let page = try HTMLReport(report: made, vocabulary: voc, gallery: []).html()
+        let d = "d&lt;script&gt;alert(1)&lt;/script&gt;"
+        XCTAssertEqual(try ids(in: page, table: "images-by-miou"), ["a", d, "b", "c"], "worst first, the unscored last")
+        XCTAssertEqual(try ids(in: page, table: "images-by-id"), ["a", "b", "c", d])
+        XCTAssertEqual(try ids(in: page, table: "images-by-seconds"), ["c", "b", d, "a"], "slowest first")
+        XCTAssertFalse(page.contains("<script"), "ids stay escaped")
+        XCTAssertEqual(page.components(separatedBy: "<a href=\"#images-by-seconds\">seconds</a>").count - 1, 3, "each order links")
+        XCTAssertTrue(page.contains("<th scope=\"col\" aria-sort=\"descending\"><a href=\"#images-by-seconds\">seconds</a> ▼</th>"))
+        XCTAssertTrue(page.contains("<td>e</td><td>engine said &lt;b&gt;no&lt;/b&gt;</td>"), "the failed image with its error")
+        // The default order is the last of the three, so that a targeted one before it can hide it.
+        let orders = ["images-by-id", "images-by-seconds", "images-by-miou"].compactMap {
+            page.range(of: "<table id=\"\($0)\"")?.lowerBound
+        }
+        XCTAssertEqual(orders, orders.sorted())
+        XCTAssertEqual(orders.count, 3)
+        XCTAssertTrue(page.contains(".orders>table:target~#images-by-miou{display:none}"))
+    }
+
+    func testTheTimingSectionGivesTheMedianAndP90OfKnownSeconds() throws {
+        let voc = try vocabulary(["sky", "tree", "road"])
+        var made = try report((1...10).map { ItemRecord(id: "i\($0)", counts: counts([(0, 0, 1)])) }, voc)
+        for n in made.items.indices { made.items[n].seconds = Double(n + 1) }
+        made.seconds = 20
+        let page = try HTMLReport(report: made, vocabulary: voc, gallery: []).html()
+        for (name, value) in [
+            ("total seconds", "55.000"), ("mean", "5.500"), ("median", "5.500"), ("p90", "9.000"), ("max", "10.000"),
+            ("images per second", "0.50 (10 images in the run's 20.000 s)"),
+        ] {
+            XCTAssertTrue(page.contains("<tr><th>\(name)</th><td>\(value)</td></tr>"), name)
+        }
+        XCTAssertTrue(page.contains("<h3>The 5 slowest</h3>"))
+        XCTAssertEqual(try matches("<tr><td>i10</td><td>10.000</td></tr><tr><td>i9</td><td>9.000</td></tr>", page), 1)
+    }
+
+    func testReportsWithoutItemsOrTimesSayItWithoutDividingByZero() throws {
+        let voc = try vocabulary(["sky", "tree", "road"])
+        let failed = try report([.failure("x", "unreadable"), .failure("y", "timeout")], voc)
+        var untimed = try report([ItemRecord(id: "z", counts: counts([(0, 0, 1)]))], voc)
+        untimed.items[0].seconds = 0
+        untimed.seconds = 0
+        for (made, says) in [
+            (failed, "No image was evaluated, so there are no times per image."), (try report([], voc), "No image was evaluated."),
+            (untimed, "No image of the report has a time recorded (each took 0 s)."),
+        ] {
+            let page = try HTMLReport(report: made, vocabulary: voc, gallery: []).html()
+            XCTAssertTrue(page.contains(says), says)
+            XCTAssertEqual(try matches("(?i)\\b(nan|inf)\\b", page), 0, "no NaN or infinity")
+        }
+        let page = try HTMLReport(report: failed, vocabulary: voc, gallery: []).html()
+        XCTAssertTrue(page.contains("<h3>2 failed</h3>"))
+        XCTAssertTrue(page.contains("<td>x</td><td>unreadable</td>"))
+    }
 }
