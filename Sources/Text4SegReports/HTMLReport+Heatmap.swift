@@ -39,26 +39,61 @@ extension HTMLReport {
             + "</section>\n"
     }
 
-    /// One `<rect>` per pair, with its names and share as a tooltip.
+    /// Cell size from which each SVG cell shows its share as a number (9 px text): 28 classes or fewer.
+    static let numberedCell = 20
+
+    /// One `<rect>` per pair, with its names and share as a tooltip and, when the cells are big
+    /// enough, the share in percent drawn in the cell; the margins fit the longest labels.
     func svgHeatmap(_ classes: [Int], share: (Int, Int) -> Double) -> String {
-        let cell = max(10, min(24, 560 / max(1, classes.count))), label = 150
-        let side = label + cell * classes.count
-        var svg = "<svg class=\"heatmap\" role=\"img\" aria-label=\"confusion matrix\" width=\"\(side + 10)\" height=\"\(side + 10)\" "
-        svg += "xmlns=\"http://www.w3.org/2000/svg\">"
-        for (n, id) in classes.enumerated() {
-            svg += "<text x=\"\(label - 4)\" y=\"\(label + n * cell + cell * 3 / 4)\" text-anchor=\"end\">\(escape(name(id)))</text>"
-            svg += "<text transform=\"translate(\(label + n * cell + cell * 3 / 4),\(label - 4)) rotate(-60)\">\(escape(name(id)))</text>"
+        let cell = max(10, min(24, 560 / max(1, classes.count)))
+        let labels = classes.map { SVGLabel(name($0)) }
+        let widest = labels.map(\.width).max() ?? 0
+        // Row labels end 4 px before the grid. A column label is rotated -60° about its start,
+        // 4 px above the grid: it rises sin 60° of its width (plus half a 12 px ascent) and
+        // runs cos 60° of it to the right (plus its descent).
+        let left = Int((widest + 10).rounded(.up)), top = Int((widest * 0.866 + 16).rounded(.up))
+        let grid = cell * classes.count
+        var width = left + grid + 4
+        for (n, label) in labels.enumerated() {
+            let run = Int((label.width / 2 + 6).rounded(.up))
+            width = max(width, left + n * cell + cell * 3 / 4 + run)
+        }
+        var svg = "<svg class=\"heatmap\" role=\"img\" aria-label=\"confusion matrix\" width=\"\(width)\" height=\"\(top + grid + 4)\" "
+        svg += "viewBox=\"0 0 \(width) \(top + grid + 4)\" xmlns=\"http://www.w3.org/2000/svg\">"
+        for (n, label) in labels.enumerated() {
+            let text = (label.truncated ? "<title>\(escape(label.name))</title>" : "") + escape(label.shown)
+            let along = n * cell + cell * 3 / 4
+            svg += "<text x=\"\(left - 4)\" y=\"\(top + along)\" text-anchor=\"end\">\(text)</text>"
+            svg += "<text transform=\"translate(\(left + along),\(top - 4)) rotate(-60)\">\(text)</text>"
         }
         for (r, row) in classes.enumerated() {
             for (c, column) in classes.enumerated() {
                 let value = share(row, column)
                 let shade = Int((1 - value) * 255)
-                svg += "<rect x=\"\(label + c * cell)\" y=\"\(label + r * cell)\" width=\"\(cell)\" height=\"\(cell)\" "
+                svg += "<rect x=\"\(left + c * cell)\" y=\"\(top + r * cell)\" width=\"\(cell)\" height=\"\(cell)\" "
                 svg += "fill=\"rgb(\(shade),\(shade),255)\" stroke=\"#ddd\" stroke-width=\"0.5\">"
                 svg += "<title>truth \(escape(name(row))) → predicted \(escape(name(column))): \(format(value * 100))%</title></rect>"
+                guard cell >= HTMLReport.numberedCell, value > 0 else { continue }
+                // Black and white contrast alike with rgb(95,95,255), a share of 63%: white from 60% up.
+                // The number lets the pointer through to the cell, whose title is the tooltip.
+                svg += "<text class=\"share\" x=\"\(left + c * cell + cell / 2)\" y=\"\(top + r * cell + cell / 2 + 3)\" "
+                svg += "text-anchor=\"middle\" pointer-events=\"none\" fill=\"\(value >= 0.6 ? "#fff" : "#111")\">\(percent(value))</text>"
             }
         }
-        return svg + "</svg>"
+        return "<div class=\"heatmap-box\">" + svg + "</svg>" + colourScale(top: top, height: max(120, grid)) + "</div>"
+    }
+
+    /// A share as whole percent for a cell: `<1` rather than a misleading 0 for a small share.
+    func percent(_ share: Double) -> String {
+        share < 0.005 ? "&lt;1" : "\(Int((share * 100).rounded()))"
+    }
+
+    /// The legend of the heat maps' shades: a bar from white (0% of the row) to blue (100%),
+    /// `top` pixels down and `height` pixels tall, beside the map.
+    func colourScale(top: Int, height: Int) -> String {
+        "<div class=\"scale\" role=\"img\" aria-label=\"colour scale: white is 0% of the row, blue 100%\" "
+            + "style=\"margin-top:\(top)px;height:\(height)px\"><i></i><span class=\"ticks\"><span>100%</span><span>50%</span>"
+            + "<span>0%</span></span></div>"
     }
 
     /// The drawn classes as one PNG (a square of a few pixels per pair, same shades as the SVG),
@@ -89,8 +124,8 @@ extension HTMLReport {
             drawn.count < present
             ? "the \(drawn.count) with the most pixels are drawn, " : "each is drawn, "
         html += "in id order along both axes (\(cell) pixel\(cell == 1 ? "" : "s") per pair; darker: a larger share of the row).</p>"
-        html += "<img class=\"heatmap\" src=\"data:image/png;base64,\(png)\" width=\"\(side)\" height=\"\(side)\" "
-        html += "alt=\"confusion matrix of \(drawn.count) classes\">"
+        html += "<div class=\"heatmap-box\"><img class=\"heatmap\" src=\"data:image/png;base64,\(png)\" width=\"\(side)\" "
+        html += "height=\"\(side)\" alt=\"confusion matrix of \(drawn.count) classes\">\(colourScale(top: 0, height: min(side, 400)))</div>"
         let top = confusions.sorted { ($0.share, $1.row, $1.column) > ($1.share, $0.row, $0.column) }.prefix(HTMLReport.listedConfusions)
         html +=
             "<h3>The \(top.count) most confused pairs</h3><table class=\"kv\"><tr><th>truth</th><th>predicted</th><th>share of the truth</th></tr>"

@@ -4,8 +4,8 @@ import Text4SegCore
 /// An evaluation as one self-contained HTML page (images inline as `data:` URLs, charts as
 /// inline SVG, no script, no network): the summary, per-class IoU and accuracy as a sorted
 /// bar chart, the row-normalized confusion matrix as a heat map, a gallery of the worst and
-/// best images (image, ground truth, prediction, overlay, each with its own mIoU and one
-/// shared legend), and the settings the run used.
+/// best images (image, ground truth, prediction, overlay, each with its own mIoU, under one
+/// shared legend), the time per image, every image's scores in three orders, and the settings the run used.
 ///
 ///     let page = HTMLReport(report: report, vocabulary: voc, gallery: rows).html()
 public struct HTMLReport: Sendable {
@@ -56,7 +56,7 @@ public struct HTMLReport: Sendable {
             <h1>text4seg evaluation</h1>
 
             """
-        page += summary() + bars() + (try heatmap()) + (try galleryHTML()) + settings()
+        page += [summary(), bars(), try heatmap(), try galleryHTML(), timing(), images(), settings()].joined()
         page += "<footer>Written by text4seg \(escape(report.tool)) on \(escape(report.date)).</footer>\n</body></html>\n"
         return page
     }
@@ -102,16 +102,18 @@ public struct HTMLReport: Sendable {
         return "<section id=\"classes\"><h2>Per class</h2>\(note)\(svg)</section>\n"
     }
 
+    /// The worst and best images, under a legend of the classes they show that stays in view
+    /// (sticky) while the reader scrolls through them.
     func galleryHTML() throws -> String {
         guard !gallery.isEmpty else { return "" }
         let plain = OverlayRenderer(vocabulary: vocabulary, font: nil)
         var present = Set<Int>()
-        var html = "<section id=\"gallery\"><h2>Gallery</h2>"
+        var rows = ""
         for group in ["worst", "best"] {
             let items = gallery.filter { $0.group == group }
             if items.isEmpty { continue }
-            html += "<h3>\(group == "worst" ? "Worst" : "Best") \(items.count) by mIoU</h3><table class=\"gallery\">"
-            html += "<tr><th>image</th><th>ground truth</th><th>prediction</th><th>overlay</th></tr>"
+            rows += "<h3>\(group == "worst" ? "Worst" : "Best") \(items.count) by mIoU</h3><table class=\"gallery\">"
+            rows += "<tr><th>image</th><th>ground truth</th><th>prediction</th><th>overlay</th></tr>"
             for item in items {
                 let height = max(1, item.image.height * thumbnailWidth / max(1, item.image.width))
                 let photo = Resampling.bilinear(item.image, width: thumbnailWidth, height: height)
@@ -127,22 +129,22 @@ public struct HTMLReport: Sendable {
                     "data:image/png;base64," + (try PNGCodec.encodeLabelMap(prediction, palette: vocabulary.palette)).base64EncodedString(),
                     "data:image/jpeg;base64," + (try JPEGCodec.encode(overlay, quality: 85)).base64EncodedString(),
                 ]
-                html += "<tr><td colspan=\"4\" class=\"caption\">\(escape(item.id)): mIoU \(item.mIoU.map(format) ?? "–")</td></tr><tr>"
+                rows += "<tr><td colspan=\"4\" class=\"caption\">\(escape(item.id)): mIoU \(item.mIoU.map(format) ?? "–")</td></tr><tr>"
                 for (n, source) in cells.enumerated() {
                     let alt = ["image", "ground truth", "prediction", "overlay"][n] + " of " + escape(item.id)
-                    html += "<td><img src=\"\(source)\" width=\"\(thumbnailWidth)\" height=\"\(height)\" alt=\"\(alt)\"></td>"
+                    rows += "<td><img src=\"\(source)\" width=\"\(thumbnailWidth)\" height=\"\(height)\" alt=\"\(alt)\"></td>"
                 }
-                html += "</tr>"
+                rows += "</tr>"
             }
-            html += "</table>"
+            rows += "</table>"
         }
-        html += "<div class=\"legend\">"
+        var legend = "<div class=\"legend\">"
         for id in present.sorted() {
             let color = vocabulary.class(id: id).map(vocabulary.displayColor) ?? vocabulary.palette[min(255, max(0, id))]
             let name = vocabulary.class(id: id)?.name ?? (id == vocabulary.othersValue ? "others" : "value \(id)")
-            html += "<span><i style=\"background:\(color)\"></i>\(escape(name))</span>"
+            legend += "<span><i style=\"background:\(color)\"></i>\(escape(name))</span>"
         }
-        return html + "</div></section>\n"
+        return "<section id=\"gallery\"><h2>Gallery</h2>" + legend + "</div>" + rows + "</section>\n"
     }
 
     func settings() -> String {
@@ -179,6 +181,14 @@ public struct HTMLReport: Sendable {
         table.gallery td{padding:2px;vertical-align:top}table.gallery .caption{font-weight:600;padding-top:10px}
         .legend span{display:inline-block;margin:4px 12px 4px 0}.legend i{display:inline-block;width:14px;height:14px;
         border:1px solid #333;vertical-align:-2px;margin-right:5px}footer{color:#777;margin-top:32px}
+        #gallery>.legend{position:sticky;top:0;z-index:1;background:#fff;padding:4px 0;border-bottom:1px solid #ddd}
+        .orders>table{display:none}.orders>table:target,.orders>#images-by-miou{display:table}
+        .orders>table:target~#images-by-miou{display:none}table.images,table.failed{border-collapse:collapse;font-size:13px}
+        table.images td,table.images th,table.failed td,table.failed th{border-bottom:1px solid #eee;padding:2px 8px;text-align:left}
+        table.images caption{text-align:left;font-weight:600;padding:6px 0}
         img.heatmap{image-rendering:pixelated;border:1px solid #ccc;max-width:100%}
+        .heatmap-box{display:flex;align-items:flex-start;gap:10px;overflow-x:auto}svg.heatmap{flex:none}svg text.share{font-size:9px}
+        .scale{display:flex;gap:4px;flex:none;font-size:12px;color:#555}.scale .ticks{display:flex;flex-direction:column;
+        justify-content:space-between}.scale i{width:14px;border:1px solid #999;background:linear-gradient(to top,#fff,#00f)}
         """
 }

@@ -8,22 +8,68 @@ import XCTest
 /// harness page (same folder, file access allowed) that counts the images that loaded and the
 /// charts' shapes, and Chromium's log is searched for console errors.
 final class HTMLReportEndToEndTests: XCTestCase {
+    /// Loads the page twice: plainly, and at `#images-by-seconds` to see which order of the
+    /// per-image table CSS `:target` shows. Besides the counts it reports the heat map's labels
+    /// whose boxes leave the SVG's box, and where the gallery's legend is once the reader has
+    /// scrolled to the last row of images.
     static let harness = """
         <!DOCTYPE html><html><body><pre id="result">pending</pre>
         <iframe id="report" src="report.html" style="width:1280px;height:3000px"></iframe>
+        <iframe id="seconds" src="report.html#images-by-seconds" style="width:1280px;height:800px"></iframe>
         <script>
-        document.getElementById("report").addEventListener("load", () => {
-          const d = document.getElementById("report").contentDocument;
+        const frames = ["report", "seconds"].map(id => document.getElementById(id));
+        let loaded = 0;
+        frames.forEach(f => f.addEventListener("load", () => { if (++loaded === frames.length) measure(); }));
+        function shown(d) {
+          return ["images-by-miou", "images-by-id", "images-by-seconds"].filter(id => {
+            const e = d.getElementById(id);
+            return e !== null && d.defaultView.getComputedStyle(e).display !== "none";
+          });
+        }
+        function measure() {
+          const d = frames[0].contentDocument;
           const images = Array.from(d.images);
+          const svg = d.querySelector("svg.heatmap");
+          const clipped = [];
+          if (svg) {
+            const box = svg.getBoundingClientRect();
+            svg.querySelectorAll("text").forEach(t => {
+              const r = t.getBoundingClientRect();
+              if (r.left < box.left - 0.5 || r.right > box.right + 0.5 || r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5) {
+                clipped.push(t.textContent);
+              }
+            });
+          }
+          const legend = d.querySelector("#gallery .legend");
+          const rows = d.querySelectorAll("#gallery table.gallery img");
+          let legendInView = null;
+          if (legend && rows.length > 0) {
+            const last = rows[rows.length - 1];
+            last.scrollIntoView();
+            const l = legend.getBoundingClientRect(), r = last.getBoundingClientRect();
+            legendInView = l.top >= 0 && l.bottom > 0 && l.top <= r.top + 1;
+          }
+          const defaultOrder = d.getElementById("images-by-miou");
           document.getElementById("result").textContent = JSON.stringify({
             images: images.length,
             loaded: images.filter(i => i.complete && i.naturalWidth > 0).length,
             bars: d.querySelectorAll("svg.bars rect").length,
             cells: d.querySelectorAll("svg.heatmap rect").length,
+            shares: d.querySelectorAll("svg.heatmap text.share").length,
+            labels: svg ? svg.querySelectorAll("text:not(.share)").length : 0,
+            clipped: clipped,
+            scales: d.querySelectorAll(".heatmap-box .scale").length,
             title: d.title,
-            heatmaps: d.querySelectorAll("img.heatmap").length
+            heatmaps: d.querySelectorAll("img.heatmap").length,
+            legendInGallery: legend !== null,
+            legendInView: legendInView,
+            orders: d.querySelectorAll("table.images").length,
+            shownByDefault: shown(d),
+            shownAtSeconds: shown(frames[1].contentDocument),
+            defaultRows: defaultOrder ? defaultOrder.querySelectorAll("tr").length - 1 : 0,
+            timing: d.querySelectorAll("#timing table").length
           });
-        });
+        }
         </script></body></html>
         """
 
@@ -69,6 +115,39 @@ final class HTMLReportEndToEndTests: XCTestCase {
         XCTAssertEqual(result["bars"] as? Int, scored, "one bar per scored class")
         XCTAssertGreaterThanOrEqual(result["cells"] as? Int ?? 0, 4, "the heat map is drawn")
         XCTAssertTrue((result["title"] as? String ?? "").hasPrefix("text4seg evaluation: mIoU"))
+        XCTAssertEqual(result["clipped"] as? [String], [], "every heat map label inside the SVG (tvmonitor, pottedplant)")
+        XCTAssertEqual(result["scales"] as? Int, 1, "a colour scale beside the heat map")
+        XCTAssertEqual(result["legendInGallery"] as? Bool, true)
+        XCTAssertEqual(result["legendInView"] as? Bool, true, "the legend stays above the images while the reader scrolls them")
+        XCTAssertEqual(result["orders"] as? Int, 3, "the per-image table in three orders")
+        XCTAssertEqual(result["shownByDefault"] as? [String], ["images-by-miou"], "only the mIoU order without a fragment")
+        XCTAssertEqual(result["shownAtSeconds"] as? [String], ["images-by-seconds"], "only the targeted order")
+        XCTAssertEqual(result["defaultRows"] as? Int, (report["items"] as? [Any])?.count, "a row per image")
+        XCTAssertEqual(result["timing"] as? Int, 2, "the timing figures and the slowest images")
+    }
+
+    /// Long class names (a 30-character one, one of capitals, ADE20K's and VOC's) on an SVG heat
+    /// map: Chromium draws every label inside the SVG's box, and each cell's share in it.
+    func testLongClassNamesStayInsideTheHeatMap() throws {
+        let names = [
+            "a class name of thirty letters", "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", "chest of drawers", "tvmonitor", "pottedplant",
+            "television receiver", "sky", "bannister, banister, balustrade",
+        ]
+        let folder = try CLI.temporaryFolder()
+        var yaml = "name: long-names\ndescription: long class names\nignore: 255\nclasses:\n"
+        for (id, name) in names.enumerated() { yaml += "  - id: \(id)\n    name: \"\(name)\"\n" }
+        try yaml.write(toFile: folder + "/long.yaml", atomically: true, encoding: .utf8)
+        let vocabulary = try Vocabulary.load(folder + "/long.yaml")
+        try SyntheticReport.make(vocabulary: vocabulary).json().write(to: URL(fileURLWithPath: folder + "/r.json"))
+        let run = try CLI.run(["report", folder + "/r.json", "--vocab", folder + "/long.yaml", "--html", folder + "/report.html"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        try Prerequisite.chromium.require()
+        let result = try browse(folder)
+        XCTAssertEqual(result["cells"] as? Int, 64)
+        XCTAssertEqual(result["labels"] as? Int, 16, "a row and a column label per class")
+        XCTAssertEqual(result["clipped"] as? [String], [])
+        XCTAssertEqual(result["shares"] as? Int, 8 * 3, "each class: right, and confused with two others")
+        XCTAssertEqual(result["shownAtSeconds"] as? [String], ["images-by-seconds"])
     }
 
     /// The dev set with a 20-image gallery: every image loads and the page stays small.
