@@ -31,6 +31,7 @@ struct Eval: AsyncParsableCommand {
     @OptionGroup(title: "Dataset") var data: EvalDataset
     @OptionGroup(title: "Evaluation") var scoring: EvalScoring
     @OptionGroup(title: "Output") var output: EvalOutput
+    @OptionGroup(title: "Export") var exports: ExportOptions
     @OptionGroup var pipeline: PipelineOptions
 
     func validate() throws {
@@ -40,6 +41,8 @@ struct Eval: AsyncParsableCommand {
         if output.resume && output.report == nil {
             throw ValidationError("--resume needs --report (the journal lives beside the report)")
         }
+        if !exports.export.isEmpty && output.out == nil { throw ValidationError("--export writes beside the predictions: give --out") }
+        if exports.exportRoot != nil && exports.export.isEmpty { throw ValidationError("--export-root applies only with --export") }
     }
 
     func run() async throws {
@@ -103,6 +106,12 @@ struct Eval: AsyncParsableCommand {
                 paths += [try ConfinedPath.join(out, item.id, extension: "png"), try ConfinedPath.join(out, item.id, extension: "txt")]
             }
             for path in paths { try outputs.add(path, for: item.imagePath) }
+        }
+        if let out = output.out {
+            for path in exports.paths(in: out) { try outputs.add(path, for: "the exports") }
+            if !exports.formats.isEmpty {
+                _ = try ExportOptions.relativePaths(items.map(\.imagePath), root: exports.root(for: items.map(\.imagePath)))
+            }
         }
         try outputs.check()
         return EvalPlan(
@@ -178,6 +187,13 @@ struct Eval: AsyncParsableCommand {
         }
         try output.tables.write(result)
         try output.page.write(result, vocabulary: plan.resolved.vocabulary, predictions: predictions)
+        if let out = output.out {
+            let images = plan.items.map(\.imagePath)
+            try exports.write(
+                try plan.items.map { ($0.imagePath, try ConfinedPath.join(out, $0.id, extension: "png")) }, root: exports.root(for: images),
+                out: out, vocabulary: plan.resolved.vocabulary,
+                modelVersion: "text4seg \(result.tool): \(engine), refine \(result.refiner), settings \(plan.fingerprint.digest)")
+        }
         if outcome.evaluated == 0 {
             // No score at all: say so rather than print a table of zeros.
             warn(

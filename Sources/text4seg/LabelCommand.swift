@@ -20,6 +20,9 @@ struct Label: AsyncParsableCommand {
 
               # finish an interrupted run
               text4seg label photos/*.jpg --out labels --resume
+
+              # drafts for Label Studio and CVAT, and COCO masks, image paths relative to photos/
+              text4seg label photos --out labels --classes "person, car, road" --export all
             """)
 
     @Argument(help: "Image files (JPEG or PNG), or folders of them.")
@@ -27,11 +30,14 @@ struct Label: AsyncParsableCommand {
 
     @OptionGroup(title: "Output") var output: LabelOutput
 
+    @OptionGroup(title: "Export") var exports: ExportOptions
+
     @OptionGroup var pipeline: PipelineOptions
 
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image or folder to label") }
         try checkRange(output.overlayOpacity, 0...1, "--overlay-opacity")
+        if exports.exportRoot != nil && exports.export.isEmpty { throw ValidationError("--export-root applies only with --export") }
     }
 
     func run() async throws {
@@ -60,7 +66,11 @@ struct Label: AsyncParsableCommand {
         for folder in [output.groundTruth, resolved.replayFolder].compactMap({ $0 }) { ProtectedInputs.shared.protect(folder: folder) }
         ProtectedInputs.shared.protect(
             resolved.inputFiles(itemIDs: all.map(\.itemID), groundTruth: output.groundTruth))
-        try LabelJob.plan(all, output: output, engineOutputs: resolved.engineOutputs).check()
+        var plan = try LabelJob.plan(all, output: output, engineOutputs: resolved.engineOutputs)
+        for path in exports.paths(in: out) { try plan.add(path, for: "the exports") }
+        try plan.check()
+        let exportRoot = exports.root(for: all.map(\.path))
+        if !exports.formats.isEmpty { _ = try ExportOptions.relativePaths(all.map(\.path), root: exportRoot) }
         // The engine (and its weights) only once the inputs and outputs are known to be sound.
         let segmenter = try resolved.segmenter(groundTruth: output.groundTruth)
         if output.resume {
@@ -80,6 +90,11 @@ struct Label: AsyncParsableCommand {
         progress.end()
         await segmenter.engine.shutdown()
         let failures = try Interruption.value(of: ran, interrupted: "interrupted; run the same command with --resume to label the rest")
+        // Every image labeled by now, this run's and earlier ones' (--resume), goes into the exports.
+        try exports.write(
+            try all.map { ($0.path, try $0.path(in: out, suffix: ".png")) }, root: exportRoot, out: out, vocabulary: resolved.vocabulary,
+            modelVersion: "text4seg \(Text4Seg.configuration.version): \(segmenter.engine.name), refine \(segmenter.refiner.name), "
+                + "vocabulary \(resolved.vocabulary.name) \(resolved.vocabulary.contentHash)")
         // Errors that name their file already are not prefixed with it again.
         for (path, reason) in failures { warn(reason.hasPrefix(path + ":") ? "error: \(reason)" : "error: \(path): \(reason)") }
         if failures.count == inputs.count && !inputs.isEmpty {

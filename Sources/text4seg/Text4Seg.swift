@@ -21,7 +21,10 @@ struct Text4Seg: AsyncParsableCommand {
               text4seg prompt --vocab pascal-voc --format vicuna_v1
             """,
         version: "\(Text4Seg.version) (commit \(buildCommit))",
-        subcommands: [Label.self, EvalGroup.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self, Models.self]
+        subcommands: [
+            Label.self, EvalGroup.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self, ExportCommand.self,
+            Models.self,
+        ]
     )
 
     /// The release version; the commit comes from the BuildInfo plugin.

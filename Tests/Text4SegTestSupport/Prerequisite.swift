@@ -30,6 +30,16 @@ public enum Prerequisite: CaseIterable, Sendable {
     case chromium
     /// CLIP's full BPE merges (open_clip_torch 3.3.0's bpe_simple_vocab_16e6.txt.gz), for the tokenizer on the real vocabulary.
     case clipMerges
+    /// The annotation tools' own readers: pycocotools and label-studio-sdk for python3.
+    case annotationTools
+    /// datumaro (its CVAT for images reader) in its own virtual environment, `.venv-datumaro`
+    /// (its pins would move python3's Pillow and numpy), or the interpreter TEXT4SEG_DATUMARO_PYTHON names.
+    case datumaro
+
+    /// The Python that has datumaro.
+    public static var datumaroPython: String {
+        ProcessInfo.processInfo.environment["TEXT4SEG_DATUMARO_PYTHON"] ?? TestPaths.packageRoot + "/.venv-datumaro/bin/python"
+    }
 
     /// Where Debian's `chromium` package puts the browser.
     public static let chromiumPath = "/usr/bin/chromium"
@@ -70,6 +80,15 @@ public enum Prerequisite: CaseIterable, Sendable {
             return FileManager.default.fileExists(atPath: TestPaths.clipMerges)
                 ? nil
                 : "CLIP's BPE merges at \(TestPaths.clipMerges) (run `scripts/fetch_clip_bpe.sh`, or set TEXT4SEG_CLIP_BPE)"
+        case .annotationTools:
+            return Prerequisite.pythonHas("numpy, PIL, pycocotools, label_studio_sdk.converter.brush")
+                ? nil : "python3 with pycocotools and label-studio-sdk (`python3 -m pip install pycocotools label-studio-sdk`)"
+        case .datumaro:
+            let python = Prerequisite.datumaroPython
+            let works = (try? CLI.run(python, ["-c", "import datumaro.plugins.data_formats.cvat.base"]))?.status == 0
+            return works
+                ? nil
+                : "datumaro at \(python) (`python3 -m venv .venv-datumaro && .venv-datumaro/bin/pip install datumaro==1.13.12`)"
         }
     }
 

@@ -53,6 +53,9 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
         }
     }
 
+    /// A short hash of every setting: one name for the run's configuration (exports' model version).
+    public var digest: String { RunFingerprint.hash(settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()) }
+
     /// FNV-1a (64-bit) of the UTF-8 bytes, in hex: stable across runs and machines, unlike `hashValue`.
     public static func hash(_ text: String) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

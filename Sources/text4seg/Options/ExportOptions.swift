@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import Text4SegCore
+import Text4SegReports
+
+/// `--export` and `--export-root`, for `label` and `eval`: annotation files beside the label maps.
+struct ExportOptions: ParsableArguments {
+    @Option(
+        help: ArgumentHelp(
+            "Also write annotation files into --out: coco (coco.json, RLE masks), labelstudio (labelstudio.json, tasks with "
+                + "brush predictions), cvat (cvat.xml, CVAT for images 1.1) or all; comma-separated or repeated."))
+    var export: [ExportSelection] = []
+
+    @Option(help: "Image paths in the exports are relative to this folder. (default: the folder the images were found in)")
+    var exportRoot: String?
+
+    /// The formats asked for.
+    var formats: Set<AnnotationExport.Format> { export.reduce(into: []) { $0.formUnion($1.formats) } }
+
+    /// The export files under `out`.
+    func paths(in out: String) -> [String] { formats.map { out + "/" + $0.fileName }.sorted() }
+
+    /// The folder image paths are made relative to: `--export-root`, else the deepest folder holding every image.
+    func root(for images: [String]) -> String {
+        if let exportRoot { return URL(fileURLWithPath: exportRoot).standardizedFileURL.path }
+        let folders = images.map { URL(fileURLWithPath: $0).standardizedFileURL.deletingLastPathComponent().pathComponents }
+        guard var common = folders.first else { return FileManager.default.currentDirectoryPath }
+        for folder in folders.dropFirst() {
+            common = Array(zip(common, folder).prefix { $0 == $1 }.map(\.0))
+        }
+        return NSString.path(withComponents: common.isEmpty ? ["/"] : common)
+    }
+
+    /// Each image's path relative to `root`, or an error naming the first image outside it.
+    static func relativePaths(_ images: [String], root: String) throws -> [String] {
+        let base = URL(fileURLWithPath: root).standardizedFileURL.pathComponents
+        return try images.map { image in
+            let parts = URL(fileURLWithPath: image).standardizedFileURL.pathComponents
+            guard parts.count > base.count, Array(parts.prefix(base.count)) == base else {
+                throw ValidationError("--export-root \(root) does not hold \(image): exports name images relative to it")
+            }
+            return parts.dropFirst(base.count).joined(separator: "/")
+        }
+    }
+
+    /// Writes the exports of `items` (each image's path and its label map's path) into `out`,
+    /// each file atomically; items whose label map is missing (failed) are left out.
+    func write(
+        _ items: [(image: String, labelMap: String)], root: String, out: String, vocabulary: Vocabulary, modelVersion: String
+    )
+        throws
+    {
+        guard !formats.isEmpty else { return }
+        var exporter = AnnotationExport(formats: formats, vocabulary: vocabulary, modelVersion: modelVersion)
+        let present = items.filter { FileManager.default.fileExists(atPath: $0.labelMap) }
+        for (item, relative) in zip(present, try ExportOptions.relativePaths(present.map(\.image), root: root)) {
+            exporter.add(image: relative, map: try ImageIO.readLabelMap(item.labelMap, maxPixels: Limits.maxPixels.upperBound))
+        }
+        for document in try exporter.documents() { try AtomicFile.write(document.data, to: out + "/" + document.fileName) }
+    }
+}
+
+/// One `--export` value: a format, `all`, or several comma-separated.
+struct ExportSelection: ExpressibleByArgument, Sendable {
+    var formats: Set<AnnotationExport.Format>
+
+    init?(argument: String) {
+        var formats: Set<AnnotationExport.Format> = []
+        for part in argument.split(separator: ",") {
+            let name = part.trimmingCharacters(in: .whitespaces).lowercased()
+            if name == "all" {
+                formats.formUnion(AnnotationExport.Format.allCases)
+            } else if let format = AnnotationExport.Format(rawValue: name) {
+                formats.insert(format)
+            } else {
+                return nil
+            }
+        }
+        guard !formats.isEmpty else { return nil }
+        self.formats = formats
+    }
+
+    static var allValueStrings: [String] { AnnotationExport.Format.allCases.map(\.rawValue) + ["all"] }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Text4SegCore
+import Text4SegTestSupport
+import XCTest
+
+/// `--export`: the files are read by the tools' own code (pycocotools, label-studio-sdk's brush
+/// decoder, datumaro's CVAT reader) and every region is compared with its label map, pixel for
+/// pixel (scripts/check_exports.py).
+final class ExportEndToEndTests: XCTestCase {
+    /// Runs check_exports.py on `out` for `format`; returns what it counted.
+    func check(_ format: String, _ out: String, vocabulary: Vocabulary, root: String? = nil) throws -> [String: Int] {
+        let names = Dictionary(vocabulary.classes.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
+        var arguments = [
+            TestPaths.packageRoot + "/scripts/check_exports.py", format, out, "--others", "\(vocabulary.othersID ?? -1)", "--ignore",
+            "\(vocabulary.ignoreValue)", "--names", String(decoding: try JSONSerialization.data(withJSONObject: names), as: UTF8.self),
+        ]
+        if let root { arguments += ["--root", root] }
+        let python = format == "cvat" ? Prerequisite.datumaroPython : "/usr/bin/env"
+        let run = try CLI.run(python, format == "cvat" ? arguments : ["python3"] + arguments)
+        XCTAssertEqual(run.status, 0, "\(format): \(run.stderr)")
+        let line = run.stdout.split(separator: "\n").last.map(String.init) ?? ""
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Int], run.stdout + run.stderr)
+    }
+
+    func testTheDevSetRoundTripsThroughPycocotoolsLabelStudioAndDatumaro() throws {
+        let dev = try TestPaths.requireVOCDev()
+        try Prerequisite.annotationTools.require()
+        try Prerequisite.datumaro.require()
+        let out = try CLI.temporaryFolder()
+        let run = try CLI.run(["eval", "--dataset", dev, "--engine", "oracle", "--quiet", "--out", out, "--export", "all"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let voc = try Vocabulary.load("pascal-voc")
+        let coco = try check("coco", out, vocabulary: voc)
+        XCTAssertEqual(coco["images"], 290)
+        XCTAssertGreaterThan(coco["regions"] ?? 0, 290)
+        XCTAssertEqual(try check("labelstudio", out, vocabulary: voc), coco)
+        XCTAssertEqual(try check("cvat", out, vocabulary: voc, root: dev + "/images"), coco)
+        let tasks = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/labelstudio.json"))) as? [[String: Any]])
+        let prediction = try XCTUnwrap((tasks[0]["predictions"] as? [[String: Any]])?.first)
+        XCTAssertTrue((prediction["model_version"] as? String)?.contains("oracle") ?? false, "\(prediction["model_version"] ?? "")")
+    }
+
+    func testPathsAreRelativeToTheExportRootAndAFailedImageIsLeftOut() throws {
+        try Prerequisite.annotationTools.require()
+        let root = try CLI.temporaryFolder(), out = try CLI.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: root + "/photos/2024", withIntermediateDirectories: true)
+        for id in ["2007_000033", "2007_000452"] {
+            try FileManager.default.copyItem(atPath: CLI.samples + "/images/\(id).jpg", toPath: root + "/photos/2024/\(id).jpg")
+        }
+        try Data("not an image".utf8).write(to: URL(fileURLWithPath: root + "/photos/2024/broken.jpg"))
+        let classes =
+            "aeroplane, bicycle, bird, boat, bottle, bus, car, cat, chair, cow, diningtable, dog, horse, motorbike, person, "
+            + "pottedplant, sheep, sofa, train, tvmonitor"
+        let run = try CLI.run([
+            "label", root + "/photos", "--recursive", "--out", out, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels",
+            "--classes", classes, "--export", "coco", "--export", "labelstudio,cvat", "--export-root", root,
+        ])
+        XCTAssertEqual(run.status, 1, "the broken image fails alone: \(run.stderr)")
+        let coco = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/coco.json"))) as? [String: Any])
+        let names = (coco["images"] as? [[String: Any]])?.compactMap { $0["file_name"] as? String }
+        XCTAssertEqual(names, ["photos/2024/2007_000033.jpg", "photos/2024/2007_000452.jpg"])
+        // The label maps sit at <out>/2024/<id>.png (relative to the folder given), the exports name
+        // the images relative to the export root: link the maps where the checker looks.
+        try FileManager.default.createDirectory(atPath: out + "/photos", withIntermediateDirectories: true)
+        try FileManager.default.createSymbolicLink(atPath: out + "/photos/2024", withDestinationPath: out + "/2024")
+        let vocabulary = try Vocabulary.classList(classes.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        XCTAssertEqual(try check("coco", out, vocabulary: vocabulary)["images"], 2)
+        XCTAssertEqual(try check("labelstudio", out, vocabulary: vocabulary)["images"], 2)
+        let xml = try String(contentsOfFile: out + "/cvat.xml", encoding: .utf8)
+        XCTAssertTrue(xml.contains("name=\"photos/2024/2007_000452.jpg\""), xml.prefix(2000).description)
+
+        let outside = try CLI.temporaryFolder()
+        let refused = try CLI.run([
+            "label", CLI.samples + "/images", "--out", outside, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels",
+            "--export", "coco", "--export-root", root,
+        ])
+        XCTAssertEqual(refused.status, 64, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("does not hold"), refused.stderr)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: outside), [], "refused before anything is written")
+    }
+
+    func testTheLabelStudioConfigMatchesThePredictionsNames() throws {
+        let run = try CLI.run(["export", "labelstudio-config", "--classes", "person, car"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(
+            run.stdout,
+            """
+            <View>
+              <Image name="image" value="$image" zoom="true"/>
+              <BrushLabels name="label" toName="image">
+                <Label value="person" background="#800000"/>
+                <Label value="car" background="#008000"/>
+              </BrushLabels>
+            </View>
+
+            """)
+        let bad = try CLI.run(["eval", "--dataset", CLI.samples, "--engine", "oracle", "--export", "coco"])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("give --out"), bad.stderr)
+        let unknown = try CLI.run(["label", CLI.samples + "/images", "--out", try CLI.temporaryFolder(), "--export", "yolo"])
+        XCTAssertEqual(unknown.status, 64)
+        XCTAssertTrue(unknown.stderr.contains("coco"), unknown.stderr)
+    }
+}
