@@ -20,7 +20,10 @@ from PIL import Image
 
 
 def label_map(out, image_path):
-    return np.array(Image.open(os.path.join(out, os.path.splitext(image_path)[0] + ".png")))
+    stem = os.path.join(out, os.path.splitext(image_path)[0])
+    if os.path.exists(stem + ".npy"):  # label --format npy
+        return np.load(stem + ".npy")
+    return np.array(Image.open(stem + ".png"))
 
 
 def expected_values(label, skipped):

@@ -78,12 +78,14 @@ struct Label: AsyncParsableCommand {
             if removed > 0 { warn("resume: removed \(removed) temporary files left by an interrupted run") }
         }
         let inputs =
-            output.resume ? try all.filter { !FileManager.default.fileExists(atPath: try $0.output(in: out, suffix: ".png")) } : all
+            output.resume
+            ? try all.filter { !FileManager.default.fileExists(atPath: try $0.output(in: out, suffix: output.format.suffix)) } : all
         if output.resume && inputs.count < all.count { warn("resume: \(all.count - inputs.count) images already labeled") }
         let progress = ProgressLine(verb: "label", total: inputs.count, quiet: output.quiet)
         let job = LabelJob(
             segmenter: segmenter, writer: writer, renderer: output.overlay ? renderer : nil, out: out, descriptors: output.descriptors,
-            scores: output.saveScores, maxPixels: resolved.maxPixels, progress: progress, json: output.json)
+            format: output.format, maskPerClass: output.maskPerClass, scores: output.saveScores, maxPixels: resolved.maxPixels,
+            progress: progress, json: output.json)
         if let scores = output.saveScores { try FileManager.default.createDirectory(atPath: scores, withIntermediateDirectories: true) }
         let jobs = resolved.jobs
         let ran = await Interruption.result { try await job.run(inputs, jobs: jobs) }
@@ -92,7 +94,8 @@ struct Label: AsyncParsableCommand {
         let failures = try Interruption.value(of: ran, interrupted: "interrupted; run the same command with --resume to label the rest")
         // Every image labeled by now, this run's and earlier ones' (--resume), goes into the exports.
         try exports.write(
-            try all.map { ($0.path, try $0.path(in: out, suffix: ".png")) }, root: exportRoot, out: out, vocabulary: resolved.vocabulary,
+            try all.map { ($0.path, try $0.path(in: out, suffix: output.format.suffix)) }, root: exportRoot, out: out,
+            vocabulary: resolved.vocabulary,
             modelVersion: "text4seg \(Text4Seg.configuration.version): \(segmenter.engine.name), refine \(segmenter.refiner.name), "
                 + "vocabulary \(resolved.vocabulary.name) \(resolved.vocabulary.contentHash)")
         // Errors that name their file already are not prefixed with it again.

@@ -11,6 +11,8 @@ struct LabelJob: Sendable {
     var renderer: OverlayRenderer?
     var out: String
     var descriptors: Bool
+    var format: LabelMapFormat = .png
+    var maskPerClass = false
     /// Where score maps go, if anywhere.
     var scores: String?
     var maxPixels: Int
@@ -23,7 +25,8 @@ struct LabelJob: Sendable {
     static func plan(_ inputs: [LabelInput], output: LabelOutput, engineOutputs: (String) -> [String]) throws -> OutputPlan {
         var plan = OutputPlan()
         for input in inputs {
-            var paths = [try input.path(in: output.out, suffix: ".png")]
+            var paths = [try input.path(in: output.out, suffix: output.format.suffix)]
+            if output.maskPerClass { paths.append(try input.path(in: output.out, suffix: ".masks")) }
             if output.overlay { paths.append(try input.path(in: output.out, suffix: ".overlay.png")) }
             if output.descriptors { paths.append(try input.path(in: output.out, suffix: ".txt")) }
             if let scores = output.saveScores {
@@ -59,7 +62,7 @@ struct LabelJob: Sendable {
                 failures.append((input.path, failure.message))
                 line = json ? try jsonLine(LabelLine(image: input.path, error: failure.message)) : nil
             case let .success(shares):
-                let map = try input.output(in: out, suffix: ".png")
+                let map = try input.output(in: out, suffix: format.suffix)
                 if json {
                     line = try jsonLine(
                         LabelLine(
@@ -93,7 +96,15 @@ struct LabelJob: Sendable {
     func label(_ input: LabelInput) async throws -> [ClassShare] {
         let image = try ImageIO.readImage(input.path, maxPixels: maxPixels)
         let result = try await segmenter.segment(itemID: input.itemID, image: image)
-        try writer.writeLabelMap(result.labelMap, to: try input.output(in: out, suffix: ".png"))
+        switch format {
+        case .png: try writer.writeLabelMap(result.labelMap, to: try input.output(in: out, suffix: format.suffix))
+        case .npy: try AtomicFile.write(LabelMapNPY.encode(result.labelMap), to: try input.output(in: out, suffix: format.suffix))
+        }
+        if maskPerClass {
+            let folder = try input.output(in: out, suffix: ".masks")
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            for (name, png) in try writer.classMasks(result.labelMap) { try AtomicFile.write(png, to: folder + "/" + name) }
+        }
         if let renderer {
             try AtomicFile.write(
                 try PNGCodec.encodeRGB(renderer.render(result.labelMap, on: image)), to: try input.output(in: out, suffix: ".overlay.png"))

@@ -8,6 +8,12 @@ struct LabelOutput: ParsableArguments {
     @Option(help: "Output folder: <stem>.png for each image (for images found in a folder: their path relative to it).")
     var out: String
 
+    @Option(help: "Label maps as png (palette PNG; 16-bit gray past 255 classes) or npy (NumPy array, height × width, uint8 or uint16).")
+    var format: LabelMapFormat = .png
+
+    @Flag(help: "Also write <stem>.masks/<id>-<class>.png: one binary mask (0 or 255) per class present.")
+    var maskPerClass = false
+
     @Flag(help: "Label the images in subfolders of folder arguments too (outputs keep the relative paths).")
     var recursive = false
 

@@ -103,4 +103,53 @@ final class ExportEndToEndTests: XCTestCase {
         XCTAssertEqual(unknown.status, 64)
         XCTAssertTrue(unknown.stderr.contains("coco"), unknown.stderr)
     }
+
+    /// `--format npy` and `--mask-per-class`, read back with NumPy and Pillow as users' scripts do.
+    func testNPYLabelMapsAndPerClassMasksOpenInNumPyAndExportAlike() throws {
+        try Prerequisite.annotationTools.require()
+        let out = try CLI.temporaryFolder()
+        let arguments = [
+            "label", CLI.samples + "/images", "--out", out, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--format",
+            "npy",
+            "--mask-per-class", "--export", "coco",
+        ]
+        let run = try CLI.run(arguments)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // The same run's palette PNGs, to compare with.
+        let pngs = try CLI.temporaryFolder()
+        let png = try CLI.run([
+            "label", CLI.samples + "/images", "--out", pngs, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels",
+        ])
+        XCTAssertEqual(png.status, 0, png.stderr)
+        let script = """
+            import json, os, sys
+            import numpy as np
+            from PIL import Image
+            out, labels = sys.argv[1], sys.argv[2]
+            result = {}
+            for name in sorted(n for n in os.listdir(labels) if n.endswith(".png")):
+                stem = name[:-4]
+                a = np.load(os.path.join(out, stem + ".npy"))
+                truth = np.array(Image.open(os.path.join(labels, name)))
+                masks = sorted(os.listdir(os.path.join(out, stem + ".masks")))
+                ok = a.dtype == np.uint8 and np.array_equal(a, truth)
+                for mask in masks:
+                    m = np.array(Image.open(os.path.join(out, stem + ".masks", mask)))
+                    ok = ok and set(np.unique(m)) <= {0, 255} and np.array_equal(m == 255, a == int(mask.split("-")[0]))
+                result[stem] = {"ok": bool(ok), "masks": masks}
+            print(json.dumps(result))
+            """
+        let numpy = try CLI.run("/usr/bin/env", ["python3", "-c", script, out, pngs])
+        XCTAssertEqual(numpy.status, 0, numpy.stderr)
+        let result = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(numpy.stdout.utf8)) as? [String: [String: Any]])
+        XCTAssertEqual(result.count, 3)
+        for (stem, entry) in result { XCTAssertEqual(entry["ok"] as? Bool, true, "\(stem): \(entry)") }
+        XCTAssertEqual(result["2007_000452"]?["masks"] as? [String], ["0-background.png", "18-sofa.png", "9-chair.png"])
+        // The exports read the .npy maps back.
+        XCTAssertEqual(try check("coco", out, vocabulary: try Vocabulary.load("pascal-voc"))["regions"], 4)
+        // --resume knows .npy maps as finished.
+        let again = try CLI.run(arguments + ["--resume"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stderr.contains("3 images already labeled"), again.stderr)
+    }
 }

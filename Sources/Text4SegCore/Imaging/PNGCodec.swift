@@ -106,6 +106,11 @@ public enum PNGCodec {
         return try encode(bytes, width: map.width, height: map.height, colorType: 3, bitDepth: 8, palette: palette)
     }
 
+    /// Encodes an 8-bit gray image (a binary mask as 0 and 255).
+    public static func encodeGray(_ bytes: [UInt8], width: Int, height: Int) throws -> Data {
+        try encode(bytes, width: width, height: height, colorType: 0, bitDepth: 8, palette: [])
+    }
+
     /// Encodes RGB8. `level` is zlib's 0–9: lower is faster and larger, the pixels are the same.
     public static func encodeRGB(_ image: RGBImage, level: Int = 6) throws -> Data {
         try encode(

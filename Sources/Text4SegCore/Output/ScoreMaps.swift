@@ -22,7 +22,7 @@ public enum ScoreMaps {
     public static func encode(_ scores: [Int: [Float]], grid: DescriptorGrid, vocabulary: Vocabulary) throws -> (npy: Data, sidecar: Data) {
         let ids = scores.keys.sorted()
         let shape = [ids.count, grid.rows, grid.cols]
-        var data = header(shape: shape)
+        var data = NPYHeader.encode(descr: "<f4", shape: shape)
         data.reserveCapacity(data.count + ids.count * grid.rows * grid.cols * 4)
         for id in ids {
             let plane = scores[id]!
@@ -34,18 +34,5 @@ public enum ScoreMaps {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         return (data, try encoder.encode(sidecar))
-    }
-
-    /// The NPY 1.0 header: magic, version, header length, then the dict padded with spaces so the data starts 64-byte aligned.
-    static func header(shape: [Int]) -> Data {
-        let dims = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
-        var dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (\(dims)), }"
-        let unpadded = 10 + dict.utf8.count + 1
-        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
-        var data = Data([0x93] + Array("NUMPY".utf8) + [1, 0])
-        let length = UInt16(dict.utf8.count)
-        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
-        data.append(contentsOf: Array(dict.utf8))
-        return data
     }
 }

@@ -58,3 +58,4 @@ extension DescriptorFormat: ExpressibleByArgument {}
 extension OverlayStyle: ExpressibleByArgument {}
 extension OverlayPalette: ExpressibleByArgument {}
 extension Vocabulary.ListOthers: ExpressibleByArgument {}
+extension LabelMapFormat: ExpressibleByArgument {}

@@ -54,7 +54,7 @@ struct ExportOptions: ParsableArguments {
         var exporter = AnnotationExport(formats: formats, vocabulary: vocabulary, modelVersion: modelVersion)
         let present = items.filter { FileManager.default.fileExists(atPath: $0.labelMap) }
         for (item, relative) in zip(present, try ExportOptions.relativePaths(present.map(\.image), root: root)) {
-            exporter.add(image: relative, map: try ImageIO.readLabelMap(item.labelMap, maxPixels: Limits.maxPixels.upperBound))
+            exporter.add(image: relative, map: try LabelMapFormat.read(item.labelMap, maxPixels: Limits.maxPixels.upperBound))
         }
         for document in try exporter.documents() { try AtomicFile.write(document.data, to: out + "/" + document.fileName) }
     }
