@@ -42,6 +42,9 @@ def check_coco(out, skipped):
     coco = COCO(os.path.join(out, "coco.json"))
     names = {c["id"]: c["name"] for c in coco.loadCats(coco.getCatIds())}
     regions = pixels = 0
+    # Polygons (--polygons) are simplified: they are scored by IoU per class over all images
+    # (and by the share of the area they keep) instead of compared pixel for pixel.
+    intersection, union, kept = {}, {}, 0
     for image in coco.loadImgs(coco.getImgIds()):
         label = label_map(out, image["file_name"])
         if label.shape != (image["height"], image["width"]):
@@ -52,8 +55,17 @@ def check_coco(out, skipped):
         for a in annotations:
             if a["category_id"] not in names:
                 fail(f"{image['file_name']}: category {a['category_id']} not in categories")
-            decoded = mask_utils.decode(a["segmentation"])
             truth = (label == a["category_id"]).astype(np.uint8)
+            if isinstance(a["segmentation"], list):
+                decoded = coco.annToMask(a)
+                c = a["category_id"]
+                intersection[c] = intersection.get(c, 0) + int((decoded & truth).sum())
+                union[c] = union.get(c, 0) + int((decoded | truth).sum())
+                kept += int(decoded.sum())
+                regions += 1
+                pixels += int(truth.sum())
+                continue
+            decoded = mask_utils.decode(a["segmentation"])
             if not np.array_equal(decoded, truth):
                 fail(f"{image['file_name']}: category {a['category_id']}: {int((decoded != truth).sum())} pixels differ")
             if int(mask_utils.area(a["segmentation"])) != a["area"] or list(mask_utils.toBbox(a["segmentation"])) != a["bbox"]:
@@ -62,7 +74,12 @@ def check_coco(out, skipped):
                 fail(f"{image['file_name']}: annToMask differs")
             regions += 1
             pixels += int(truth.sum())
-    return {"images": len(coco.getImgIds()), "regions": regions, "pixels": pixels}
+    result = {"images": len(coco.getImgIds()), "regions": regions, "pixels": pixels}
+    if union:
+        ious = {names[c]: intersection[c] / union[c] for c in union}
+        result.update({"min_class_iou_permille": int(1000 * min(ious.values())), "area_kept_permille": int(1000 * kept / pixels)})
+        print(f"lowest IoU: {min(ious, key=ious.get)}", file=sys.stderr)
+    return result
 
 
 def check_labelstudio(out, skipped, names):
@@ -111,14 +128,23 @@ def check_cvat(out, root, skipped, names):
     source = CvatBase(os.path.join(folder, "annotations.xml"))
     labels = source.categories()[AnnotationType.label]
     regions = pixels = images = 0
+    polygon_masks = {}
     for item in source:
         images += 1
         label = label_map(out, item.id)
         found = []
+        polygon_masks.clear()
         for annotation in item.annotations:
+            value = names[labels[annotation.label].name]
+            if annotation.type == AnnotationType.polygon:
+                from pycocotools import mask as mask_utils
+
+                h, w = label.shape
+                rle = mask_utils.frPyObjects([list(annotation.points)], h, w)
+                polygon_masks[value] = polygon_masks.get(value, 0) | mask_utils.decode(mask_utils.merge(rle))
+                continue
             if annotation.type != AnnotationType.mask:
                 fail(f"{item.id}: a {annotation.type} annotation")
-            value = names[labels[annotation.label].name]
             found.append(value)
             truth = label == value
             decoded = annotation.image.astype(bool)
@@ -126,8 +152,16 @@ def check_cvat(out, root, skipped, names):
                 fail(f"{item.id}: {labels[annotation.label].name}: masks differ")
             regions += 1
             pixels += int(truth.sum())
+        for value, decoded in polygon_masks.items():
+            truth = label == value
+            iou = (decoded.astype(bool) & truth).sum() / max(1, (decoded.astype(bool) | truth).sum())
+            if iou < 0.9:
+                fail(f"{item.id}: polygons of {value}: IoU {iou:.3f}")
+            found.append(value)
+            regions += 1
+            pixels += int(truth.sum())
         if sorted(found) != expected_values(label, skipped):
-            fail(f"{item.id}: masks {sorted(found)}, label map {expected_values(label, skipped)}")
+            fail(f"{item.id}: regions {sorted(found)}, label map {expected_values(label, skipped)}")
     return {"images": images, "regions": regions, "pixels": pixels}
 
 

@@ -42,7 +42,6 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("--resume needs --report (the journal lives beside the report)")
         }
         if !exports.export.isEmpty && output.out == nil { throw ValidationError("--export writes beside the predictions: give --out") }
-        if exports.exportRoot != nil && exports.export.isEmpty { throw ValidationError("--export-root applies only with --export") }
     }
 
     func run() async throws {

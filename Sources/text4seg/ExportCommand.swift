@@ -20,8 +20,11 @@ struct ExportCommand: ParsableCommand {
 
         @OptionGroup var vocabulary: VocabularyChoice
 
+        @Flag(help: "For files written with --polygons: polygon labels instead of brush labels.")
+        var polygons = false
+
         func run() throws {
-            print(LabelStudioExport.labelingConfig(vocabulary: try vocabulary.load()), terminator: "")
+            print(LabelStudioExport.labelingConfig(vocabulary: try vocabulary.load(), polygons: polygons), terminator: "")
         }
     }
 }

@@ -37,7 +37,6 @@ struct Label: AsyncParsableCommand {
     func validate() throws {
         guard !images.isEmpty else { throw ValidationError("give at least one image or folder to label") }
         try checkRange(output.overlayOpacity, 0...1, "--overlay-opacity")
-        if exports.exportRoot != nil && exports.export.isEmpty { throw ValidationError("--export-root applies only with --export") }
     }
 
     func run() async throws {

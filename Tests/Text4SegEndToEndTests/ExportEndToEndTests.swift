@@ -152,4 +152,37 @@ final class ExportEndToEndTests: XCTestCase {
         XCTAssertEqual(again.status, 0, again.stderr)
         XCTAssertTrue(again.stderr.contains("3 images already labeled"), again.stderr)
     }
+
+    /// `--polygons` at the default tolerance: every class keeps at least 98% IoU over the dev set
+    /// (pycocotools rasterizes the polygons), CVAT's polygons read by datumaro, Label Studio's in percent.
+    func testPolygonsKeepNinetyEightPercentIoUPerClassOnTheDevSet() throws {
+        let dev = try TestPaths.requireVOCDev()
+        try Prerequisite.annotationTools.require()
+        try Prerequisite.datumaro.require()
+        let out = try CLI.temporaryFolder()
+        let run = try CLI.run(["eval", "--dataset", dev, "--engine", "oracle", "--quiet", "--out", out, "--export", "all", "--polygons"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let voc = try Vocabulary.load("pascal-voc")
+        let coco = try check("coco", out, vocabulary: voc)
+        XCTAssertEqual(coco["images"], 290)
+        XCTAssertGreaterThanOrEqual(coco["min_class_iou_permille"] ?? 0, 980, "\(coco)")
+        XCTAssertEqual(try check("cvat", out, vocabulary: voc, root: dev + "/images")["regions"], coco["regions"])
+        let tasks = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/labelstudio.json"))) as? [[String: Any]])
+        XCTAssertEqual(tasks.count, 290)
+        for task in tasks.prefix(20) {
+            let regions = try XCTUnwrap((task["predictions"] as? [[String: Any]])?.first?["result"] as? [[String: Any]])
+            for region in regions {
+                XCTAssertEqual(region["type"] as? String, "polygonlabels")
+                let points = try XCTUnwrap((region["value"] as? [String: Any])?["points"] as? [[Double]])
+                XCTAssertGreaterThanOrEqual(points.count, 3)
+                XCTAssertTrue(points.allSatisfy { $0.count == 2 && (0...100).contains($0[0]) && (0...100).contains($0[1]) })
+            }
+        }
+        let config = try CLI.run(["export", "labelstudio-config", "--polygons"])
+        XCTAssertTrue(config.stdout.contains("<PolygonLabels name=\"label\" toName=\"image\">"), config.stdout)
+        let stray = try CLI.run(["eval", "--dataset", dev, "--engine", "oracle", "--out", out, "--polygon-tolerance", "1"])
+        XCTAssertEqual(stray.status, 64)
+        XCTAssertTrue(stray.stderr.contains("applies only with --polygons"), stray.stderr)
+    }
 }

@@ -37,6 +37,9 @@ public struct AnnotationExport: Sendable {
     public let vocabulary: Vocabulary
     /// What made the labels: the engine and the settings fingerprint (Label Studio's `model_version`).
     public let modelVersion: String
+    /// Regions as polygons simplified to this many pixels (``MaskPolygons``) instead of masks;
+    /// `nil`: masks (COCO RLE, Label Studio brush RLE, CVAT mask RLE), which are exact.
+    public var polygonTolerance: Double?
     /// Label Studio's image URL for a path relative to the export root: by default its local
     /// file serving (`/data/local-files/?d=PATH`, with LABEL_STUDIO_LOCAL_FILES_DOCUMENT_ROOT the root).
     public var labelStudioURL: @Sendable (String) -> String = { "/data/local-files/?d=" + LabelStudioExport.percentEncoded($0) }
@@ -57,13 +60,17 @@ public struct AnnotationExport: Sendable {
     /// Adds the label map of the image at `image` (a `/`-separated path relative to the export root).
     public mutating func add(image: String, map: LabelMap) {
         let masks = ClassMask.all(in: map, skipping: skipped).filter { vocabulary.class(id: $0.value) != nil }
-        if formats.contains(.coco) { coco.add(image: image, width: map.width, height: map.height, masks: masks) }
+        let polygons = polygonTolerance.map { tolerance in masks.map { MaskPolygons.polygons(of: $0, tolerance: tolerance) } }
+        if formats.contains(.coco) { coco.add(image: image, width: map.width, height: map.height, masks: masks, polygons: polygons) }
         if formats.contains(.labelstudio) {
             labelStudio.append(
                 LabelStudioExport.task(
-                    image: labelStudioURL(image), map: map, masks: masks, vocabulary: vocabulary, modelVersion: modelVersion))
+                    image: labelStudioURL(image), map: map, masks: masks, polygons: polygons, vocabulary: vocabulary,
+                    modelVersion: modelVersion))
         }
-        if formats.contains(.cvat) { cvat.append(CVATExport.Image(name: image, width: map.width, height: map.height, masks: masks)) }
+        if formats.contains(.cvat) {
+            cvat.append(CVATExport.Image(name: image, width: map.width, height: map.height, masks: masks, polygons: polygons))
+        }
     }
 
     /// The documents of the formats asked for, in `Format` order.
@@ -73,7 +80,7 @@ public struct AnnotationExport: Sendable {
             switch format {
             case .coco: data = try coco.json(vocabulary: vocabulary, skipping: skipped, description: modelVersion)
             case .labelstudio: data = try LabelStudioExport.json(labelStudio)
-            case .cvat: data = CVATExport.xml(cvat, vocabulary: vocabulary, skipping: skipped)
+            case .cvat: data = CVATExport.xml(cvat, vocabulary: vocabulary, skipping: skipped, polygons: polygonTolerance != nil)
             }
             return Document(format: format, fileName: format.fileName, data: data)
         }

@@ -23,9 +23,24 @@ struct COCOExport: Sendable {
         var supercategory: String
     }
 
-    struct Segmentation: Encodable {
-        var size: [Int]
-        var counts: String
+    /// Compressed RLE (`{size, counts}`), or polygons (`[[x1, y1, x2, y2, …], …]`).
+    enum Segmentation: Encodable {
+        case rle(size: [Int], counts: String)
+        case polygons([[Double]])
+
+        enum Keys: String, CodingKey { case size, counts }
+
+        func encode(to encoder: Encoder) throws {
+            switch self {
+            case let .rle(size, counts):
+                var container = encoder.container(keyedBy: Keys.self)
+                try container.encode(size, forKey: .size)
+                try container.encode(counts, forKey: .counts)
+            case let .polygons(rings):
+                var container = encoder.singleValueContainer()
+                try container.encode(rings)
+            }
+        }
     }
 
     struct Annotation: Encodable {
@@ -60,14 +75,17 @@ struct COCOExport: Sendable {
     var images: [Image] = []
     var annotations: [Annotation] = []
 
-    mutating func add(image: String, width: Int, height: Int, masks: [ClassMask]) {
+    mutating func add(image: String, width: Int, height: Int, masks: [ClassMask], polygons: [[[MaskPolygons.Point]]]?) {
         let id = images.count + 1
         images.append(Image(id: id, fileName: image, width: width, height: height))
-        for mask in masks {
+        for (index, mask) in masks.enumerated() {
+            let segmentation =
+                polygons.map { .polygons($0[index].map { ring in ring.flatMap { [$0.x, $0.y] } }) }
+                ?? Segmentation.rle(size: [height, width], counts: COCORLE.string(mask.columnMajorRuns()))
             annotations.append(
                 Annotation(
                     id: annotations.count + 1, imageID: id, categoryID: mask.value,
-                    segmentation: Segmentation(size: [height, width], counts: COCORLE.string(mask.columnMajorRuns())), area: mask.area,
+                    segmentation: segmentation, area: mask.area,
                     bbox: [mask.box.x, mask.box.y, mask.box.width, mask.box.height], isCrowd: 0))
         }
     }

@@ -9,15 +9,19 @@ public enum LabelStudioExport {
     public static let fromName = "label"
     public static let toName = "image"
 
+    /// A brush region's RLE, or a polygon's points in percent of the image's width and height.
     struct Value: Encodable {
-        var format = "rle"
-        var rle: [UInt8]
-        var brushlabels: [String]
+        var format: String?
+        var rle: [UInt8]?
+        var brushlabels: [String]?
+        var points: [[Double]]?
+        var closed: Bool?
+        var polygonlabels: [String]?
     }
 
     struct Region: Encodable {
         var id: String
-        var type = "brushlabels"
+        var type: String
         var fromName = LabelStudioExport.fromName
         var toName = LabelStudioExport.toName
         var originalWidth: Int
@@ -50,13 +54,25 @@ public enum LabelStudioExport {
         var predictions: [Prediction]
     }
 
-    static func task(image: String, map: LabelMap, masks: [ClassMask], vocabulary: Vocabulary, modelVersion: String) -> Task {
-        let regions = masks.enumerated().map { index, mask in
-            Region(
-                id: "r\(index + 1)", originalWidth: map.width, originalHeight: map.height,
-                value: Value(
-                    rle: LabelStudioRLE.encode(rowMajorRuns: mask.rowMajorRuns(), pixels: map.width * map.height),
-                    brushlabels: [vocabulary.class(id: mask.value)?.name ?? "\(mask.value)"]))
+    static func task(
+        image: String, map: LabelMap, masks: [ClassMask], polygons: [[[MaskPolygons.Point]]]?, vocabulary: Vocabulary,
+        modelVersion: String
+    ) -> Task {
+        var regions: [Region] = []
+        for (index, mask) in masks.enumerated() {
+            let name = vocabulary.class(id: mask.value)?.name ?? "\(mask.value)"
+            func region(_ type: String, _ value: Value) -> Region {
+                Region(id: "r\(regions.count + 1)", type: type, originalWidth: map.width, originalHeight: map.height, value: value)
+            }
+            guard let rings = polygons?[index] else {
+                let rle = LabelStudioRLE.encode(rowMajorRuns: mask.rowMajorRuns(), pixels: map.width * map.height)
+                regions.append(region("brushlabels", Value(format: "rle", rle: rle, brushlabels: [name])))
+                continue
+            }
+            for ring in rings {
+                let points = ring.map { [$0.x * 100 / Double(map.width), $0.y * 100 / Double(map.height)] }
+                regions.append(region("polygonlabels", Value(points: points, closed: true, polygonlabels: [name])))
+            }
         }
         return Task(data: [toName: image], predictions: [Prediction(modelVersion: modelVersion, result: regions)])
     }
@@ -68,15 +84,17 @@ public enum LabelStudioExport {
     }
 
     /// The labeling config of a project that imports these tasks: the image and one brush label
-    /// per class, in the class's color (the others class and the ignore value left out).
-    public static func labelingConfig(vocabulary: Vocabulary) -> String {
+    /// (one polygon label with `polygons`) per class, in the class's color (the others class and
+    /// the ignore value left out).
+    public static func labelingConfig(vocabulary: Vocabulary, polygons: Bool = false) -> String {
         let skipped = Set([vocabulary.ignoreValue] + (vocabulary.othersID.map { [$0] } ?? []))
+        let tag = polygons ? "PolygonLabels" : "BrushLabels"
         var text = "<View>\n  <Image name=\"\(toName)\" value=\"$\(toName)\" zoom=\"true\"/>\n"
-        text += "  <BrushLabels name=\"\(fromName)\" toName=\"\(toName)\">\n"
+        text += "  <\(tag) name=\"\(fromName)\" toName=\"\(toName)\">\n"
         for item in vocabulary.classes where !skipped.contains(item.id) {
             text += "    <Label value=\"\(XMLText.escaped(item.name))\" background=\"\(vocabulary.displayColor(item))\"/>\n"
         }
-        return text + "  </BrushLabels>\n</View>\n"
+        return text + "  </\(tag)>\n</View>\n"
     }
 
     /// `path` with each part percent-encoded for a URL query (`/` kept).

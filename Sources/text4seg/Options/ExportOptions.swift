@@ -14,6 +14,25 @@ struct ExportOptions: ParsableArguments {
     @Option(help: "Image paths in the exports are relative to this folder. (default: the folder the images were found in)")
     var exportRoot: String?
 
+    @Flag(help: "Export regions as polygons (holes kept by a zero-width cut) instead of masks.")
+    var polygons = false
+
+    @Option(
+        help: "With --polygons: how far, in pixels, a simplified polygon may stray from the traced boundary (0: exact). (default: 0.5)")
+    var polygonTolerance: Double?
+
+    /// The default simplification: within a pixel (README, Exports: the area it costs).
+    static let defaultTolerance = 0.5
+
+    func validate() throws {
+        if exportRoot != nil && export.isEmpty { throw ValidationError("--export-root applies only with --export") }
+        if polygons && export.isEmpty { throw ValidationError("--polygons applies only with --export") }
+        if polygonTolerance != nil && !polygons { throw ValidationError("--polygon-tolerance applies only with --polygons") }
+        if let polygonTolerance, !(0...100).contains(polygonTolerance) {
+            throw ValidationError("--polygon-tolerance must be between 0 and 100 (got \(polygonTolerance))")
+        }
+    }
+
     /// The formats asked for.
     var formats: Set<AnnotationExport.Format> { export.reduce(into: []) { $0.formUnion($1.formats) } }
 
@@ -52,6 +71,7 @@ struct ExportOptions: ParsableArguments {
     {
         guard !formats.isEmpty else { return }
         var exporter = AnnotationExport(formats: formats, vocabulary: vocabulary, modelVersion: modelVersion)
+        if polygons { exporter.polygonTolerance = polygonTolerance ?? ExportOptions.defaultTolerance }
         let present = items.filter { FileManager.default.fileExists(atPath: $0.labelMap) }
         for (item, relative) in zip(present, try ExportOptions.relativePaths(present.map(\.image), root: root)) {
             exporter.add(image: relative, map: try LabelMapFormat.read(item.labelMap, maxPixels: Limits.maxPixels.upperBound))
