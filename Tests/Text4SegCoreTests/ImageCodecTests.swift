@@ -154,6 +154,17 @@ final class ImageCodecTests: XCTestCase {
         return (source, folder)
     }
 
+    /// The file cut at each length fails with an ``ImageError``: no crash, no other error.
+    private func assertEveryCutFails(
+        _ data: Data, at cuts: [Int], file: StaticString = #filePath, line: UInt = #line, _ decode: (Data) throws -> RGBImage
+    ) {
+        for cut in cuts {
+            XCTAssertThrowsError(try decode(data.prefix(cut)), "cut at \(cut)", file: file, line: line) { error in
+                XCTAssertNotNil(error as? ImageError, "\(error)", file: file, line: line)
+            }
+        }
+    }
+
     private func png(_ path: String) throws -> RGBImage {
         try PNGCodec.readRGB(Data(contentsOf: URL(fileURLWithPath: path)))
     }
@@ -192,11 +203,7 @@ final class ImageCodecTests: XCTestCase {
     func testCutAndCorruptWebPsAreErrors() throws {
         let (_, folder) = try pillowCopies()
         let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/lossless.webp"))
-        for cut in [12, 20, 30, data.count / 2, data.count - 1] {
-            XCTAssertThrowsError(try WebPCodec.decode(data.prefix(cut), path: "cut.webp"), "cut at \(cut)") { error in
-                XCTAssertNotNil(error as? ImageError, "\(error)")
-            }
-        }
+        assertEveryCutFails(data, at: [12, 20, 30, data.count / 2, data.count - 1]) { try WebPCodec.decode($0) }
         XCTAssertThrowsError(try WebPCodec.decode(data.prefix(data.count / 2), path: "cut.webp")) { error in
             XCTAssertEqual(error as? ImageError, .truncated(path: "cut.webp"))
         }
@@ -254,11 +261,7 @@ final class ImageCodecTests: XCTestCase {
     func testCutAndCorruptTIFFsAreErrors() throws {
         let (_, folder) = try pillowCopies()
         let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/rgb-lzw.tif"))
-        for cut in [4, 8, 16, data.count / 2, data.count - 1] {
-            XCTAssertThrowsError(try TIFFCodec.decode(data.prefix(cut), path: "cut.tif"), "cut at \(cut)") { error in
-                XCTAssertNotNil(error as? ImageError, "\(error)")
-            }
-        }
+        assertEveryCutFails(data, at: [4, 8, 16, data.count / 2, data.count - 1]) { try TIFFCodec.decode($0) }
         // A strip that runs past the end of the file.
         let strip = HandMadeTIFF(width: 8, height: 8, samples: 3, pixels: [UInt8](repeating: 9, count: 8 * 8 * 3)).data
         XCTAssertThrowsError(try TIFFCodec.decode(strip.prefix(strip.count - 10), path: "cut.tif")) { error in
