@@ -28,6 +28,12 @@ let package = Package(
             name: "CJPEG", path: "Sources/CJPEG",
             providers: [.apt(["libjpeg-dev"])]),
         .systemLibrary(
+            name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp",
+            providers: [.apt(["libwebp-dev"])]),
+        .systemLibrary(
+            name: "CTIFF", path: "Sources/CTIFF", pkgConfig: "libtiff-4",
+            providers: [.apt(["libtiff-dev"])]),
+        .systemLibrary(
             name: "CBLAS", path: "Sources/CBLAS",
             providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(
@@ -35,8 +41,8 @@ let package = Package(
             providers: [.apt(["libfreetype-dev"])]),
         .target(
             name: "CImageCodecs",
-            dependencies: ["CPNG", "CJPEG"],
-            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]
+            dependencies: ["CPNG", "CJPEG", "CWebP", "CTIFF"],
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg"), .linkedLibrary("webp"), .linkedLibrary("tiff")]
         ),
         .target(
             name: "Text4SegCore",

@@ -9,7 +9,7 @@ import Text4SegReports
 /// or read out of bounds. libFuzzer drives them in the fuzzing build
 /// (`scripts/fuzz.sh`); the normal build replays corpora through them.
 enum FuzzTargets {
-    static let names = ["descriptor", "vocabulary", "png", "jpeg", "journal", "chat", "safetensors", "report"]
+    static let names = ["descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "journal", "chat", "safetensors", "report"]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
 
@@ -42,6 +42,14 @@ enum FuzzTargets {
             _ = try? PNGCodec.readLabelMap(data, maxPixels: 1 << 22)
         case "jpeg":
             if let image = try? JPEGCodec.decode(data, maxPixels: 1 << 22) {
+                precondition(image.pixels.count == image.width * image.height * 3)
+            }
+        case "webp":
+            if let image = try? WebPCodec.decode(data, maxPixels: 1 << 22) {
+                precondition(image.pixels.count == image.width * image.height * 3)
+            }
+        case "tiff":
+            if let image = try? TIFFCodec.decode(data, maxPixels: 1 << 22) {
                 precondition(image.pixels.count == image.width * image.height * 3)
             }
         case "journal":

@@ -25,7 +25,7 @@ struct Label: AsyncParsableCommand {
               text4seg label photos --out labels --classes "person, car, road" --export all
             """)
 
-    @Argument(help: "Image files (JPEG or PNG), or folders of them.")
+    @Argument(help: "Image files (JPEG, PNG, WebP or TIFF), or folders of them.")
     var images: [String]
 
     @OptionGroup(title: "Output") var output: LabelOutput

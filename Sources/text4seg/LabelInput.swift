@@ -31,10 +31,11 @@ struct LabelInput: Sendable, Equatable {
             }
             let found = try walk.images(in: URL(fileURLWithPath: argument).standardizedFileURL.path)
             if found.isEmpty {
-                warn("warning: \(argument): no JPEG or PNG images\(recursive ? "" : " (subfolders need --recursive)")")
+                warn("warning: \(argument): no images (JPEG, PNG, WebP or TIFF)\(recursive ? "" : " (subfolders need --recursive)")")
             }
             inputs += found.map { LabelInput(path: $0.path, name: $0.name) }
         }
+        if let skipped = walk.skippedSummary { warn("note: " + skipped) }
         if walk.duplicates > 0 {
             warn("note: \(walk.duplicates) paths named files or folders already found by another path (links); each is labeled once")
         }

@@ -78,6 +78,28 @@ final class OutputPlanTests: XCTestCase {
         XCTAssertEqual(try flat.images(in: folder).map(\.name), ["a"])
     }
 
+    func testWalksCountTheFilesTheySkipByExtension() throws {
+        let folder = try TestPaths.temporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+        let names = [
+            "a.webp", "b.TIF", "c.tiff", "d.heic", "sub/e.HEIC", "f.gif", "README", "notes.txt", ".DS_Store", "sub/g.gif", "h.Png",
+        ]
+        for name in names { try write(folder + "/" + name) }
+        var walk = ImageFolderWalk(recursive: true)
+        XCTAssertEqual(try walk.images(in: folder).map(\.name), ["a", "b", "c", "h"])
+        XCTAssertEqual(walk.skipped, ["heic": 2, "gif": 2, "txt": 1, "": 1])
+        XCTAssertEqual(walk.skippedSummary, "skipped 6 files that are not images: 2 .gif, 2 .heic, 1 .txt, 1 no extension")
+        var flat = ImageFolderWalk(recursive: false)
+        _ = try flat.images(in: folder + "/sub")
+        XCTAssertEqual(flat.skippedSummary, "skipped 2 files that are not images: 1 .gif, 1 .heic")
+        let single = try TestPaths.temporaryFolder()
+        for name in ["i.bmp", "j.jpeg"] { try write(single + "/" + name) }
+        var one = ImageFolderWalk(recursive: false)
+        _ = try one.images(in: single)
+        XCTAssertEqual(one.skippedSummary, "skipped 1 file that is not an image: 1 .bmp")
+        XCTAssertNil(ImageFolderWalk(recursive: false).skippedSummary)
+    }
+
     func testLimitsAndServerSettingsHaveOneValidationPath() throws {
         for (key, value) in [("max_pixels", -1.0), ("max_pixels", 0), ("max_refine_pixels", 4095), ("concurrency", 1025)] {
             XCTAssertThrowsError(try LimitSettings.defaults.applying([key: .number(value)]), "\(key) \(value)") { error in

@@ -22,7 +22,7 @@ final class PapercutsEndToEndTests: XCTestCase {
         let empty = try CLI.temporaryFolder()
         let run = try CLI.run(["label", empty, "--out", empty + "/out", "--engine", "oracle"])
         XCTAssertEqual(run.status, 2, run.stderr)
-        XCTAssertEqual(run.stderr.components(separatedBy: "no JPEG or PNG images").count, 2, "one warning: \(run.stderr)")
+        XCTAssertEqual(run.stderr.components(separatedBy: "no images (JPEG, PNG, WebP or TIFF)").count, 2, "one warning: \(run.stderr)")
         XCTAssertTrue(run.stderr.contains("error: no images to label"), run.stderr)
     }
 

@@ -1,6 +1,7 @@
-// Thin C layer over libpng and libjpeg-turbo. Both libraries report fatal
-// errors by longjmp, which Swift cannot host; these functions catch them
-// and return a status code plus a message instead.
+// Thin C layer over libpng, libjpeg-turbo, libwebp and libtiff. libpng and
+// libjpeg report fatal errors by longjmp, which Swift cannot host, and libtiff
+// prints them; these functions catch them and return a status code plus a
+// message instead.
 #ifndef T4S_CODECS_H
 #define T4S_CODECS_H
 
@@ -58,6 +59,29 @@ int t4s_jpeg_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_j
 /// Encodes RGB8 pixels as a baseline JPEG of the given quality (1-100).
 int t4s_jpeg_encode(const uint8_t *rgb, uint32_t width, uint32_t height, int quality,
                     uint8_t **out, size_t *out_size, char *message);
+
+/// A decoded WebP or TIFF as RGB8 (alpha dropped, gray replicated).
+typedef struct {
+    uint32_t width;
+    uint32_t height;
+    uint8_t *pixels;     // width*height*3 in stored order, malloc'ed
+    int orientation;     // the TIFF orientation tag (1-8, as EXIF's); 1 when absent and for WebP
+    char message[T4S_MESSAGE_SIZE];
+} t4s_rgb_image;
+
+/// Status for a file of a kind this layer does not decode (animated WebP, 16-bit TIFF…);
+/// `message` says which.
+#define T4S_UNSUPPORTED 3
+/// Status for a file that ends before its image data does.
+#define T4S_TRUNCATED 4
+
+/// Decodes a still WebP (lossy or lossless). Statuses: 0, 1 (corrupt), T4S_TOO_LARGE (checked
+/// from the header before anything is allocated), T4S_UNSUPPORTED (animated), T4S_TRUNCATED.
+int t4s_webp_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_rgb_image *out);
+
+/// Decodes the first page of an 8-bit gray, gray+alpha, RGB, RGBA or palette TIFF, read from
+/// memory. Same statuses as t4s_webp_decode; T4S_UNSUPPORTED names what the file is.
+int t4s_tiff_decode(const uint8_t *data, size_t size, uint64_t max_pixels, t4s_rgb_image *out);
 
 void t4s_free(void *pointer);
 

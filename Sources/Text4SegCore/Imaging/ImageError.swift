@@ -1,7 +1,10 @@
 /// Why an image or label map could not be read or written.
 public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     case unreadable(path: String, reason: String)
-    case unsupportedFormat(path: String)
+    /// Not a format text4seg reads; `looksLike` names the format the first bytes suggest, when known.
+    case unsupportedFormat(path: String, looksLike: String? = nil)
+    /// A format text4seg reads, but a kind of it that it does not (an animated WebP, a 16-bit TIFF).
+    case unsupportedKind(path: String, reason: String)
     case corrupt(path: String, reason: String)
     case truncated(path: String)
     case notALabelMap(path: String, reason: String)
@@ -13,7 +16,9 @@ public enum ImageError: Error, CustomStringConvertible, Sendable, Equatable {
     public var description: String {
         switch self {
         case let .unreadable(path, reason): return "\(path): cannot read: \(reason)"
-        case let .unsupportedFormat(path): return "\(path): not a JPEG or PNG file"
+        case let .unsupportedFormat(path, looksLike):
+            return "\(path): not a JPEG, PNG, WebP or TIFF file" + (looksLike.map { " (it looks like \($0))" } ?? "")
+        case let .unsupportedKind(path, reason): return "\(path): cannot read \(reason)"
         case let .corrupt(path, reason): return "\(path): corrupt image: \(reason)"
         case let .truncated(path): return "\(path): truncated image (premature end of data)"
         case let .notALabelMap(path, reason): return "\(path): not a label map: \(reason)"

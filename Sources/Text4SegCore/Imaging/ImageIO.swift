@@ -2,15 +2,20 @@ import Foundation
 
 /// Reads images and label maps from files, choosing the codec by content, not by name.
 public enum ImageIO {
-    /// File extensions (lower case) taken for images when a folder is listed: JPEG and PNG.
-    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+    /// File extensions (lower case) taken for images when a folder is listed: JPEG, PNG, WebP and TIFF.
+    public static let imageExtensions: Set<String> = ["jpg", "jpeg", "png", "webp", "tif", "tiff"]
 
-    /// Reads a JPEG or PNG file as RGB. An image over `maxPixels` is refused before it is decoded.
+    /// Reads a JPEG, PNG, WebP or TIFF file as RGB, the format told by its first bytes (see
+    /// ``ImageFormat``). An image over `maxPixels` is refused before it is decoded.
     public static func readImage(_ path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
         let data = try readData(path)
-        if data.starts(with: [0xFF, 0xD8]) { return try JPEGCodec.decode(data, path: path, maxPixels: maxPixels) }
-        if data.starts(with: [0x89, 0x50, 0x4E, 0x47]) { return try PNGCodec.readRGB(data, path: path, maxPixels: maxPixels) }
-        throw ImageError.unsupportedFormat(path: path)
+        switch ImageFormat(sniffing: data) {
+        case .jpeg: return try JPEGCodec.decode(data, path: path, maxPixels: maxPixels)
+        case .png: return try PNGCodec.readRGB(data, path: path, maxPixels: maxPixels)
+        case .webp: return try WebPCodec.decode(data, path: path, maxPixels: maxPixels)
+        case .tiff: return try TIFFCodec.decode(data, path: path, maxPixels: maxPixels)
+        case let .other(looksLike): throw ImageError.unsupportedFormat(path: path, looksLike: looksLike)
+        }
     }
 
     /// Reads a label map PNG (palette indices or gray values).

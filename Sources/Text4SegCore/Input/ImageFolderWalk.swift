@@ -34,6 +34,9 @@ public struct ImageFolderWalk {
     var seenFiles: Set<Identity> = []
     /// Files left out because another path already named them, and folders not entered again.
     public private(set) var duplicates = 0
+    /// Files left out because their extension is not an image's (``ImageIO/imageExtensions``), by
+    /// lower-case extension ("" for none). Hidden files (`.DS_Store`) are neither walked nor counted.
+    public private(set) var skipped: [String: Int] = [:]
 
     public init(recursive: Bool, excluding folders: [String] = []) {
         self.recursive = recursive
@@ -69,11 +72,32 @@ public struct ImageFolderWalk {
                 if recursive { try walk(path, prefix: prefix + name + "/", into: &found) }
             case .file:
                 let url = URL(fileURLWithPath: name)
-                guard ImageIO.imageExtensions.contains(url.pathExtension.lowercased()), claim(file: path) else { continue }
+                let pathExtension = url.pathExtension.lowercased()
+                guard ImageIO.imageExtensions.contains(pathExtension) else {
+                    skipped[pathExtension, default: 0] += 1
+                    continue
+                }
+                guard claim(file: path) else { continue }
                 found.append(Found(path: path, name: prefix + url.deletingPathExtension().lastPathComponent))
             case .missing:
                 continue  // a dangling link
             }
         }
+    }
+
+    /// One line naming the files skipped as not images, most common extension first:
+    /// `skipped 3 files that are not images: 2 .heic, 1 .gif`; nil when none was.
+    public var skippedSummary: String? {
+        let total = skipped.values.reduce(0, +)
+        guard total > 0 else { return nil }
+        // Most first; among equals by extension, files without one last.
+        let order = skipped.sorted { a, b in
+            if a.value != b.value { return a.value > b.value }
+            if a.key.isEmpty != b.key.isEmpty { return b.key.isEmpty }
+            return a.key < b.key
+        }
+        let kinds = order.map { "\($0.value) \($0.key.isEmpty ? "no extension" : "." + $0.key)" }
+        return "skipped \(total) \(total == 1 ? "file that is not an image" : "files that are not images"): "
+            + kinds.joined(separator: ", ")
     }
 }

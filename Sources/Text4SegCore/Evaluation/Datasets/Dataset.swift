@@ -217,13 +217,16 @@ public enum Dataset {
         }
     }
 
+    /// The extensions a dataset's images have: the layouts are JPEG and PNG ones, whatever `label` reads.
+    static let imageExtensions: Set<String> = ["jpg", "jpeg", "png"]
+
     /// Image files in a folder by stem (`.jpg`, `.jpeg`, `.png`).
     static func imageStems(in folder: String) throws -> [String: String] {
         var byStem: [String: String] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: folder) where !name.hasPrefix(".") {
             let stem = (name as NSString).deletingPathExtension
             let ext = (name as NSString).pathExtension.lowercased()
-            if ImageIO.imageExtensions.contains(ext) { byStem[stem] = folder + "/" + name }
+            if imageExtensions.contains(ext) { byStem[stem] = folder + "/" + name }
         }
         return byStem
     }

@@ -1,0 +1,2 @@
+// libtiff (Debian: libtiff-dev).
+#include <tiffio.h>
