@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs one fuzz target under libFuzzer with AddressSanitizer.
-#   scripts/fuzz.sh TARGET SECONDS      (TARGET: descriptor, vocabulary, png, jpeg, webp, tiff, journal, chat, safetensors, report, or all)
+#   scripts/fuzz.sh TARGET SECONDS      (TARGET: descriptor, vocabulary, png, jpeg, webp, tiff, npy, journal, chat, safetensors, report, or all)
 # The fuzzing build (release, so that each input runs fast) lives in .build-fuzz. Each target starts from its seed corpus in
 # Tests/FuzzCorpus/TARGET (real inputs from the repository); new inputs libFuzzer finds go
 # to .build-fuzz/corpus/TARGET, crashes to .build-fuzz/crashes/TARGET. Copy a crash into
@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
 seconds=${2:-30}
-targets=(descriptor vocabulary png jpeg webp tiff journal chat safetensors report)
+targets=(descriptor vocabulary png jpeg webp tiff npy journal chat safetensors report)
 if [[ "$target" == all ]]; then
     for t in "${targets[@]}"; do "$0" "$t" "$seconds"; done
     exit 0

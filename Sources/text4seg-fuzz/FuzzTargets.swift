@@ -9,7 +9,7 @@ import Text4SegReports
 /// or read out of bounds. libFuzzer drives them in the fuzzing build
 /// (`scripts/fuzz.sh`); the normal build replays corpora through them.
 enum FuzzTargets {
-    static let names = ["descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "journal", "chat", "safetensors", "report"]
+    static let names = ["descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report"]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
 
@@ -51,6 +51,10 @@ enum FuzzTargets {
         case "tiff":
             if let image = try? TIFFCodec.decode(data, maxPixels: 1 << 22) {
                 precondition(image.pixels.count == image.width * image.height * 3)
+            }
+        case "npy":
+            if let map = try? LabelMapNPY.decode(data, maxPixels: 1 << 22) {
+                precondition(map.values.count == map.width * map.height)
             }
         case "journal":
             let fingerprint = RunFingerprint(["grid": "24"])
