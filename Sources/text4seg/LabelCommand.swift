@@ -90,10 +90,12 @@ struct Label: AsyncParsableCommand {
         let ran = await Interruption.result { try await job.run(inputs, jobs: jobs) }
         progress.end()
         await segmenter.engine.shutdown()
-        let failures = try Interruption.value(of: ran, interrupted: "interrupted; run the same command with --resume to label the rest")
+        let outcome = try Interruption.value(of: ran, interrupted: "interrupted; run the same command with --resume to label the rest")
+        let failures = outcome.failures
         // Every image labeled by now, this run's and earlier ones' (--resume), goes into the exports.
         try exports.write(
-            try all.map { ($0.path, try $0.path(in: out, suffix: output.format.suffix)) }, root: exportRoot, out: out,
+            try all.map { ($0.path, try $0.path(in: out, suffix: output.format.suffix)) }, scores: outcome.scores, root: exportRoot,
+            out: out,
             vocabulary: resolved.vocabulary,
             modelVersion: "text4seg \(Text4Seg.configuration.version): \(segmenter.engine.name), refine \(segmenter.refiner.name), "
                 + "vocabulary \(resolved.vocabulary.name) \(resolved.vocabulary.contentHash)")

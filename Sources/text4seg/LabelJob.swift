@@ -37,9 +37,17 @@ struct LabelJob: Sendable {
         return plan
     }
 
-    /// Labels every input, `jobs` at a time; returns the failed ones with their reasons.
-    func run(_ inputs: [LabelInput], jobs: Int) async throws -> [(String, String)] {
+    /// What a run did: the failed inputs with their reasons, and each labeled input's class
+    /// scores where the engine has scores (for the exports).
+    struct Outcome: Sendable {
         var failures: [(String, String)] = []
+        var scores: [String: [Int: Double]] = [:]
+    }
+
+    /// Labels every input, `jobs` at a time.
+    func run(_ inputs: [LabelInput], jobs: Int) async throws -> Outcome {
+        var failures: [(String, String)] = []
+        var scores: [String: [Int: Double]] = [:]
         // As in eval: first images that all fail with one configuration error stop the run.
         var probe = ConfigurationProbe(items: inputs.count)
         // Lines are printed in the order of the inputs, whatever order the images finish in.
@@ -62,6 +70,8 @@ struct LabelJob: Sendable {
                 failures.append((input.path, failure.message))
                 line = json ? try jsonLine(LabelLine(image: input.path, error: failure.message)) : nil
             case let .success(shares):
+                let scored = shares.compactMap { share in share.score.map { (share.id, $0) } }
+                if !scored.isEmpty { scores[input.path] = Dictionary(scored, uniquingKeysWith: { a, _ in a }) }
                 let map = try input.output(in: out, suffix: format.suffix)
                 if json {
                     line = try jsonLine(
@@ -69,7 +79,7 @@ struct LabelJob: Sendable {
                             image: input.path, labelMap: map,
                             overlay: renderer != nil ? try input.output(in: out, suffix: ".overlay.png") : nil,
                             descriptors: descriptors ? try input.output(in: out, suffix: ".txt") : nil,
-                            scores: try scores.map { try input.output(in: $0, suffix: ".npy") }, classes: shares))
+                            scores: try self.scores.map { try input.output(in: $0, suffix: ".npy") }, classes: shares))
                 } else {
                     line = "\(input.path) -> \(map): \(shares.map(\.description).joined(separator: ", "))"
                 }
@@ -81,7 +91,7 @@ struct LabelJob: Sendable {
             }
             progress.finished(failed: failed, retries: 0)
         }
-        return failures
+        return Outcome(failures: failures, scores: scores)
     }
 
     func jsonLine(_ line: LabelLine) throws -> String { String(decoding: try JSONEncoder.sortedKeys.encode(line), as: UTF8.self) }
@@ -124,6 +134,8 @@ struct LabelJob: Sendable {
             }
         }
         for repair in result.repairs { progress.say("warning: \(input.path): \(repair)") }
-        return ClassShare.shares(of: result.labelMap, vocabulary: segmenter.vocabulary)
+        let shares = ClassShare.shares(of: result.labelMap, vocabulary: segmenter.vocabulary)
+        guard let maps = result.engineOutput.scores else { return shares }
+        return ClassShare.scored(shares, grid: result.grid, scores: maps)
     }
 }

@@ -185,4 +185,73 @@ final class ExportEndToEndTests: XCTestCase {
         XCTAssertEqual(stray.status, 64)
         XCTAssertTrue(stray.stderr.contains("applies only with --polygons"), stray.stderr)
     }
+
+    /// An engine with scores (embedded) gives each Label Studio region the class's mean score,
+    /// and the prediction their mean; the oracle, without scores, gives none.
+    func testLabelStudioRegionsCarryTheEnginesScores() throws {
+        try Prerequisite.models.require()
+        let out = try CLI.temporaryFolder()
+        let image = CLI.samples + "/images/2007_000033.jpg"
+        let run = try CLI.run(["label", image, "--out", out, "--engine", "embedded", "--export", "labelstudio", "--json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let line = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        let classes = try XCTUnwrap(line["classes"] as? [[String: Any]])
+        let byID = Dictionary(
+            classes.compactMap { c in (c["id"] as? Int).map { ($0, c["score"] as? Double) } }, uniquingKeysWith: { a, _ in a })
+        let tasks = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out + "/labelstudio.json"))) as? [[String: Any]])
+        let prediction = try XCTUnwrap((tasks.first?["predictions"] as? [[String: Any]])?.first)
+        let regions = try XCTUnwrap(prediction["result"] as? [[String: Any]])
+        XCTAssertFalse(regions.isEmpty)
+        let voc = try Vocabulary.load("pascal-voc")
+        var scores: [Double] = []
+        for region in regions {
+            let name = try XCTUnwrap(((region["value"] as? [String: Any])?["brushlabels"] as? [String])?.first)
+            let score = try XCTUnwrap(region["score"] as? Double, "\(region)")
+            XCTAssertTrue((0...1).contains(score), "\(score)")
+            // The same number --json prints for the class.
+            XCTAssertEqual(score, try XCTUnwrap(byID[try XCTUnwrap(voc.class(named: name)?.id)] ?? nil), accuracy: 1e-12)
+            scores.append(score)
+        }
+        XCTAssertEqual(try XCTUnwrap(prediction["score"] as? Double), scores.reduce(0, +) / Double(scores.count), accuracy: 1e-12)
+        let oracle = try CLI.run([
+            "label", image, "--out", try CLI.temporaryFolder(), "--engine", "oracle", "--ground-truth", CLI.samples + "/labels", "--json",
+        ])
+        XCTAssertFalse(oracle.stdout.contains("\"score\""), oracle.stdout)
+    }
+
+    /// A real Label Studio (PyPI's, started on a free port with local-files serving) imports the
+    /// brush and the polygon tasks as they are: every task, prediction and region, unchanged,
+    /// each image served from the export root (scripts/labelstudio_import.py).
+    func testARealLabelStudioImportsTheTasksAndServesTheImages() throws {
+        try Prerequisite.labelStudio.require()
+        let out = try CLI.temporaryFolder()
+        var arguments = [TestPaths.packageRoot + "/scripts/labelstudio_import.py", CLI.samples, "images"]
+        for (name, extra) in [("brush", [String]()), ("polygons", ["--polygons"])] {
+            let folder = out + "/" + name
+            let run = try CLI.run(
+                [
+                    "label", CLI.samples + "/images", "--out", folder, "--engine", "oracle", "--ground-truth", CLI.samples + "/labels",
+                    "--export", "labelstudio", "--export-root", CLI.samples,
+                ] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            let config = try CLI.run(["export", "labelstudio-config"] + extra)
+            XCTAssertEqual(config.status, 0, config.stderr)
+            try config.stdout.write(toFile: folder + "/config.xml", atomically: true, encoding: .utf8)
+            arguments += [folder + "/labelstudio.json", folder + "/config.xml"]
+        }
+        let run = try CLI.run(Prerequisite.labelStudioPython, arguments)
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let lines = run.stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Int]
+        }
+        XCTAssertEqual(lines.count, 2, run.stdout)
+        for line in lines {
+            XCTAssertEqual(line["tasks"], 3)
+            XCTAssertEqual(line["predictions"], 3)
+            XCTAssertEqual(line["images_served"], 3)
+        }
+        XCTAssertEqual(lines.first?["regions"], 4, "aeroplane; sofa and chair; car")
+        XCTAssertGreaterThanOrEqual(lines.last?["regions"] ?? 0, 4)
+    }
 }

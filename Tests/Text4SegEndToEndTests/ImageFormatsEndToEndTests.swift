@@ -31,7 +31,21 @@ final class ImageFormatsEndToEndTests: XCTestCase {
     func testWebPAndTIFFCopiesLabelLikeThePNGCopyWithEveryEngine() throws {
         try Prerequisite.models.require()
         let (folder, images) = try copies(of: "2007_000033")
+        // openai: a local server that answers from the ground truth of the image it recognizes;
+        // replay: that answer recorded once.
+        let server = try StubServer(dataset: TestPaths.voc12, [])
+        defer { server.stop() }
+        let answers = folder + "/answers"
+        let record = try CLI.run([
+            "label", TestPaths.voc12 + "/images/2007_000033.jpg", "--out", folder + "/recorded", "--engine", "openai", "--base-url",
+            server.baseURL, "--descriptors",
+        ])
+        XCTAssertEqual(record.status, 0, record.stderr)
+        try FileManager.default.createDirectory(atPath: answers, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: folder + "/recorded/2007_000033.txt", toPath: answers + "/2007_000033.txt")
         let engines: [(name: String, arguments: [String])] = [
+            ("openai", ["--engine", "openai", "--base-url", server.baseURL]),
+            ("replay", ["--engine", "replay", "--replay", answers]),
             ("oracle", ["--engine", "oracle", "--ground-truth", TestPaths.voc12 + "/labels"]),
             ("embedded", ["--engine", "embedded"]),
             (

@@ -35,6 +35,14 @@ public enum Prerequisite: CaseIterable, Sendable {
     /// datumaro (its CVAT for images reader) in its own virtual environment, `.venv-datumaro`
     /// (its pins would move python3's Pillow and numpy), or the interpreter TEXT4SEG_DATUMARO_PYTHON names.
     case datumaro
+    /// Label Studio from PyPI in its own virtual environment, `.venv-labelstudio`, or the
+    /// interpreter TEXT4SEG_LABEL_STUDIO_PYTHON names (its `label-studio` beside it).
+    case labelStudio
+
+    /// The Python whose environment has Label Studio.
+    public static var labelStudioPython: String {
+        ProcessInfo.processInfo.environment["TEXT4SEG_LABEL_STUDIO_PYTHON"] ?? TestPaths.packageRoot + "/.venv-labelstudio/bin/python"
+    }
 
     /// The Python that has datumaro.
     public static var datumaroPython: String {
@@ -89,6 +97,12 @@ public enum Prerequisite: CaseIterable, Sendable {
             return works
                 ? nil
                 : "datumaro at \(python) (`python3 -m venv .venv-datumaro && .venv-datumaro/bin/pip install datumaro==1.13.12`)"
+        case .labelStudio:
+            let python = Prerequisite.labelStudioPython
+            let binary = URL(fileURLWithPath: python).deletingLastPathComponent().appendingPathComponent("label-studio").path
+            return FileManager.default.isExecutableFile(atPath: binary)
+                ? nil
+                : "Label Studio at \(binary) (`python3 -m venv .venv-labelstudio && .venv-labelstudio/bin/pip install label-studio==1.23.2`)"
         }
     }
 

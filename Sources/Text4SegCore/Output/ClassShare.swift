@@ -9,11 +9,33 @@ public struct ClassShare: Sendable, Codable, Equatable, CustomStringConvertible 
     public var name: String
     /// The fraction of the map's pixels, 0…1.
     public var share: Double
+    /// The engine's mean score for the class over the grid cells labeled with it (see
+    /// ``scored(_:grid:scores:)``); `nil` for engines without scores.
+    public var score: Double?
 
-    public init(id: Int, name: String, share: Double) {
+    public init(id: Int, name: String, share: Double, score: Double? = nil) {
         self.id = id
         self.name = name
         self.share = share
+        self.score = score
+    }
+
+    /// `shares` with each class's ``score``: the mean of the engine's per-class score map
+    /// (`scores`, over `grid`'s cells) over the cells the grid gives that class. A class the
+    /// grid never gives (refinement can add one at full resolution) keeps no score.
+    public static func scored(_ shares: [ClassShare], grid: DescriptorGrid, scores: [Int: [Float]]) -> [ClassShare] {
+        var sums: [Int: Double] = [:], counts: [Int: Int] = [:]
+        for (cell, value) in grid.values.enumerated() {
+            let id = Int(value)
+            guard let map = scores[id], cell < map.count else { continue }
+            sums[id, default: 0] += Double(map[cell])
+            counts[id, default: 0] += 1
+        }
+        return shares.map { share in
+            var scored = share
+            if let count = counts[share.id], count > 0, let sum = sums[share.id] { scored.score = sum / Double(count) }
+            return scored
+        }
     }
 
     /// The classes present in `map`, largest share first (ties: lower id first).

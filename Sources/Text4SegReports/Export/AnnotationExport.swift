@@ -57,15 +57,16 @@ public struct AnnotationExport: Sendable {
     /// The values that get no region: the others class and the ignore value.
     var skipped: Set<Int> { Set([vocabulary.ignoreValue] + (vocabulary.othersID.map { [$0] } ?? [])) }
 
-    /// Adds the label map of the image at `image` (a `/`-separated path relative to the export root).
-    public mutating func add(image: String, map: LabelMap) {
+    /// Adds the label map of the image at `image` (a `/`-separated path relative to the export
+    /// root), with the engine's score of each class where it has one (Label Studio's region scores).
+    public mutating func add(image: String, map: LabelMap, scores: [Int: Double] = [:]) {
         let masks = ClassMask.all(in: map, skipping: skipped).filter { vocabulary.class(id: $0.value) != nil }
         let polygons = polygonTolerance.map { tolerance in masks.map { MaskPolygons.polygons(of: $0, tolerance: tolerance) } }
         if formats.contains(.coco) { coco.add(image: image, width: map.width, height: map.height, masks: masks, polygons: polygons) }
         if formats.contains(.labelstudio) {
             labelStudio.append(
                 LabelStudioExport.task(
-                    image: labelStudioURL(image), map: map, masks: masks, polygons: polygons, vocabulary: vocabulary,
+                    image: labelStudioURL(image), map: map, masks: masks, polygons: polygons, scores: scores, vocabulary: vocabulary,
                     modelVersion: modelVersion))
         }
         if formats.contains(.cvat) {

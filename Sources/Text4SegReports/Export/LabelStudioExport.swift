@@ -28,9 +28,11 @@ public enum LabelStudioExport {
         var originalHeight: Int
         var imageRotation = 0
         var value: Value
+        /// The engine's score for the class (``ClassShare/score``), where it has scores.
+        var score: Double?
 
         enum CodingKeys: String, CodingKey {
-            case id, type, value
+            case id, type, value, score
             case fromName = "from_name"
             case toName = "to_name"
             case originalWidth = "original_width"
@@ -41,10 +43,12 @@ public enum LabelStudioExport {
 
     struct Prediction: Encodable {
         var modelVersion: String
+        /// The mean of the regions' scores: what Label Studio sorts tasks by.
+        var score: Double?
         var result: [Region]
 
         enum CodingKeys: String, CodingKey {
-            case result
+            case result, score
             case modelVersion = "model_version"
         }
     }
@@ -55,14 +59,16 @@ public enum LabelStudioExport {
     }
 
     static func task(
-        image: String, map: LabelMap, masks: [ClassMask], polygons: [[[MaskPolygons.Point]]]?, vocabulary: Vocabulary,
-        modelVersion: String
+        image: String, map: LabelMap, masks: [ClassMask], polygons: [[[MaskPolygons.Point]]]?, scores: [Int: Double],
+        vocabulary: Vocabulary, modelVersion: String
     ) -> Task {
         var regions: [Region] = []
         for (index, mask) in masks.enumerated() {
             let name = vocabulary.class(id: mask.value)?.name ?? "\(mask.value)"
             func region(_ type: String, _ value: Value) -> Region {
-                Region(id: "r\(regions.count + 1)", type: type, originalWidth: map.width, originalHeight: map.height, value: value)
+                Region(
+                    id: "r\(regions.count + 1)", type: type, originalWidth: map.width, originalHeight: map.height, value: value,
+                    score: scores[mask.value])
             }
             guard let rings = polygons?[index] else {
                 let rle = LabelStudioRLE.encode(rowMajorRuns: mask.rowMajorRuns(), pixels: map.width * map.height)
@@ -74,7 +80,9 @@ public enum LabelStudioExport {
                 regions.append(region("polygonlabels", Value(points: points, closed: true, polygonlabels: [name])))
             }
         }
-        return Task(data: [toName: image], predictions: [Prediction(modelVersion: modelVersion, result: regions)])
+        let scored = regions.compactMap(\.score)
+        let score = scored.isEmpty ? nil : scored.reduce(0, +) / Double(scored.count)
+        return Task(data: [toName: image], predictions: [Prediction(modelVersion: modelVersion, score: score, result: regions)])
     }
 
     static func json(_ tasks: [Task]) throws -> Data {

@@ -63,18 +63,20 @@ struct ExportOptions: ParsableArguments {
     }
 
     /// Writes the exports of `items` (each image's path and its label map's path) into `out`,
-    /// each file atomically; items whose label map is missing (failed) are left out.
+    /// each file atomically; items whose label map is missing (failed) are left out. `scores`
+    /// (by image path) are the engine's class scores of the images labeled in this run.
     func write(
-        _ items: [(image: String, labelMap: String)], root: String, out: String, vocabulary: Vocabulary, modelVersion: String
-    )
-        throws
-    {
+        _ items: [(image: String, labelMap: String)], scores: [String: [Int: Double]] = [:], root: String, out: String,
+        vocabulary: Vocabulary, modelVersion: String
+    ) throws {
         guard !formats.isEmpty else { return }
         var exporter = AnnotationExport(formats: formats, vocabulary: vocabulary, modelVersion: modelVersion)
         if polygons { exporter.polygonTolerance = polygonTolerance ?? ExportOptions.defaultTolerance }
         let present = items.filter { FileManager.default.fileExists(atPath: $0.labelMap) }
         for (item, relative) in zip(present, try ExportOptions.relativePaths(present.map(\.image), root: root)) {
-            exporter.add(image: relative, map: try LabelMapFormat.read(item.labelMap, maxPixels: Limits.maxPixels.upperBound))
+            exporter.add(
+                image: relative, map: try LabelMapFormat.read(item.labelMap, maxPixels: Limits.maxPixels.upperBound),
+                scores: scores[item.image] ?? [:])
         }
         for document in try exporter.documents() { try AtomicFile.write(document.data, to: out + "/" + document.fileName) }
     }
