@@ -107,9 +107,9 @@ struct Eval: AsyncParsableCommand {
             for path in paths { try outputs.add(path, for: item.imagePath) }
         }
         if let out = output.out {
-            for path in exports.paths(in: out) { try outputs.add(path, for: "the exports") }
+            for path in exports.paths(in: out, shard: data.shard) { try outputs.add(path, for: "the exports") }
             if !exports.formats.isEmpty {
-                _ = try ExportOptions.relativePaths(items.map(\.imagePath), root: exports.root(for: items.map(\.imagePath)))
+                _ = try ExportOptions.relativePaths(items.map(\.imagePath), root: exports.root(for: split.map(\.imagePath)))
             }
         }
         try outputs.check()
@@ -187,10 +187,10 @@ struct Eval: AsyncParsableCommand {
         try output.tables.write(result)
         try output.page.write(result, vocabulary: plan.resolved.vocabulary, predictions: predictions)
         if let out = output.out {
-            let images = plan.items.map(\.imagePath)
+            // The root from the whole split, so that every shard names its images alike.
             try exports.write(
-                try plan.items.map { ($0.imagePath, try ConfinedPath.join(out, $0.id, extension: "png")) }, root: exports.root(for: images),
-                out: out, vocabulary: plan.resolved.vocabulary,
+                try plan.items.map { ($0.imagePath, try ConfinedPath.join(out, $0.id, extension: "png")) },
+                root: exports.root(for: plan.split.map(\.imagePath)), out: out, shard: data.shard, vocabulary: plan.resolved.vocabulary,
                 modelVersion: "text4seg \(result.tool): \(engine), refine \(result.refiner), settings \(plan.fingerprint.digest)")
         }
         if outcome.evaluated == 0 {

@@ -254,4 +254,24 @@ final class ExportEndToEndTests: XCTestCase {
         XCTAssertEqual(lines.first?["regions"], 4, "aeroplane; sofa and chair; car")
         XCTAssertGreaterThanOrEqual(lines.last?["regions"] ?? 0, 4)
     }
+
+    /// Shards sharing one `--out` write their own export files, image paths alike.
+    func testShardsWriteTheirOwnExportFiles() throws {
+        let out = try CLI.temporaryFolder()
+        for index in 0..<2 {
+            let run = try CLI.run([
+                "eval", "--dataset", CLI.samples, "--engine", "oracle", "--quiet", "--out", out, "--export", "coco", "--shard",
+                "\(index)/2",
+            ])
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        var names: [String] = []
+        for index in 0..<2 {
+            let path = out + "/coco.shard-\(index)-of-2.json"
+            let coco = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+            names += (coco["images"] as? [[String: Any]])?.compactMap { $0["file_name"] as? String } ?? []
+        }
+        XCTAssertEqual(names.sorted(), ["2007_000033.jpg", "2007_000452.jpg", "2007_001321.jpg"])
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out + "/coco.json"))
+    }
 }

@@ -36,8 +36,17 @@ struct ExportOptions: ParsableArguments {
     /// The formats asked for.
     var formats: Set<AnnotationExport.Format> { export.reduce(into: []) { $0.formUnion($1.formats) } }
 
-    /// The export files under `out`.
-    func paths(in out: String) -> [String] { formats.map { out + "/" + $0.fileName }.sorted() }
+    /// The export files under `out`; a shard's carry its place (`coco.shard-1-of-4.json`), so
+    /// that shards sharing one `--out` keep their own.
+    func paths(in out: String, shard: Shard? = nil) -> [String] {
+        formats.map { out + "/" + ExportOptions.fileName($0, shard: shard) }.sorted()
+    }
+
+    static func fileName(_ format: AnnotationExport.Format, shard: Shard?) -> String {
+        guard let shard else { return format.fileName }
+        let name = format.fileName, dot = name.lastIndex(of: ".") ?? name.endIndex
+        return name[..<dot] + ".shard-\(shard.index)-of-\(shard.count)" + name[dot...]
+    }
 
     /// The folder image paths are made relative to: `--export-root`, else the deepest folder holding every image.
     func root(for images: [String]) -> String {
@@ -67,7 +76,7 @@ struct ExportOptions: ParsableArguments {
     /// (by image path) are the engine's class scores of the images labeled in this run.
     func write(
         _ items: [(image: String, labelMap: String)], scores: [String: [Int: Double]] = [:], root: String, out: String,
-        vocabulary: Vocabulary, modelVersion: String
+        shard: Shard? = nil, vocabulary: Vocabulary, modelVersion: String
     ) throws {
         guard !formats.isEmpty else { return }
         var exporter = AnnotationExport(formats: formats, vocabulary: vocabulary, modelVersion: modelVersion)
@@ -78,7 +87,9 @@ struct ExportOptions: ParsableArguments {
                 image: relative, map: try LabelMapFormat.read(item.labelMap, maxPixels: Limits.maxPixels.upperBound),
                 scores: scores[item.image] ?? [:])
         }
-        for document in try exporter.documents() { try AtomicFile.write(document.data, to: out + "/" + document.fileName) }
+        for document in try exporter.documents() {
+            try AtomicFile.write(document.data, to: out + "/" + ExportOptions.fileName(document.format, shard: shard))
+        }
     }
 }
 
