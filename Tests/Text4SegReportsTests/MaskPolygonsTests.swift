@@ -54,6 +54,18 @@ final class MaskPolygonsTests: XCTestCase {
         }
     }
 
+    /// A noise mask has hundreds of holes and islands, holes in islands in holes: every one comes
+    /// back.
+    func testANoiseMaskComesBackExactly() {
+        var generator = SystemRandomNumberGenerator()
+        let side = 64
+        let values = (0..<(side * side)).map { _ in UInt16(Bool.random(using: &generator) ? 1 : 0) }
+        let map = LabelMap(width: side, height: side, values: values)
+        guard let mask = ClassMask.all(in: map, skipping: [0]).first else { return XCTFail("no mask") }
+        let rings = MaskPolygons.polygons(of: mask, tolerance: 0)
+        XCTAssertEqual(filled(rings, width: side, height: side), values)
+    }
+
     func testSimplifyingKeepsEveryPointWithinTheTolerance() throws {
         // A staircase: 8 steps of one pixel become one diagonal edge at tolerance 1.
         let rows = (0..<8).map { y in String(repeating: "#", count: y + 1) + String(repeating: ".", count: 7 - y) }

@@ -14,23 +14,27 @@ public enum MaskPolygons {
 
     /// The polygons of `mask`, each a closed ring of at least three points (the first not
     /// repeated at the end), every point at most `tolerance` pixels from the traced boundary.
+    ///
+    /// Linear in the pixels of the mask's box and near-linear in its boundary: each loop belongs
+    /// to the 4-connected component of the pixel on its inside (an outer loop is its component's,
+    /// a hole the component around it), so no loop is tested against another.
     public static func polygons(of mask: ClassMask, tolerance: Double) -> [[Point]] {
-        let loops = trace(mask).map { simplify($0, tolerance: tolerance) }.filter { $0.count >= 3 }
-        // With y down, an outer boundary (inside on the right) has positive shoelace area, a hole negative.
-        var outers = loops.filter { signedArea($0) > 0 }
-        let holes = loops.filter { signedArea($0) < 0 }
-        for hole in holes {
-            let probe = hole[0]
-            let candidates = outers.indices.filter { contains(outers[$0], Point(x: probe.x, y: probe.y)) }
-            guard let owner = candidates.min(by: { abs(signedArea(outers[$0])) < abs(signedArea(outers[$1])) }) else { continue }
-            outers[owner] = bridged(outers[owner], hole)
+        let components = ComponentLabels(mask)
+        var outers: [Int: [Point]] = [:], holes: [Int: [[Point]]] = [:]
+        for loop in trace(mask) {
+            let ring = simplify(loop.ring, tolerance: tolerance)
+            guard ring.count >= 3 else { continue }
+            let component = components.label(ofPixel: loop.pixel)
+            // With y down, an outer boundary (inside on the right) has positive shoelace area, a hole negative.
+            if signedArea(ring) > 0 { outers[component] = ring } else { holes[component, default: []].append(ring) }
         }
-        return outers
+        return outers.keys.sorted().map { component in bridged(outers[component]!, holes[component] ?? []) }
     }
 
     /// Every boundary loop of the mask, as the corners where it turns; outer loops clockwise on
     /// screen (inside on the right), holes the other way.
-    static func trace(_ mask: ClassMask) -> [[(Int, Int)]] {
+    /// Each loop comes with the pixel on the inside of its first edge (row-major index in the map).
+    static func trace(_ mask: ClassMask) -> [(ring: [(Int, Int)], pixel: Int)] {
         let map = mask.map, target = UInt16(mask.value)
         let box = mask.box
         let stride = map.width + 1
@@ -50,9 +54,12 @@ public enum MaskPolygons {
         }
         let edges = Set(outgoing.flatMap { corner, directions in directions.map { corner * 4 + $0 } })
         var unvisited = edges
-        var loops: [[(Int, Int)]] = []
+        var loops: [(ring: [(Int, Int)], pixel: Int)] = []
         for first in edges.sorted() where unvisited.contains(first) {
             let start = first / 4, startDirection = first % 4
+            // The pixel on the right of the first edge: below it, left of it, above it, right of it.
+            let (cx, cy) = (start % stride, start / stride)
+            let pixel = [(cx, cy), (cx - 1, cy), (cx - 1, cy - 1), (cx, cy - 1)][startDirection]
             var corner = start, direction = startDirection, previous = -1
             var loop: [(Int, Int)] = []
             while true {
@@ -68,9 +75,9 @@ public enum MaskPolygons {
                 else { break }
                 direction = next
             }
-            loops.append(loop)
+            loops.append((loop, pixel.1 * map.width + pixel.0))
         }
-        return loops.filter { $0.count >= 4 }
+        return loops
     }
 
     /// Douglas–Peucker on a closed ring: split at the point farthest from the first, simplify
@@ -136,17 +143,45 @@ public enum MaskPolygons {
         return inside
     }
 
-    /// `outer` with `hole` spliced in through the closest pair of their points, there and back.
-    static func bridged(_ outer: [Point], _ hole: [Point]) -> [Point] {
-        var best = (Double.infinity, 0, 0)
-        for (i, o) in outer.enumerated() {
-            for (j, h) in hole.enumerated() {
-                let d = distance2(o, h)
-                if d < best.0 { best = (d, i, j) }
+    /// `outer` with each of `holes` spliced in, there and back, from its first point to the
+    /// nearest point of `outer` (found through a grid of buckets, so many holes stay cheap).
+    /// Filled even-odd, the doubled cuts enclose nothing.
+    static func bridged(_ outer: [Point], _ holes: [[Point]]) -> [Point] {
+        guard !holes.isEmpty else { return outer }
+        let cell = 16.0
+        func key(_ p: Point) -> Int64 { Int64(p.x / cell) << 32 | Int64(p.y / cell) & 0xffff_ffff }
+        var buckets: [Int64: [Int]] = [:]
+        for (index, point) in outer.enumerated() { buckets[key(point), default: []].append(index) }
+        var attached: [Int: [[Point]]] = [:]
+        for hole in holes {
+            let probe = hole[0], bx = Int64(probe.x / cell), by = Int64(probe.y / cell)
+            var best = (distance: Double.infinity, index: 0)
+            var radius: Int64 = 0
+            // Widen the ring of buckets until the nearest point found cannot be beaten farther out.
+            while best.distance.isInfinite || Double(radius - 1) * cell <= best.distance.squareRoot() {
+                // The ring's buckets only: its top and bottom rows, then its two sides.
+                var ring = (bx - radius...bx + radius).flatMap { [($0, by - radius), ($0, by + radius)] }
+                if radius > 0 { ring += (by - radius + 1..<by + radius).flatMap { [(bx - radius, $0), (bx + radius, $0)] } }
+                for (x, y) in radius == 0 ? [(bx, by)] : ring {
+                    for index in buckets[x << 32 | y & 0xffff_ffff] ?? [] {
+                        let d = distance2(outer[index], probe)
+                        if d < best.distance { best = (d, index) }
+                    }
+                }
+                radius += 1
+                if radius > 1 << 20 { break }
+            }
+            attached[best.index, default: []].append(hole)
+        }
+        var result: [Point] = []
+        result.reserveCapacity(outer.count + holes.reduce(0) { $0 + $1.count + 2 } * 2)
+        for (index, point) in outer.enumerated() {
+            result.append(point)
+            for hole in attached[index] ?? [] {
+                result += hole
+                result += [hole[0], point]
             }
         }
-        let (_, i, j) = best
-        let holeFromJ = Array(hole[j...]) + Array(hole[..<j]) + [hole[j]]
-        return Array(outer[...i]) + holeFromJ + Array(outer[i...])
+        return result
     }
 }
