@@ -47,10 +47,10 @@ let package = Package(
         .target(
             name: "Text4SegCore",
             dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")],
-            plugins: ["EmbedVocabularies"]
+            plugins: ["EmbedYAML"]
         ),
-        // Compiles Vocabularies/*.yaml into Text4SegCore at build time.
-        .plugin(name: "EmbedVocabularies", capability: .buildTool()),
+        // Compiles Vocabularies/*.yaml into Text4SegCore and Configs/clip/*.yaml into Text4SegModels at build time.
+        .plugin(name: "EmbedYAML", capability: .buildTool()),
         .target(
             name: "Text4SegEngines",
             dependencies: [
@@ -66,11 +66,13 @@ let package = Package(
             dependencies: [
                 "Text4SegCore", "CBLAS",
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Yams", package: "Yams"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            plugins: ["EmbedYAML"]
         ),
         // What people look at: overlays with legends (FreeType text), report tables.
         .target(

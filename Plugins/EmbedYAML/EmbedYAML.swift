@@ -1,25 +1,32 @@
 import Foundation
 import PackagePlugin
 
-/// Compiles `Vocabularies/*.yaml` into the library at build time, as raw string literals in
-/// `EmbeddedVocabularies.swift`, so that the binary needs no files beside it and the YAML
-/// files are the only copy in the repository. Editing a file rebuilds it.
+/// Compiles a folder of YAML files into a target at build time, as raw string literals in one
+/// generated enum, so that the binary needs no files beside it and the YAML files are the only
+/// copy in the repository. Editing a file rebuilds it. Which folder goes where:
+/// `Vocabularies/*.yaml` into Text4SegCore (`EmbeddedVocabularies`), `Configs/clip/*.yaml`
+/// into Text4SegModels (`EmbeddedCLIPConfigs`).
 @main
-struct EmbedVocabularies: BuildToolPlugin {
+struct EmbedYAML: BuildToolPlugin {
+    static let sources = [
+        "Text4SegCore": ("Vocabularies", "EmbeddedVocabularies"), "Text4SegModels": ("Configs/clip", "EmbeddedCLIPConfigs"),
+    ]
+
     func createBuildCommands(context: PluginContext, target: Target) throws -> [Command] {
-        let folder = context.package.directoryURL.appending(path: "Vocabularies")
+        guard let (path, name) = Self.sources[target.name] else { return [] }
+        let folder = context.package.directoryURL.appending(path: path)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder.path)
             .filter { $0.hasSuffix(".yaml") }
             .sorted()
             .map { folder.appending(path: $0) }
-        let output = context.pluginWorkDirectoryURL.appending(path: "EmbeddedVocabularies.swift")
+        let output = context.pluginWorkDirectoryURL.appending(path: name + ".swift")
         // Each file becomes `"name": ####"""…"""####`, its lines indented under the literal.
         let script = #####"""
-            out="$1"; shift
+            out="$1"; name="$2"; folder="$3"; shift 3
             {
-              echo '// Generated at build time by the EmbedVocabularies plugin from Vocabularies/*.yaml.'
+              echo "// Generated at build time by the EmbedYAML plugin from $folder/*.yaml."
               echo ''
-              echo 'enum EmbeddedVocabularies {'
+              echo "enum $name {"
               echo '    static let files: [String: String] = ['
               for file in "$@"; do
                 printf '        "%s": ####"""\n' "$(basename "$file" .yaml)"
@@ -32,9 +39,9 @@ struct EmbedVocabularies: BuildToolPlugin {
             """#####
         return [
             .buildCommand(
-                displayName: "Embed \(files.count) vocabularies",
+                displayName: "Embed \(files.count) YAML files of \(path)",
                 executable: URL(fileURLWithPath: "/bin/sh"),
-                arguments: ["-c", script, "sh", output.path] + files.map(\.path),
+                arguments: ["-c", script, "sh", output.path, name, path] + files.map(\.path),
                 inputFiles: files,
                 outputFiles: [output])
         ]

@@ -56,8 +56,8 @@ struct CLIPBench: AsyncParsableCommand {
         let queries = try SafetensorsFile(path: checkpoint + "/bench-queries.safetensors").tensor("queries")
         let rows = (0..<queries.shape[0]).map { Array(queries.data[($0 * queries.shape[1])..<(($0 + 1) * queries.shape[1])]) }
         let size = CLIPEngine.resizedSize(width: source.width, height: source.height, shortSide: shortSide)
-        let pixels = CLIPEngine.normalized(Resampling.bilinear(source, width: size.width, height: size.height))
-        let d = method.defaults
+        let pixels = CLIPEngine.normalized(Resampling.cv2Linear(source, width: size.width, height: size.height))
+        let d = CLIPMethodConfig.builtin(method).defaults
         let window = shortSide == d.shortSide ? d.window : min(d.window, shortSide)
         let stride = window == d.window ? d.stride : window / 2
         let folder = try TemporaryFolder.make(prefix: "text4seg-bench-clip-")
@@ -65,7 +65,7 @@ struct CLIPBench: AsyncParsableCommand {
         try SafetensorsFile.write(
             ["pixels": Tensor(shape: [3, size.height, size.width], data: pixels)], to: folder + "/pixels.safetensors")
 
-        let sliding = CLIPSlidingWindow(window: window, stride: stride)
+        let sliding = CLIPSlidingWindow(window: window, stride: stride, pad: d.padWindows)
         var logits: [Float] = []
         let best = await timing.fastest {
             logits = sliding.logits(

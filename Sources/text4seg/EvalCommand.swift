@@ -62,13 +62,14 @@ struct Eval: AsyncParsableCommand {
         let dataset = data.selection.dataset
         let listing = try data.selection.list(config: file)
         let layout = listing.layout
-        let resolved = try pipeline.resolved(file, defaultVocabulary: layout.vocabulary)
+        var resolved = try pipeline.resolved(file, defaultVocabulary: layout.vocabulary)
         let evaluationProtocol = scoring.evaluationProtocol ?? file.evaluationProtocol ?? .mmseg
         let reduceZeroLabel =
             scoring.reduceZeroLabel ?? file.reduceZeroLabel ?? (evaluationProtocol == .mmseg && layout.reduceZeroLabel)
         if reduceZeroLabel && evaluationProtocol == .text4seg {
             throw ConfigError("reduce_zero_label applies to the mmseg protocol only")
         }
+        try resolved.settleCLIP(othersIgnored: reduceZeroLabel)
         for (id, count) in listing.duplicates.prefix(20) {
             warn("warning: \(dataset): id \(id) is listed \(count) times; it is evaluated once")
         }

@@ -41,6 +41,7 @@ struct Label: AsyncParsableCommand {
 
     func run() async throws {
         var resolved = try pipeline.resolved(try pipeline.configFile())
+        try resolved.settleCLIP(othersIgnored: false)
         resolved.openAI.notice = { message in warn(message) }
         let writer = LabelMapWriter(vocabulary: resolved.vocabulary)
         var legendFont: Font?

@@ -27,6 +27,23 @@ struct ResolvedPipeline {
     var vocabularyGiven: Bool
     /// The config file the settings came from, if any.
     var configPath: String?
+    /// Whether the run ignores the others class (`--reduce-zero-label`): clip then picks VOC-20 over VOC-21.
+    var othersIgnored = false
+
+    /// Settles the clip engine's dataset config for this vocabulary before anything runs: a
+    /// mismatch fails here, the config chosen is recorded (so the run's fingerprint names it), and
+    /// stderr says which config and numbers are in force.
+    mutating func settleCLIP(othersIgnored: Bool) throws {
+        guard engine == .clip else { return }
+        self.othersIgnored = othersIgnored
+        do {
+            let recipe = try clip.recipe(for: vocabulary, othersIgnored: othersIgnored)
+            clip.dataset = recipe.dataset ?? "none"
+            warn(recipe.summary)
+        } catch let error as CLIPRecipeError {
+            throw ConfigError("clip: \(error)")
+        }
+    }
 
     /// Items in flight: the flag or config, else 8 for a server, else the cores.
     var jobs: Int {
@@ -62,6 +79,7 @@ struct ResolvedPipeline {
             guard let modelDir else { throw ModelStoreError.noCLIPCheckpoint(folder: ModelStore().folder) }
             let engine = try CLIPEngine(folder: modelDir, cacheFolder: ModelStore().folder, settings: clip)
             engine.log = { warn($0) }
+            engine.othersIgnored = othersIgnored
             made = engine
         case .openai:
             made = try OpenAIEngine(settings: openAI)

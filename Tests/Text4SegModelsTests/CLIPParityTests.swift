@@ -196,50 +196,78 @@ final class CLIPParityTests: XCTestCase {
         }
     }
 
-    /// The engine's patch-grid scores, made a row at a time from the windows' patch logits, equal
-    /// the plain computation: full-resolution logits, each pixel's softmax over the names (a class
-    /// taking its best name), averaged over the grid's cells.
-    func testEngineScoresAreTheCellAveragesOfPerPixelClassProbabilities() async throws {
+    /// The engine decides each pixel at the original size as the methods' `postprocess_result`
+    /// does, after their resize (cv2's bilinear), windows and upsampling: checked against the plain
+    /// computation written out here: whole logit maps, PyTorch's bilinear to the original size, then
+    /// per pixel ×logit scale, softmax, each class its best name, argmax and the 0.5 threshold of
+    /// ClearCLIP's VOC-21 config, under which a pixel is background.
+    func testEngineDecidesEachPixelAtTheOriginalSizeAsTheMethodsDo() async throws {
         let cache = NSTemporaryDirectory() + "text4seg-clip-cache-" + UUID().uuidString
         defer { try? FileManager.default.removeItem(atPath: cache) }
         var settings = CLIPEngine.Settings()
-        (settings.shortSide, settings.window, settings.stride) = (40, 32, 16)
+        (settings.shortSide, settings.window, settings.stride, settings.dataset) = (40, 32, 16, "voc21")
+        settings.backgroundThreshold = 0.2
         let engine = try CLIPEngine(folder: Self.folder, cacheFolder: cache, settings: settings)
         let vocabulary = try Vocabulary.load("pascal-voc")
         let image = try ImageIO.readImage(Self.folder + "/image.png")
         let output = try await engine.describe(
             DescriptorRequest(
                 itemID: "fixture", image: image, prompt: PromptBuilder(vocabulary: vocabulary, grid: 16).build(), vocabulary: vocabulary))
-        let scores = try XCTUnwrap(output.scores), grid = try XCTUnwrap(output.grid)
+        let labels = try XCTUnwrap(output.labelMap), scores = try XCTUnwrap(output.scores)
+        XCTAssertEqual([labels.width, labels.height], [image.width, image.height])
 
-        let (names, classes) = engine.queries(for: vocabulary, backgroundQuery: true)
+        let recipe = try engine.recipe(for: vocabulary)
+        XCTAssertEqual(recipe.labels.count, 21)
         let size = CLIPEngine.resizedSize(width: image.width, height: image.height, shortSide: 40)
-        let (h, w) = (size.height, size.width)
-        let logits = CLIPSlidingWindow(window: 32, stride: 16).logits(
-            model: engine.model, pixels: CLIPEngine.normalized(Resampling.bilinear(image, width: w, height: h)), height: h, width: w,
-            queries: engine.queryEmbeddings(names), method: .clearclip, gaussianStd: 5)
-        let (rows, cols) = (grid.rows, grid.cols)
-        XCTAssertEqual([rows, cols], [Int((Double(h) / 8).rounded()), Int((Double(w) / 8).rounded())])
-        var expected: [Int: [Float]] = [:]
-        for id in Set(classes) { expected[id] = [Float](repeating: 0, count: rows * cols) }
-        var counts = [Float](repeating: 0, count: rows * cols)
-        for y in 0..<h {
-            for x in 0..<w {
-                let values = (0..<names.count).map { 50 * logits[$0 * h * w + y * w + x] }
+        let (h, w, q) = (size.height, size.width, recipe.names.count)
+        let resized = CLIPSlidingWindow(window: 32, stride: 16, pad: true).logits(
+            model: engine.model, pixels: CLIPEngine.normalized(Resampling.cv2Linear(image, width: w, height: h)), height: h, width: w,
+            queries: engine.queryEmbeddings(recipe.names), method: .clearclip, gaussianStd: 5)
+        let (H, W) = (image.height, image.width)
+        let logits = TorchInterpolation.bilinear(resized, channels: q, height: h, width: w, toHeight: H, width: W)
+        var agree = 0
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: scores[0]!.count), count: 21)
+        var counts = [Float](repeating: 0, count: scores[0]!.count)
+        let grid = try XCTUnwrap(output.grid)
+        for y in 0..<H {
+            for x in 0..<W {
+                let values = (0..<q).map { 50 * logits[$0 * H * W + y * W + x] }
                 let top = values.max()!
                 let total = values.reduce(0) { $0 + exp($1 - top) }
-                let cell = min(rows - 1, y * rows / h) * cols + min(cols - 1, x * cols / w)
-                for id in Set(classes) {
-                    let best = zip(values, classes).filter { $0.1 == id }.map { exp($0.0 - top) / total }.max()!
-                    expected[id]![cell] += best
-                }
+                var best = [Float](repeating: 0, count: 21)
+                for (k, slot) in recipe.slots.enumerated() { best[slot] = max(best[slot], exp(values[k] - top) / total) }
+                let winner = best.indices.max { best[$0] < best[$1] || (best[$0] == best[$1] && $0 > $1) }!
+                let label = best[winner] < 0.2 ? 0 : recipe.labels[winner]
+                if labels.values[y * W + x] == label { agree += 1 }
+                let cell = (y * grid.rows / H) * grid.cols + x * grid.cols / W
+                for c in 0..<21 { sums[c][cell] += best[c] }
                 counts[cell] += 1
             }
         }
-        for id in Set(classes) {
-            let average = zip(expected[id]!, counts).map { $0 / $1 }
-            XCTAssertLessThan(relativeError(try XCTUnwrap(scores[id]), average), 1e-5, "class \(id)")
+        XCTAssertGreaterThanOrEqual(Double(agree) / Double(H * W), 0.999)
+        XCTAssertGreaterThan(Set(labels.values).count, 2, "a fixture deciding one class everywhere would show nothing")
+        for c in 0..<21 {
+            let average = zip(sums[c], counts).map { $0 / $1 }
+            XCTAssertLessThan(relativeError(try XCTUnwrap(scores[Int(recipe.labels[c])]), average), 1e-5, "class line \(c)")
         }
+    }
+
+    /// As the methods' code: position embeddings are interpolated only when the token count
+    /// differs, so a 2 × 8 grid of a 4 × 4 model takes the pretrained ones in order.
+    func testPositionEmbeddingsAreInterpolatedOnlyWhenTheTokenCountDiffers() throws {
+        let model = try CLIPModel(folder: Self.folder)
+        XCTAssertEqual(model.imageSize / model.patchSize, 4)
+        XCTAssertEqual(model.positionEmbeddings(rows: 2, cols: 8), model.visionPositions.data)
+        XCTAssertEqual(model.positionEmbeddings(rows: 8, cols: 2), model.visionPositions.data)
+        XCTAssertNotEqual(model.positionEmbeddings(rows: 3, cols: 8).count, model.visionPositions.data.count)
+    }
+
+    /// ClearCLIP's `compute_padsize`: the smaller half first.
+    func testWindowPaddingIsClearCLIPs() {
+        XCTAssertTrue(CLIPSlidingWindow.padding(height: 341, width: 448, patch: 16) == (0, 0, 5, 6))
+        XCTAssertTrue(CLIPSlidingWindow.padding(height: 17, width: 31, patch: 16) == (0, 1, 7, 8))
+        XCTAssertTrue(CLIPSlidingWindow.padding(height: 32, width: 32, patch: 16) == (0, 0, 0, 0))
+        XCTAssertEqual(CLIPSlidingWindow(window: 0, stride: 0).windows(height: 37, width: 50).count, 1)
     }
 
     func testTheMethodsDiffer() throws {

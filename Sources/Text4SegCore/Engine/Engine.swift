@@ -31,6 +31,9 @@ public struct EngineOutput: Sendable {
     public var grid: DescriptorGrid?
     /// Per-class scores over the grid, `[class id: rows × cols]`, when the engine has them.
     public var scores: [Int: [Float]]?
+    /// A full-resolution decision the engine made itself, pixel by pixel (the `clip` engine runs
+    /// its method's own pipeline); the `method` refiner passes it on.
+    public var labelMap: LabelMap?
     public var promptTokens: Int?
     public var completionTokens: Int?
     /// Seconds the engine took.

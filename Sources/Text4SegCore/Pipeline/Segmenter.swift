@@ -54,7 +54,7 @@ public struct Segmenter: Sendable {
         let map = try refineBounded(
             RefinementInput(
                 grid: grid, scores: output.scores, image: image, viewSize: prompt.viewSize,
-                others: UInt16(exactly: vocabulary.othersValue)))
+                others: UInt16(exactly: vocabulary.othersValue), engineLabels: output.labelMap))
         return Segmentation(labelMap: map, grid: grid, answer: output.text, repairs: repairs, engineOutput: output)
     }
 }
@@ -63,7 +63,7 @@ extension Segmenter {
     /// Refines at full size up to ``maxRefinePixels``, else at a reduced size whose labels are upsampled.
     func refineBounded(_ input: RefinementInput) throws -> LabelMap {
         let (width, height) = (input.width, input.height)
-        guard width * height > maxRefinePixels, maxRefinePixels > 0 else { return try refiner.refine(input) }
+        guard width * height > maxRefinePixels, maxRefinePixels > 0, refiner.needsBoundedSize else { return try refiner.refine(input) }
         let scale = (Double(maxRefinePixels) / Double(width * height)).squareRoot()
         let small = (width: max(1, Int(Double(width) * scale)), height: max(1, Int(Double(height) * scale)))
         var reduced = input

@@ -13,16 +13,19 @@ public struct RefinementInput: Sendable {
     public var viewSize: Int
     /// The label value `others` decodes to (`nil`: no such value gets special treatment).
     public var others: UInt16?
+    /// The engine's own full-resolution labels, when it decides per pixel (``EngineOutput/labelMap``).
+    public var engineLabels: LabelMap?
 
     public init(
         grid: DescriptorGrid, scores: [Int: [Float]]? = nil, image: RGBImage, viewSize: Int = PromptBuilder.defaultViewSize,
-        others: UInt16? = 0
+        others: UInt16? = 0, engineLabels: LabelMap? = nil
     ) {
         self.grid = grid
         self.scores = scores
         self.image = image
         self.viewSize = viewSize
         self.others = others
+        self.engineLabels = engineLabels
     }
 
     public var width: Int { image.width }
@@ -37,6 +40,14 @@ public protocol Refiner: Sendable {
     /// A short name, as given to `--refine`.
     var name: String { get }
     func refine(_ input: RefinementInput) throws -> LabelMap
+    /// Whether ``Segmenter`` should refine a large image at a reduced size (see
+    /// ``Segmenter/maxRefinePixels``). Default: true; false for refiners whose cost does not grow
+    /// with the picture (``EngineLabelsRefiner`` hands over labels already made).
+    var needsBoundedSize: Bool { get }
+}
+
+extension Refiner {
+    public var needsBoundedSize: Bool { true }
 }
 
 /// Nearest-neighbor upsampling exactly as Text4Seg's evaluation does it:

@@ -69,11 +69,13 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
 
 extension Vocabulary {
     /// A hash of everything that decides how labels are read and written: ids, names, prompt
-    /// names, synonyms, colors, the ignore value and `others`.
+    /// names, synonyms, colors, the ignore value and `others`, and open-vocabulary queries where a
+    /// class has them (so vocabularies without them keep the hashes they had).
     public var contentHash: String {
         var text = "ignore=\(ignoreValue) others=\(othersValue)\n"
         for item in classes {
-            text += "\(item.id)\t\(item.name)\t\(item.prompt)\t\(item.synonyms.joined(separator: "|"))\t\(item.color)\n"
+            text += "\(item.id)\t\(item.name)\t\(item.prompt)\t\(item.synonyms.joined(separator: "|"))\t\(item.color)"
+            text += item.queries.map { "\tqueries=" + $0.joined(separator: "|") + "\n" } ?? "\n"
         }
         return RunFingerprint.hash(text)
     }

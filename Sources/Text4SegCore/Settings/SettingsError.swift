@@ -12,6 +12,8 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         case excludes(other: String)
         /// The key applies only when the key `other` is set.
         case needs(other: String)
+        /// The value is none of `choices`.
+        case notOneOf([String])
     }
 
     public var section: String
@@ -47,6 +49,8 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
             return "\(place)\(qualifiedKey) cannot be used with \(other): give one of them"
         case let .needs(other):
             return "\(place)\(qualifiedKey) applies only with \(other)"
+        case let .notOneOf(choices):
+            return "\(place)\(qualifiedKey): '\(Excerpt.quote(value))' is not one of \(choices.joined(separator: ", "))"
         }
     }
 }

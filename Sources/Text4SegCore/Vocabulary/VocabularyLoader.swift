@@ -18,6 +18,7 @@ import Yams
 ///         name: tvmonitor
 ///         prompt: TV
 ///         synonyms: [tv monitor, television]
+///         queries: [tvmonitor, monitor, television]   # what `clip` looks for; default: name and synonyms
 ///         color: [0, 64, 128]    # or "#004080"; default: PASCAL color map
 ///
 /// or, in short, a plain list of names: ids 1…N in order, and id 0 the `others` class
@@ -26,7 +27,7 @@ import Yams
 ///     classes: [person, dog, sky]
 public enum VocabularyLoader {
     static let topKeys: Set<String> = ["name", "description", "ignore", "others", "classes"]
-    static let classKeys: Set<String> = ["id", "name", "prompt", "synonyms", "color"]
+    static let classKeys: Set<String> = ["id", "name", "prompt", "synonyms", "color", "queries"]
 
     /// Parses YAML text; returns the vocabulary (if it could be built) and every issue found.
     public static func parse(_ text: String, file: String) -> (Vocabulary?, [VocabularyIssue]) {
@@ -165,6 +166,15 @@ public enum VocabularyLoader {
                     issue(.error, synonymNode.mark, "`synonyms` must be a list of names")
                 }
             }
+            var queries: [String]?
+            if let queryNode = map["queries"] {
+                let texts = queryNode.sequence?.map { $0.string?.trimmingCharacters(in: .whitespaces) ?? "" }
+                if let texts, !texts.isEmpty, !texts.contains(where: \.isEmpty) {
+                    queries = texts
+                } else {
+                    issue(.error, queryNode.mark, "`queries` of class \(id) must be a list of names, none empty")
+                }
+            }
             var color: RGBColor?
             if let colorNode = map["color"] {
                 color = parseColor(colorNode)
@@ -175,7 +185,7 @@ public enum VocabularyLoader {
             for text in [className, prompt] where synonymOwners[Vocabulary.fold(text)] == nil {
                 synonymOwners[Vocabulary.fold(text)] = id
             }
-            classes.append(VocabularyClass(id: id, name: className, prompt: prompt, synonyms: synonyms, color: color))
+            classes.append(VocabularyClass(id: id, name: className, prompt: prompt, synonyms: synonyms, color: color, queries: queries))
         }
         var othersID: Int? = classes.first(where: { $0.prompt == "others" })?.id
         if let node = top["others"] {

@@ -9,17 +9,6 @@ public enum CLIPDenseMethod: String, CaseIterable, Codable, Sendable {
     case sclip
     /// NACLIP (Hajimiri et al., WACV 2025): key–key attention plus a Gaussian neighborhood window, no residual, no feed-forward.
     case naclip
-
-    /// The method's own inference settings, from its released configs: the image's short side,
-    /// the sliding window and stride, the logit scale before the softmax over classes, and the
-    /// probability under which a pixel is background on PASCAL VOC with a background class.
-    public var defaults: (shortSide: Int, window: Int, stride: Int, logitScale: Float, backgroundThreshold: Float) {
-        switch self {
-        case .clearclip: return (448, 448, 224, 50, 0.5)
-        case .sclip: return (336, 224, 112, 40, 0.1)
-        case .naclip: return (336, 224, 112, 40, 0.1)
-        }
-    }
 }
 
 extension CLIPDenseMethod: SettingChoice {}

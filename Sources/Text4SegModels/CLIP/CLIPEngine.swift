@@ -3,66 +3,75 @@ import Foundation
 import Text4SegCore
 
 /// The `clip` engine: training-free dense open-vocabulary segmentation with a CLIP checkpoint
-/// (ClearCLIP by default, SCLIP or NACLIP), on the CPU.
+/// (ClearCLIP by default, SCLIP or NACLIP), on the CPU, as the methods' own code runs it.
 ///
-/// Each class name is embedded with the 80 ImageNet prompt templates (unit features averaged,
-/// then normalized), cached on disk per checkpoint and name. The image is resized to the method's
-/// short side, read by sliding windows, and each pixel's logits become class probabilities
-/// (softmax of `logit_scale ×` cosine, a class taking its best name). The descriptor grid is at
-/// the model's patch resolution of the resized image; per-class probabilities come with it, so
-/// every refiner applies.
+/// Each query name is embedded with the 80 ImageNet prompt templates (unit features averaged,
+/// then normalized), cached on disk per checkpoint and name. The queries, and every number of the
+/// pipeline, come from the method's config for the dataset the vocabulary is (``CLIPMethodConfig``,
+/// see ``CLIPRecipe``). The image is resized as mmcv does (cv2's bilinear, short side to the
+/// config's), read by sliding windows (or whole), and the logits are brought bilinearly to the
+/// original size, where each pixel is decided as the method decides it (``CLIPDecision``, after
+/// PAMR where the config runs it). That decision is the engine's ``EngineOutput/labelMap``; the
+/// descriptor grid and per-cell class scores (the decision's probabilities averaged over the
+/// resized image's patch cells) come with it, so every refiner applies.
 public final class CLIPEngine: Engine, @unchecked Sendable {
     /// Where background comes from.
     public enum Background: String, CaseIterable, Codable, Sendable, SettingChoice {
-        /// `query` when the vocabulary's others class is called "background" (PASCAL VOC), else `none`.
+        /// As the dataset config says (line 0 is the others class on VOC-21, Context-60 and
+        /// COCO-Object); with no config, `query` when the others class is called "background", else `none`.
         case auto
-        /// The others class is a query of its own ("background" and its synonyms), and the threshold applies too, as the methods' VOC-21 configs do.
+        /// The others class is a query of its own, and the threshold applies too, as the methods' VOC-21 configs do.
         case query
-        /// Pixels whose best class probability is under the threshold become others.
+        /// Pixels whose best class probability is under the threshold become others; others is not a query.
         case threshold
-        /// Every pixel gets a vocabulary class.
+        /// Every pixel gets a class other than others.
         case none
     }
 
-    /// The `clip` section of a config file and the `--clip-…` flags.
+    /// The `clip` section of a config file and the `--clip-…` flags. Values left at their
+    /// "method's" setting come from the method's dataset config (``CLIPMethodConfig``).
     public struct Settings: SettingsSection {
         public static let section = "clip"
         public static var defaults: Settings { Settings() }
 
         /// How the last block is changed: clearclip, sclip or naclip.
         public var method: CLIPDenseMethod = .clearclip
-        /// The image's short side before the windows; 0: the method's (448 ClearCLIP, 336 SCLIP and NACLIP).
+        /// The method's dataset config: `auto` (the one matching the vocabulary), `none` (the
+        /// vocabulary's own names), or a config's key (`voc21`, `context59`, `coco_object`…).
+        public var dataset: String = "auto"
+        /// The image's short side before the windows; 0: the config's.
         public var shortSide: Int = 0
-        /// The sliding window's side; 0: the method's (448 ClearCLIP, 224 the others).
-        public var window: Int = 0
-        /// The windows' stride; 0: the method's (224 ClearCLIP, 112 the others).
+        /// The sliding window's side; 0: the whole image at once; -1: the config's.
+        public var window: Int = -1
+        /// The windows' stride; 0: the config's.
         public var stride: Int = 0
-        /// Cosines are multiplied by this before the softmax over classes; 0: the method's (50 ClearCLIP, 40 the others).
+        /// Cosines are multiplied by this before the softmax over classes; 0: the config's.
         public var logitScale: Float = 0
         public var background: Background = .auto
-        /// The probability under which a pixel is background; negative: the method's (0.5 ClearCLIP, 0.1 the others).
+        /// The probability under which a pixel is background; negative: the config's.
         public var backgroundThreshold: Float = -1
-        /// NACLIP's neighborhood window, in patches.
-        public var gaussianStd: Float = 5
+        /// SCLIP's area threshold (a share of the pixels); 0: none; negative: the config's.
+        public var areaThreshold: Float = -1
+        /// PAMR iterations on the full-size logits; 0: none; negative: the config's (10 for NACLIP).
+        public var pamrSteps: Int = -1
+        /// NACLIP's neighborhood window, in patches; 0: the config's (5).
+        public var gaussianStd: Float = 0
 
         public init() {}
 
         public func validate() throws {
             if shortSide != 0 { try check(shortSide, 32...4096, "shortSide") }
-            if window != 0 { try check(window, 16...2048, "window") }
+            if window > 0 { try check(window, 16...2048, "window") } else { try check(window, -1...0, "window") }
             if stride != 0 { try check(stride, 1...2048, "stride") }
             try check(logitScale, 0...1000, "logitScale")
             try check(backgroundThreshold, -1...1, "backgroundThreshold")
-            try check(gaussianStd, 0.01...1000, "gaussianStd")
-        }
-
-        /// The values in force, the method's own where a setting says 0 (or a negative threshold).
-        public var effective: (shortSide: Int, window: Int, stride: Int, logitScale: Float, threshold: Float) {
-            let d = method.defaults
-            return (
-                shortSide == 0 ? d.shortSide : shortSide, window == 0 ? d.window : window, stride == 0 ? d.stride : stride,
-                logitScale == 0 ? d.logitScale : logitScale, backgroundThreshold < 0 ? d.backgroundThreshold : backgroundThreshold
-            )
+            try check(areaThreshold, -1...1, "areaThreshold")
+            try check(pamrSteps, -1...100, "pamrSteps")
+            try check(gaussianStd, 0...1000, "gaussianStd")
+            let known = Set(CLIPDenseMethod.allCases.flatMap { CLIPMethodConfig.builtin($0).datasets.keys }).union(["auto", "none"])
+            guard known.contains(dataset) else {
+                throw SettingsError(section: Self.section, key: "dataset", value: dataset, problem: .notOneOf(known.sorted()))
+            }
         }
     }
 
@@ -77,6 +86,11 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
     private let embeddingLock = NSLock()
     /// Names' prompt ensembles already read or computed, guarded by `embeddingLock`.
     private var embeddings: [String: [Float]] = [:]
+    /// Whether the run ignores the others class (`--reduce-zero-label`): VOC-20 rather than VOC-21.
+    public var othersIgnored = false
+    private let recipeLock = NSLock()
+    /// Recipes by vocabulary content hash, guarded by `recipeLock`.
+    private var recipes: [String: CLIPRecipe] = [:]
 
     /// Loads a Hugging Face CLIP checkpoint folder; text embeddings are cached under `cacheFolder`.
     public init(folder: String, cacheFolder: String, settings: Settings = Settings()) throws {
@@ -200,93 +214,92 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         return (max(1, Int(Double(width) * scale + 0.5)), max(1, Int(Double(height) * scale + 0.5)))
     }
 
-    /// The queries for a vocabulary: each class's name and synonyms, and which class each belongs to.
-    func queries(for vocabulary: Vocabulary, backgroundQuery: Bool) -> (names: [String], classes: [Int]) {
-        var names: [String] = [], classes: [Int] = []
-        for item in vocabulary.classes {
-            let isOthers = item.id == vocabulary.othersID
-            if isOthers && !backgroundQuery { continue }
-            var seen = Set<String>()
-            for name in [item.name] + item.synonyms where seen.insert(name.lowercased()).inserted {
-                names.append(name)
-                classes.append(item.id)
-            }
-        }
-        return (names, classes)
+    /// The recipe for a vocabulary, made once per vocabulary (the engine runs one at a time).
+    public func recipe(for vocabulary: Vocabulary) throws -> CLIPRecipe {
+        recipeLock.lock()
+        defer { recipeLock.unlock() }
+        if let cached = recipes[vocabulary.contentHash] { return cached }
+        let recipe = try settings.recipe(for: vocabulary, othersIgnored: othersIgnored)
+        recipes[vocabulary.contentHash] = recipe
+        return recipe
     }
 
     public func describe(_ request: DescriptorRequest) async throws -> EngineOutput {
         let start = Date()
-        let vocabulary = request.vocabulary
-        let e = settings.effective
-        let others = vocabulary.othersValue
-        let othersName = vocabulary.classes.first { $0.id == vocabulary.othersID }?.name.lowercased()
-        let mode = settings.background == .auto ? (othersName == "background" ? .query : .none) : settings.background
-        let (names, classes) = queries(for: vocabulary, backgroundQuery: mode == .query)
-        guard !names.isEmpty else {
-            throw EngineError.missingInput(engine: name, item: request.itemID, reason: "the vocabulary has no class to look for")
+        let recipe: CLIPRecipe
+        do {
+            recipe = try self.recipe(for: request.vocabulary)
+        } catch {
+            throw EngineError.missingInput(engine: name, item: request.itemID, reason: "\(error)")
         }
-        let embeddings = queryEmbeddings(names)
-        let size = Self.resizedSize(width: request.image.width, height: request.image.height, shortSide: e.shortSide)
-        let image = Resampling.bilinear(request.image, width: size.width, height: size.height)
-        let sliding = CLIPSlidingWindow(window: e.window, stride: e.stride)
-        let h = size.height, w = size.width
+        let pipeline = try logits(request.image, recipe: recipe)
+        let (width, height) = (request.image.width, request.image.height)
+        let result = recipe.decision.decide(width: width, height: height, bands: pipeline.bands, cells: pipeline.cells, jobs: jobs) {
+            pipeline.rows($0)
+        }
+        return output(result, recipe: recipe, cells: pipeline.cells, width: width, height: height, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// An image's logits at its original size, as the method makes them: resized as mmcv does,
+    /// read by windows (or whole), upsampled bilinearly, and refined by PAMR where the recipe
+    /// says, in bands of rows (``CLIPDecision/decide(width:height:bands:cells:jobs:rows:)``
+    /// takes them as they are); and the grid cells of the resized image's patches.
+    public func logits(
+        _ original: RGBImage, recipe: CLIPRecipe
+    ) throws -> (
+        bands: [Range<Int>], rows: @Sendable (Range<Int>) -> (logits: any CLIPLogitRows, offset: Int), cells: CLIPDecision.Cells
+    ) {
+        let s = recipe.settings
+        let embeddings = queryEmbeddings(recipe.names)
+        let (height, width) = (original.height, original.width)
+        let size = Self.resizedSize(width: width, height: height, shortSide: s.shortSide)
+        let pixels = Self.normalized(Resampling.cv2Linear(original, width: size.width, height: size.height))
+        let sliding = CLIPSlidingWindow(window: s.window, stride: s.stride, pad: s.padWindows)
         let windows = sliding.windowLogits(
-            model: model, pixels: Self.normalized(image), height: h, width: w, queries: embeddings, method: settings.method,
-            gaussianStd: settings.gaussianStd, jobs: jobs)
+            model: model, pixels: pixels, height: size.height, width: size.width, queries: embeddings, method: recipe.method,
+            gaussianStd: s.gaussianStd, logitSize: s.window == 0 && s.wholeLogitsAtOriginal ? (height, width) : nil, jobs: jobs)
         try Task.checkCancellation()
-        // Per pixel: softmax over the queries, each class its best name's probability, averaged over
-        // the cells of the resized image's patch grid (the engine's native resolution). Image rows
-        // are made from the windows' patch logits one at a time; each grid row's pixel rows go to
-        // one thread, which alone writes that grid row's cells.
-        let classIDs = Array(Set(classes)).sorted()
-        let slot = Dictionary(uniqueKeysWithValues: classIDs.enumerated().map { ($1, $0) })
-        let slots = classes.map { slot[$0]! }
+        let source: any CLIPLogitRows =
+            windows.height == height && windows.width == width ? windows : UpsampledLogitRows(windows, height: height, width: width)
         let patch = model.patchSize
-        let rows = max(1, Int((Double(h) / Double(patch)).rounded())), cols = max(1, Int((Double(w) / Double(patch)).rounded()))
-        let cellOf = (0..<w).map { min(cols - 1, $0 * cols / w) }
-        let band = (0..<h).reduce(into: [[Int]](repeating: [], count: rows)) { $0[min(rows - 1, $1 * rows / h)].append($1) }
-        var counts = [Float](repeating: 0, count: rows * cols)
-        for r in 0..<rows { for x in 0..<w { counts[r * cols + cellOf[x]] += Float(band[r].count) } }
-        var sums = [Float](repeating: 0, count: classIDs.count * rows * cols)
-        let q = names.count, workers = max(1, min(jobs, rows)), cells = rows * cols, scale = e.logitScale
-        sums.withUnsafeMutableBufferPointer { buffer in
-            let box = UnsafeSendableBox(pointer: buffer)
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
-                var logits = [Float](repeating: 0, count: q * w)
-                var pixel = [Float](repeating: 0, count: q)
-                var best = [Float](repeating: 0, count: classIDs.count)
-                for r in Swift.stride(from: worker, to: rows, by: workers) {
-                    for y in band[r] {
-                        logits.withUnsafeMutableBufferPointer { windows.row(y, into: $0.baseAddress!) }
-                        for x in 0..<w {
-                            for k in 0..<q { pixel[k] = scale * logits[k * w + x] }
-                            pixel.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: 1, width: q) }
-                            for i in best.indices { best[i] = 0 }
-                            for k in 0..<q { best[slots[k]] = max(best[slots[k]], pixel[k]) }
-                            let cell = r * cols + cellOf[x]
-                            for i in best.indices { box.pointer[i * cells + cell] += best[i] }
-                        }
-                    }
-                }
-            }
-        }
+        let cells = CLIPDecision.Cells(
+            rows: max(1, Int((Double(size.height) / Double(patch)).rounded())),
+            cols: max(1, Int((Double(size.width) / Double(patch)).rounded())))
+        guard s.pamrSteps > 0 else { return ([0..<height], { _ in (source, 0) }, cells) }
+        let pamr = PAMRLogitRows(
+            source: source, image: PlanarLogitRows(planes: pixels, queries: 3, height: size.height, width: size.width),
+            pamr: PAMR(iterations: s.pamrSteps, dilations: s.pamrDilations))
+        return (pamr.bands, { pamr.band($0) }, cells)
+    }
+
+    /// The engine's answer: the labels at full size, and the grid and per-cell scores from the cell means.
+    func output(
+        _ result: CLIPDecision.Result, recipe: CLIPRecipe, cells: CLIPDecision.Cells, width: Int, height: Int, seconds: Double
+    )
+        -> EngineOutput
+    {
+        let count = cells.rows * cells.cols
         var scores: [Int: [Float]] = [:]
-        for (index, id) in classIDs.enumerated() {
-            scores[id] = (0..<cells).map { sums[index * cells + $0] / max(counts[$0], 1) }
+        for (slot, label) in recipe.labels.enumerated() {
+            scores[Int(label)] = Array(result.cellScores[(slot * count)..<((slot + 1) * count)])
         }
-        let threshold: Float = mode == .none ? 0 : e.threshold
-        if mode == .threshold { scores[others] = [Float](repeating: threshold, count: rows * cols) }
-        var grid = DescriptorGrid(rows: rows, cols: cols, fill: UInt16(clamping: others))
-        for i in 0..<(rows * cols) {
-            var bestID = others, best = -Float.infinity
-            for id in classIDs where scores[id]![i] > best {
-                best = scores[id]![i]
-                bestID = id
+        let threshold = recipe.settings.threshold
+        if threshold > 0 && !recipe.labels.contains(recipe.belowThreshold) {
+            scores[Int(recipe.belowThreshold)] = [Float](repeating: threshold, count: count)
+        }
+        var grid = DescriptorGrid(rows: cells.rows, cols: cells.cols, fill: recipe.belowThreshold)
+        for i in 0..<count {
+            var best = 0, top = -Float.infinity
+            for slot in recipe.labels.indices where result.cellScores[slot * count + i] > top {
+                top = result.cellScores[slot * count + i]
+                best = slot
             }
-            grid.values[i] = UInt16(clamping: best < threshold ? others : bestID)
+            grid.values[i] = top < threshold ? recipe.belowThreshold : recipe.labels[best]
         }
-        return EngineOutput(grid: grid, scores: scores, seconds: Date().timeIntervalSince(start))
+        let values = result.labels.map { $0 == CLIPDecision.belowThreshold ? recipe.belowThreshold : recipe.labels[Int($0)] }
+        var output = EngineOutput(grid: grid, scores: scores, seconds: seconds)
+        output.labelMap = LabelMap(width: width, height: height, values: values)
+        return output
     }
 }
 

@@ -360,10 +360,12 @@ public final class CLIPModel: Sendable {
     private let positionCache = PositionCache()
 
     /// The position embeddings for a `rows × cols` patch grid: the pretrained ones, or bicubically
-    /// interpolated as ClearCLIP, SCLIP and NACLIP do (scale `(n + 0.1) / N`).
+    /// interpolated as ClearCLIP, SCLIP and NACLIP do (scale `(n + 0.1) / N`). As in their code,
+    /// only a different token count is interpolated: a 7 × 28 grid of a 14 × 14 model takes the
+    /// pretrained embeddings in order.
     func positionEmbeddings(rows: Int, cols: Int) -> [Float] {
         let side = imageSize / patchSize, d = vision.width
-        if rows == side && cols == side { return visionPositions.data }
+        if rows * cols == side * side { return visionPositions.data }
         if let cached = positionCache.get(rows, cols) { return cached }
         // Planar (d × side × side) for the interpolation, then back to token-major.
         var planar = [Float](repeating: 0, count: d * side * side)

@@ -1,9 +1,12 @@
 import Foundation
 import Text4SegCore
 
-/// Sliding-window dense inference as ClearCLIP, SCLIP and NACLIP run it: square windows every
-/// `stride` pixels, the last row and column shifted back to fit inside the image, each window's
-/// per-patch logits upsampled bilinearly to its pixels, and overlaps averaged.
+/// Sliding-window dense inference as ClearCLIP, SCLIP and NACLIP run it: windows every `stride`
+/// pixels, the last row and column shifted back to fit inside the image, each window's per-patch
+/// logits upsampled bilinearly to its pixels, and overlaps averaged. A `window` of 0 reads the
+/// whole image at once. With `pad` (ClearCLIP), a window whose side is not a multiple of the patch
+/// is padded with zeros, half before (rounded down) and half after, and its logits are cropped
+/// back; without it (SCLIP, NACLIP) the patch grid drops the remainder, as a strided convolution does.
 ///
 ///     let sliding = CLIPSlidingWindow(window: 224, stride: 112)
 ///     let windows = sliding.windowLogits(model: model, pixels: pixels, height: h, width: w, queries: q, method: .naclip, gaussianStd: 5)
@@ -11,14 +14,17 @@ import Text4SegCore
 public struct CLIPSlidingWindow: Sendable {
     public var window: Int
     public var stride: Int
+    public var pad: Bool
 
-    public init(window: Int, stride: Int) {
+    public init(window: Int, stride: Int, pad: Bool = false) {
         self.window = window
         self.stride = stride
+        self.pad = pad
     }
 
     /// The windows' `(y, x, height, width)` over a `height × width` image.
     public func windows(height: Int, width: Int) -> [(y: Int, x: Int, height: Int, width: Int)] {
+        if window <= 0 { return [(0, 0, height, width)] }
         func starts(_ size: Int) -> [(Int, Int)] {
             let count = max(size - window + stride - 1, 0) / stride + 1
             return (0..<count).map { i in
@@ -32,31 +38,45 @@ public struct CLIPSlidingWindow: Sendable {
         return out
     }
 
+    /// ClearCLIP's `compute_padsize`: zeros to add `(left, right, top, bottom)` so that both sides
+    /// are multiples of `patch`, the smaller half first.
+    public static func padding(height: Int, width: Int, patch: Int) -> (left: Int, right: Int, top: Int, bottom: Int) {
+        let across = (patch - width % patch) % patch, down = (patch - height % patch) % patch
+        return (across / 2, across - across / 2, down / 2, down - down / 2)
+    }
+
     /// Every window's per-patch logits (cosine similarities with `queries`) of a normalized
     /// `3 × height × width` image, before upsampling. Windows run in parallel, `jobs` at a time,
-    /// handed out one at a time so that the cores finish together.
+    /// handed out one at a time so that the cores finish together. `logitSize`, for whole-image
+    /// inference only, is the size the patch logits are upsampled to instead of the image's
+    /// (ClearCLIP and SCLIP go straight to the original image's size).
     public func windowLogits(
         model: CLIPModel, pixels: [Float], height: Int, width: Int, queries: [[Float]], method: CLIPDenseMethod,
-        gaussianStd: Float, jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+        gaussianStd: Float, logitSize: (height: Int, width: Int)? = nil, jobs: Int = ProcessInfo.processInfo.activeProcessorCount
     ) -> WindowLogits {
         let q = queries.count, dimension = model.projectionWidth
         let queryMatrix = queries.flatMap { $0 }
         let all = windows(height: height, width: width)
+        let output = window <= 0 ? (logitSize ?? (height, width)) : (height, width)
         let results = WindowResults(count: all.count)
         let next = WorkCounter()
         DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, all.count))) { _ in
             while let index = next.take(below: all.count) {
                 let w = all[index]
-                var crop = [Float](repeating: 0, count: 3 * w.height * w.width)
+                let p =
+                    pad && window > 0
+                    ? Self.padding(height: w.height, width: w.width, patch: model.patchSize) : (left: 0, right: 0, top: 0, bottom: 0)
+                let cropHeight = w.height + p.top + p.bottom, cropWidth = w.width + p.left + p.right
+                var crop = [Float](repeating: 0, count: 3 * cropHeight * cropWidth)
                 for c in 0..<3 {
                     for y in 0..<w.height {
                         let source = c * height * width + (w.y + y) * width + w.x
-                        let target = c * w.height * w.width + y * w.width
+                        let target = c * cropHeight * cropWidth + (y + p.top) * cropWidth + p.left
                         for x in 0..<w.width { crop[target + x] = pixels[source + x] }
                     }
                 }
                 let (features, rows, cols) = model.denseFeatures(
-                    crop, height: w.height, width: w.width, method: method, gaussianStd: gaussianStd)
+                    crop, height: cropHeight, width: cropWidth, method: method, gaussianStd: gaussianStd)
                 // (queries × dimension) · (patches × dimension)ᵀ: planar logits, one plane per query.
                 var planes = [Float](repeating: 0, count: q * rows * cols)
                 queryMatrix.withUnsafeBufferPointer { a in
@@ -68,15 +88,17 @@ public struct CLIPSlidingWindow: Sendable {
                         }
                     }
                 }
+                let outHeight = window <= 0 ? output.0 : cropHeight, outWidth = window <= 0 ? output.1 : cropWidth
+                let keepHeight = window <= 0 ? output.0 : w.height, keepWidth = window <= 0 ? output.1 : w.width
                 results.set(
                     index,
                     WindowLogits.Window(
-                        y: w.y, x: w.x, height: w.height, width: w.width, rows: rows, cols: cols, planes: planes,
-                        ys: TorchInterpolation.taps(input: rows, output: w.height),
-                        xs: TorchInterpolation.taps(input: cols, output: w.width)))
+                        y: w.y, x: w.x, height: keepHeight, width: keepWidth, rows: rows, cols: cols, planes: planes,
+                        ys: Array(TorchInterpolation.taps(input: rows, output: outHeight)[p.top..<(p.top + keepHeight)]),
+                        xs: Array(TorchInterpolation.taps(input: cols, output: outWidth)[p.left..<(p.left + keepWidth)])))
             }
         }
-        return WindowLogits(height: height, width: width, queries: q, windows: results.all())
+        return WindowLogits(height: output.0, width: output.1, queries: q, windows: results.all())
     }
 
     /// Per-query logits of the whole image, `queries.count × height × width` (rows assembled in
@@ -88,20 +110,6 @@ public struct CLIPSlidingWindow: Sendable {
         let windows = windowLogits(
             model: model, pixels: pixels, height: height, width: width, queries: queries, method: method, gaussianStd: gaussianStd,
             jobs: jobs)
-        let q = queries.count
-        var out = [Float](repeating: 0, count: q * height * width)
-        out.withUnsafeMutableBufferPointer { buffer in
-            let box = UnsafeSendableBox(pointer: buffer)
-            DispatchQueue.concurrentPerform(iterations: max(1, min(jobs, height))) { worker in
-                var row = [Float](repeating: 0, count: q * width)
-                for y in Swift.stride(from: worker, to: height, by: max(1, min(jobs, height))) {
-                    row.withUnsafeMutableBufferPointer { windows.row(y, into: $0.baseAddress!) }
-                    for k in 0..<q {
-                        for x in 0..<width { box.pointer[k * height * width + y * width + x] = row[k * width + x] }
-                    }
-                }
-            }
-        }
-        return out
+        return windows.planar(jobs: jobs)
     }
 }

@@ -3,7 +3,7 @@ import Foundation
 /// The windows' per-patch logits of one image, from which any image row's full-resolution logits
 /// are made on demand: a whole `queries × height × width` map is 675 MB for COCO-Stuff's names at
 /// 612 × 448, where the windows' patch logits are a few MB.
-public struct WindowLogits: Sendable {
+public struct WindowLogits: CLIPLogitRows {
     struct Window: Sendable {
         var y: Int, x: Int, height: Int, width: Int, rows: Int, cols: Int
         /// `queries × rows × cols`.
@@ -38,6 +38,28 @@ public struct WindowLogits: Sendable {
             }
         }
         for k in 0..<queries { for x in 0..<width where count[x] > 0 { out[k * width + x] /= count[x] } }
+    }
+}
+
+extension CLIPLogitRows {
+    /// All rows at once, `queries × height × width` (rows made in parallel): for small images and tests.
+    public func planar(jobs: Int = ProcessInfo.processInfo.activeProcessorCount) -> [Float] {
+        let (q, height, width) = (queries, self.height, self.width)
+        var out = [Float](repeating: 0, count: q * height * width)
+        out.withUnsafeMutableBufferPointer { buffer in
+            let box = UnsafeSendableBox(pointer: buffer)
+            let workers = max(1, min(jobs, height))
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                var row = [Float](repeating: 0, count: q * width)
+                for y in Swift.stride(from: worker, to: height, by: workers) {
+                    row.withUnsafeMutableBufferPointer { self.row(y, into: $0.baseAddress!) }
+                    for k in 0..<q {
+                        for x in 0..<width { box.pointer[k * height * width + y * width + x] = row[k * width + x] }
+                    }
+                }
+            }
+        }
+        return out
     }
 }
 

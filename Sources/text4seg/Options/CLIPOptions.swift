@@ -13,43 +13,60 @@ struct CLIPFlags: SettingsFlags {
     var method: CLIPDenseMethod?
 
     @Option(
-        name: .customLong("clip-short-side"),
+        name: .customLong("clip-dataset"),
         help: ArgumentHelp(
-            "The image's short side before the windows; 0: the method's (448 ClearCLIP, else 336). (default: 0)", visibility: .hidden))
+            "clip: the method's dataset config (its class names and numbers): auto (the one the vocabulary is), none (the "
+                + "vocabulary's own names), or voc21, voc20, context60, context59, coco_stuff164k, coco_object, ade20k, cityscapes. "
+                + "(default: auto)"))
+    var dataset: String?
+
+    @Option(
+        name: .customLong("clip-short-side"),
+        help: ArgumentHelp("The image's short side before the windows; 0: the config's. (default: 0)", visibility: .hidden))
     var shortSide: Int?
 
     @Option(
         name: .customLong("clip-window"),
-        help: ArgumentHelp("Sliding window side; 0: the method's (448 ClearCLIP, else 224). (default: 0)", visibility: .hidden))
+        help: ArgumentHelp("Sliding window side; 0: the whole image; -1: the config's. (default: -1)", visibility: .hidden))
     var window: Int?
 
     @Option(
         name: .customLong("clip-stride"),
-        help: ArgumentHelp("Sliding window stride; 0: the method's (224 ClearCLIP, else 112). (default: 0)", visibility: .hidden))
+        help: ArgumentHelp("Sliding window stride; 0: the config's. (default: 0)", visibility: .hidden))
     var stride: Int?
 
     @Option(
         name: .customLong("clip-logit-scale"),
-        help: ArgumentHelp(
-            "Cosines times this before the softmax over classes; 0: the method's (50 ClearCLIP, else 40). (default: 0)", visibility: .hidden
-        ))
+        help: ArgumentHelp("Cosines times this before the softmax over classes; 0: the config's. (default: 0)", visibility: .hidden))
     var logitScale: Float?
 
     @Option(
         name: .customLong("clip-background"),
         help: ArgumentHelp(
-            "auto (query when the others class is called background), query, threshold or none. (default: auto)", visibility: .hidden))
+            "auto (the config's background line; with none, query when the others class is called background), query, threshold "
+                + "or none. (default: auto)", visibility: .hidden))
     var background: CLIPEngine.Background?
 
     @Option(
         name: .customLong("clip-background-threshold"),
         help: ArgumentHelp(
-            "Pixels under this best probability become others; negative: the method's (0.5 ClearCLIP, else 0.1). "
-                + "(default: -1)", visibility: .hidden))
+            "Pixels under this best probability become others; negative: the config's. (default: -1)", visibility: .hidden))
     var backgroundThreshold: Float?
 
     @Option(
+        name: .customLong("clip-area-threshold"),
+        help: ArgumentHelp(
+            "Classes under this share of the pixels are dropped (SCLIP's area_thd); 0: none; negative: the config's. (default: -1)",
+            visibility: .hidden))
+    var areaThreshold: Float?
+
+    @Option(
+        name: .customLong("clip-pamr-steps"),
+        help: ArgumentHelp("PAMR iterations on the full-size logits; 0: none; negative: the config's. (default: -1)", visibility: .hidden))
+    var pamrSteps: Int?
+
+    @Option(
         name: .customLong("clip-gaussian-std"),
-        help: ArgumentHelp("NACLIP's neighborhood window, in patches. (default: 5)", visibility: .hidden))
+        help: ArgumentHelp("NACLIP's neighborhood window, in patches; 0: the config's (5). (default: 0)", visibility: .hidden))
     var gaussianStd: Float?
 }

@@ -43,7 +43,7 @@ enum EngineKind: String, NamedChoice {
 
 /// `--refine`: how patch labels become a full-resolution map (README, "Refinement").
 enum RefinerKind: String, NamedChoice {
-    case auto, nearest, watershed, crf, guided, jbu, bilinear, mode
+    case auto, nearest, watershed, crf, guided, jbu, bilinear, mode, method, pamr
     static let noun = "refiner"
 }
 

@@ -63,11 +63,17 @@ struct PipelineOptions: ParsableArguments {
         case .auto:
             // The best measured setting for the engine's output (README, "Refinement"): the CRF with the
             // literature's settings on the embedded engine's scores, the seeded watershed on patch labels.
-            // CLIP's dense methods upsample their scores bilinearly and take the argmax, as their code does.
-            if engine == .clip { return BilinearRefiner() }
+            // The clip engine's own per-pixel decision: its method's official pipeline.
+            if engine == .clip { return EngineLabelsRefiner() }
             return try refiner(engine == .embedded ? .crf : .watershed, engine: engine, config: config)
         case .nearest: return NearestRefiner()
         case .bilinear: return BilinearRefiner()
+        case .method:
+            guard engine == .clip else {
+                throw ValidationError("--refine method takes the engine's own full-resolution labels; only --engine clip gives them")
+            }
+            return EngineLabelsRefiner()
+        case .pamr: return PAMRRefiner()
         case .mode: return try mode.overlay(config.overlay(ModeFilterRefiner()))
         case .guided: return try guided.overlay(config.overlay(GuidedFilterRefiner()))
         case .jbu: return try jbu.overlay(config.overlay(JointBilateralRefiner()))

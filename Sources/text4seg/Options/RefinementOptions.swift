@@ -8,8 +8,9 @@ struct RefinementOptions: SettingsFlags {
 
     @Option(
         help: ArgumentHelp(
-            "auto (watershed on patch labels, crf on the embedded engine's scores, bilinear on CLIP's), "
-                + "nearest (Text4Seg's reference upsampling), watershed, crf, guided, jbu, bilinear or mode. "
+            "auto (watershed on patch labels, crf on the embedded engine's scores, method on clip), "
+                + "nearest (Text4Seg's reference upsampling), watershed, crf, guided, jbu, bilinear, mode, "
+                + "method (clip's own per-pixel pipeline) or pamr (on an engine's scores). "
                 + "(default: \(Settings.defaults.refine.rawValue))"))
     var refine: RefinerKind?
 }
