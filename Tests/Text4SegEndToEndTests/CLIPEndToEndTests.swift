@@ -47,6 +47,36 @@ final class CLIPEndToEndTests: XCTestCase {
         XCTAssertEqual(cached[2], cached[1], "\(cached)")
     }
 
+    /// `eval` picks the method's config by the layout's vocabulary and its label-0 convention
+    /// (VOC-20 when background is ignored), says so, and records it; a config that does not fit
+    /// the vocabulary, and `--refine method` on an engine without its own labels, are refused.
+    func testEvalPicksTheDatasetConfigAndRefusesOnesThatDoNotFit() throws {
+        let folder = try CLI.temporaryFolder(), cache = try CLI.temporaryFolder()
+        let common = [
+            "eval", "--dataset", CLI.samples, "--engine", "clip", "--model-dir", TestPaths.clipTiny, "--clip-method", "sclip", "--limit",
+            "1", "--clip-short-side", "64", "--clip-window", "32", "--clip-stride", "16",
+        ]
+        let twenty = try CLI.run(
+            common + ["--reduce-zero-label", "--report", folder + "/voc20.json"], environment: ["XDG_CACHE_HOME": cache])
+        XCTAssertEqual(twenty.status, 0, twenty.stderr)
+        XCTAssertTrue(twenty.stderr.contains("clip: sclip's voc20 config"), twenty.stderr)
+        XCTAssertTrue(twenty.stderr.contains("20 classes, 30 names"), twenty.stderr)
+        let report = try CLI.json(folder + "/voc20.json")
+        let settings = try XCTUnwrap(report["settings"] as? [String: Any])
+        XCTAssertEqual(settings["clip.dataset"] as? String, "voc20", "\(settings)")
+
+        let wrong = try CLI.run(
+            common + ["--clip-dataset", "context60", "--report", folder + "/x.json"], environment: ["XDG_CACHE_HOME": cache])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.stderr.contains("the context60 config has 60 class lines and the vocabulary 21 classes"), wrong.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/x.json"))
+
+        let method = try CLI.run(
+            ["eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "method", "--limit", "1", "--report", folder + "/y.json"])
+        XCTAssertNotEqual(method.status, 0)
+        XCTAssertTrue(method.stderr.contains("only --engine clip gives them"), method.stderr)
+    }
+
     func testPullInterruptedThenResumedGivesTheSameFilesAndBecomesTheDefault() throws {
         let server = try hub(["--cut-after", "100000"])
         defer { server.stop() }

@@ -197,13 +197,16 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
     /// otherwise run some 40,000 tokens through each layer at once).
     static let namesPerCall = 256
 
-    /// The image as CLIP takes it: `3 × height × width`, scaled to [0, 1] and normalized by CLIP's mean and deviation.
+    /// The image as CLIP takes it: `3 × height × width`, each value `(v − mean) / deviation` on the
+    /// 0–255 scale with the constants of the methods' mmseg data preprocessor (CLIP's, × 255,
+    /// rounded to three decimals: ClearCLIP, SCLIP and NACLIP all write `mean=[122.771, 116.746,
+    /// 104.094], std=[68.501, 66.632, 70.323]`), computed as it computes them in float.
     public static func normalized(_ image: RGBImage) -> [Float] {
-        let mean: [Float] = [0.48145466, 0.4578275, 0.40821073], deviation: [Float] = [0.26862954, 0.26130258, 0.27577711]
+        let mean: [Float] = [122.771, 116.746, 104.094], deviation: [Float] = [68.501, 66.632, 70.323]
         let n = image.width * image.height
         var out = [Float](repeating: 0, count: 3 * n)
         for i in 0..<n {
-            for c in 0..<3 { out[c * n + i] = (Float(image.pixels[i * 3 + c]) / 255 - mean[c]) / deviation[c] }
+            for c in 0..<3 { out[c * n + i] = (Float(image.pixels[i * 3 + c]) - mean[c]) / deviation[c] }
         }
         return out
     }
