@@ -75,6 +75,12 @@ final class CLIPEndToEndTests: XCTestCase {
             ["eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "method", "--limit", "1", "--report", folder + "/y.json"])
         XCTAssertNotEqual(method.status, 0)
         XCTAssertTrue(method.stderr.contains("only --engine clip gives them"), method.stderr)
+
+        // PAMR refines any engine's output: here the oracle's patch labels, one-hot.
+        let pamr = try CLI.run(
+            ["eval", "--dataset", CLI.samples, "--engine", "oracle", "--refine", "pamr", "--limit", "1", "--report", folder + "/p.json"])
+        XCTAssertEqual(pamr.status, 0, pamr.stderr)
+        XCTAssertEqual(try CLI.json(folder + "/p.json")["refiner"] as? String, "pamr")
     }
 
     func testPullInterruptedThenResumedGivesTheSameFilesAndBecomesTheDefault() throws {
