@@ -90,3 +90,36 @@ final class CLIPDecisionTests: XCTestCase {
         XCTAssertGreaterThan(Set(whole.labels).count, 1)
     }
 }
+
+/// PAMR in bands with margins, a group of queries at a time, equals one PAMR over the whole image.
+final class PAMRLogitRowsTests: XCTestCase {
+    func testBandsAndGroupsEqualOnePAMROverTheWholeImage() {
+        let (q, height, width) = (5, 70, 23)
+        var generator = SplitMix64(seed: 11)
+        func noise(_ count: Int) -> [Float] { (0..<count).map { _ in Float(generator.next() % 2000) / 1000 - 1 } }
+        let logits = noise(q * height * width), pixels = noise(3 * height * width)
+        let pamr = PAMR(iterations: 3, dilations: [1, 3])
+        var whole = logits
+        pamr.refine(&whole, channels: q, image: pixels, imageChannels: 3, width: width, height: height)
+        let source = PlanarLogitRows(planes: logits, queries: q, height: height, width: width)
+        let image = PlanarLogitRows(planes: pixels, queries: 3, height: height, width: width)
+        // A budget this small gives bands of 16 rows and one query at a time.
+        let banded = PAMRLogitRows(source: source, image: image, pamr: pamr, budget: 1000)
+        XCTAssertGreaterThan(banded.bands.count, 3)
+        XCTAssertEqual(banded.group, 1)
+        var worst: Float = 0
+        var row = [Float](repeating: 0, count: q * width)
+        for band in banded.bands {
+            let (rows, offset) = banded.band(band)
+            for y in band {
+                row.withUnsafeMutableBufferPointer { rows.row(y - offset, into: $0.baseAddress!) }
+                for k in 0..<q { for x in 0..<width { worst = max(worst, abs(row[k * width + x] - whole[(k * height + y) * width + x])) } }
+            }
+        }
+        XCTAssertLessThan(worst, 1e-5)
+        // The default budget takes this image in one band and one group.
+        let one = PAMRLogitRows(source: source, image: image, pamr: pamr)
+        XCTAssertEqual(one.bands, [0..<height])
+        XCTAssertEqual(one.group, q)
+    }
+}
