@@ -10,7 +10,8 @@ public struct EngineLabelsRefiner: Refiner {
     public func refine(_ input: RefinementInput) throws -> LabelMap {
         guard let labels = input.engineLabels else { throw RefinerError.needsEngineLabels }
         guard labels.width == input.width, labels.height == input.height else {
-            throw RefinerError.engineLabelsSize(width: labels.width, height: labels.height, image: (input.width, input.height))
+            throw RefinerError.engineLabelsSize(
+                width: labels.width, height: labels.height, imageWidth: input.width, imageHeight: input.height)
         }
         return labels
     }
@@ -21,16 +22,14 @@ public enum RefinerError: Error, Equatable, CustomStringConvertible {
     /// `--refine method` with an engine that gives no labels of its own.
     case needsEngineLabels
     /// The engine's labels do not have the image's size.
-    case engineLabelsSize(width: Int, height: Int, image: (Int, Int))
-
-    public static func == (a: RefinerError, b: RefinerError) -> Bool { a.description == b.description }
+    case engineLabelsSize(width: Int, height: Int, imageWidth: Int, imageHeight: Int)
 
     public var description: String {
         switch self {
         case .needsEngineLabels:
             return "refiner 'method' takes the engine's own full-resolution labels, and this engine gives none (only clip does)"
-        case let .engineLabelsSize(width, height, image):
-            return "the engine's labels are \(width)×\(height), the image \(image.0)×\(image.1)"
+        case let .engineLabelsSize(width, height, imageWidth, imageHeight):
+            return "the engine's labels are \(width)×\(height), the image \(imageWidth)×\(imageHeight)"
         }
     }
 }

@@ -134,11 +134,7 @@ public struct CLIPDecision: Sendable {
     func decideRow(_ probs: UnsafeMutablePointer<Float>, width: Int, keep: [Bool]?, into labels: UnsafeMutablePointer<UInt16>) {
         if let keep { for c in 1..<classes where !keep[c] { (probs + c * width).update(repeating: 0, count: width) } }
         for x in 0..<width {
-            var best = 0, top = probs[x]
-            for c in 1..<classes where probs[c * width + x] > top {
-                top = probs[c * width + x]
-                best = c
-            }
+            let (best, top) = Self.best(probs, classes: classes, width: width, x: x)
             labels[x] = top < threshold ? Self.belowThreshold : UInt16(best)
             if renormalize {
                 var sum: Float = 0
@@ -167,14 +163,7 @@ public struct CLIPDecision: Sendable {
                             probabilities(l.baseAddress!, width: width, into: p.baseAddress!)
                         }
                     }
-                    for x in 0..<width {
-                        var best = 0, top = probs[x]
-                        for c in 1..<classes where probs[c * width + x] > top {
-                            top = probs[c * width + x]
-                            best = c
-                        }
-                        local[best] += 1
-                    }
+                    for x in 0..<width { local[Self.best(probs, classes: classes, width: width, x: x).class] += 1 }
                 }
                 counts.add(local, worker: worker)
             }
@@ -186,15 +175,15 @@ public struct CLIPDecision: Sendable {
         return (0..<classes).map { $0 == 0 || total[$0] > share * others }
     }
 
-    /// Labels only: `logitScale`, softmax, best name per class, argmax and threshold of a planar
-    /// `queries × height × width` logit map (for benchmarks and tests).
-    public static func labels(
-        of logits: [Float], slots: [Int], classes: Int, width: Int, height: Int, logitScale: Float, threshold: Float = 0,
-        jobs: Int = ProcessInfo.processInfo.activeProcessorCount
-    ) -> [UInt16] {
-        let decision = CLIPDecision(slots: slots, classes: classes, logitScale: logitScale, threshold: threshold)
-        let source = PlanarLogitRows(planes: logits, queries: slots.count, height: height, width: width)
-        return decision.decide(width: width, height: height, bands: [0..<height], jobs: jobs) { _ in (source, 0) }.labels
+    /// The class with the highest probability at column `x` of a `classes × width` row, the first
+    /// on ties (as `torch.argmax`), and that probability.
+    static func best(_ probs: UnsafePointer<Float>, classes: Int, width: Int, x: Int) -> (class: Int, probability: Float) {
+        var best = 0, top = probs[x]
+        for c in 1..<classes where probs[c * width + x] > top {
+            top = probs[c * width + x]
+            best = c
+        }
+        return (best, top)
     }
 }
 

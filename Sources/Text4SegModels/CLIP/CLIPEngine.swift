@@ -221,9 +221,10 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
     public func recipe(for vocabulary: Vocabulary) throws -> CLIPRecipe {
         recipeLock.lock()
         defer { recipeLock.unlock() }
-        if let cached = recipes[vocabulary.contentHash] { return cached }
+        let key = vocabulary.contentHash
+        if let cached = recipes[key] { return cached }
         let recipe = try settings.recipe(for: vocabulary, othersIgnored: othersIgnored)
-        recipes[vocabulary.contentHash] = recipe
+        recipes[key] = recipe
         return recipe
     }
 

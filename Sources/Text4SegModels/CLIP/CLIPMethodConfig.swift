@@ -48,14 +48,17 @@ public struct CLIPMethodConfig: Sendable {
     /// short side of the method's VOC-21 config.
     public var defaults: Dataset
 
-    /// The built-in config of `method`.
-    public static func builtin(_ method: CLIPDenseMethod) -> CLIPMethodConfig {
-        // The files are part of the build, checked by CLIPMethodConfigTests; a broken one is a build defect.
-        guard let text = EmbeddedCLIPConfigs.files[method.rawValue], let config = try? CLIPMethodConfig(yaml: text) else {
-            preconditionFailure("Configs/clip/\(method.rawValue).yaml is missing or invalid")
-        }
-        return config
-    }
+    /// The built-in config of `method`, read once.
+    public static func builtin(_ method: CLIPDenseMethod) -> CLIPMethodConfig { builtins[method]! }
+
+    /// The files are part of the build, checked by CLIPMethodConfigTests; a broken one is a build defect.
+    private static let builtins: [CLIPDenseMethod: CLIPMethodConfig] = Dictionary(
+        uniqueKeysWithValues: CLIPDenseMethod.allCases.map { method in
+            guard let text = EmbeddedCLIPConfigs.files[method.rawValue], let config = try? CLIPMethodConfig(yaml: text) else {
+                preconditionFailure("Configs/clip/\(method.rawValue).yaml is missing or invalid")
+            }
+            return (method, config)
+        })
 
     /// Reads a method's YAML file.
     public init(yaml text: String) throws {
@@ -119,16 +122,21 @@ public struct CLIPMethodConfig: Sendable {
     /// (VOC-20 when the others class is ignored, as `--reduce-zero-label` does), `pascal-context-59`
     /// Context-60 (Context-59), `coco-stuff-171` COCO-Stuff-164k, `ade20k-150` ADE20K.
     public static func automaticDataset(for vocabulary: Vocabulary, othersIgnored: Bool) -> String? {
+        builtinVocabularyDatasets[vocabulary.contentHash].map { othersIgnored ? $0.ignoringOthers : $0.withOthers }
+    }
+
+    /// The content hashes of the built-in vocabularies that have dataset configs, computed once.
+    private static let builtinVocabularyDatasets: [String: (withOthers: String, ignoringOthers: String)] = {
         let keys: [String: (String, String)] = [
             "pascal-voc": ("voc21", "voc20"), "pascal-context-59": ("context60", "context59"),
             "coco-stuff-171": ("coco_stuff164k", "coco_stuff164k"), "ade20k-150": ("ade20k", "ade20k"),
         ]
-        for (name, pair) in keys.sorted(by: { $0.key < $1.key }) {
-            guard let builtin = try? Vocabulary.load(name), builtin.contentHash == vocabulary.contentHash else { continue }
-            return othersIgnored ? pair.1 : pair.0
+        var hashes: [String: (withOthers: String, ignoringOthers: String)] = [:]
+        for (name, pair) in keys {
+            if let builtin = try? Vocabulary.load(name) { hashes[builtin.contentHash] = pair }
         }
-        return nil
-    }
+        return hashes
+    }()
 }
 
 /// A method config file that cannot be used.
