@@ -125,7 +125,7 @@ final class CLIPOfficialParityTests: XCTestCase {
         }
         XCTAssertLessThan(worst, 1e-4, "\(item.name): the largest score difference")
         print(
-            "\(item.name) (\(Int(Date().timeIntervalSince(started))) s): labels agree on \(String(format: "%.4f", share)), scores within \(worst)"
+            "\(item.name) (\(Int(Date().timeIntervalSince(started))) s): \(official.values.count - agree) pixels differ, labels agree on \(String(format: "%.4f", share)), scores within \(worst)"
         )
     }
 }
