@@ -3,12 +3,13 @@ import PackageDescription
 
 let package = Package(
     name: "text4seg",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v14)],
     products: [
         .library(name: "Text4SegCore", targets: ["Text4SegCore"]),
         .library(name: "Text4SegEngines", targets: ["Text4SegEngines"]),
         .library(name: "Text4SegModels", targets: ["Text4SegModels"]),
         .library(name: "Text4SegReports", targets: ["Text4SegReports"]),
+        .library(name: "Text4SegServer", targets: ["Text4SegServer"]),
         .executable(name: "text4seg", targets: ["text4seg"]),
     ],
     dependencies: [
@@ -18,6 +19,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        // `serve`: Hummingbird 2 (without swift-configuration, which nothing here reads), graceful
+        // shutdown, Prometheus metrics and multipart uploads.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/multipart-kit", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(
@@ -47,10 +55,11 @@ let package = Package(
         .target(
             name: "Text4SegCore",
             dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")],
-            plugins: ["EmbedYAML"]
+            plugins: ["EmbedFiles"]
         ),
-        // Compiles Vocabularies/*.yaml into Text4SegCore and Configs/clip/*.yaml into Text4SegModels at build time.
-        .plugin(name: "EmbedYAML", capability: .buildTool()),
+        // Compiles Vocabularies/*.yaml into Text4SegCore, Configs/clip/*.yaml into Text4SegModels and
+        // the server's page and OpenAPI document into Text4SegServer at build time.
+        .plugin(name: "EmbedFiles", capability: .buildTool()),
         .target(
             name: "Text4SegEngines",
             dependencies: [
@@ -72,12 +81,28 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
-            plugins: ["EmbedYAML"]
+            plugins: ["EmbedFiles"]
         ),
         // What people look at: overlays with legends (FreeType text), report tables.
         .target(
             name: "Text4SegReports",
             dependencies: ["Text4SegCore", "CFreeType"]
+        ),
+        // `serve`: the segmentation flow behind HTTP (JSON API, Label Studio ML backend, web page).
+        // It holds no segmentation logic of its own.
+        .target(
+            name: "Text4SegServer",
+            dependencies: [
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            exclude: ["Assets"],
+            plugins: ["EmbedFiles"]
         ),
         // What both executables share: how a command line becomes a run and an exit status.
         .target(
@@ -88,6 +113,7 @@ let package = Package(
             name: "text4seg",
             dependencies: [
                 "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports", "Text4SegCommandLine",
+                "Text4SegServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Yams", package: "Yams"),
             ],

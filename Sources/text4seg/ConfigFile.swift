@@ -1,5 +1,6 @@
 import Foundation
 import Text4SegCore
+import Text4SegServer
 import Text4SegEngines
 import Text4SegModels
 import Yams
@@ -33,7 +34,7 @@ struct ConfigFile: Decodable {
     ]
 
     /// The types whose keys stand at the top of the file (`grid: 24`, `base_url: …`, `max_pixels: …`).
-    static let topLevelTypes: [any SettingsSection.Type] = [PipelineSettings.self, ServerSettings.self, LimitSettings.self]
+    static let topLevelTypes: [any SettingsSection.Type] = [PipelineSettings.self, ServerSettings.self, LimitSettings.self, ServeSettings.self]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case evaluationProtocol = "protocol"

@@ -36,7 +36,7 @@ final class VocabularyTests: XCTestCase {
         XCTAssertEqual(coco.resolve("motorbike"), 3)
     }
 
-    /// The EmbedYAML plugin compiles every file in Vocabularies/ in, byte for byte.
+    /// The EmbedFiles plugin compiles every file in Vocabularies/ in, byte for byte.
     func testTheBuildEmbedsEveryVocabularyFileByteForByte() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot + "/Vocabularies")
             .filter { $0.hasSuffix(".yaml") }

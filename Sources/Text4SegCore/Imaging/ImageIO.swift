@@ -8,7 +8,12 @@ public enum ImageIO {
     /// Reads a JPEG, PNG, WebP or TIFF file as RGB, the format told by its first bytes (see
     /// ``ImageFormat``). An image over `maxPixels` is refused before it is decoded.
     public static func readImage(_ path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
-        let data = try readData(path)
+        try decodeImage(try readData(path), path: path, maxPixels: maxPixels)
+    }
+
+    /// Decodes the bytes of a JPEG, PNG, WebP or TIFF file (an upload, say) as ``readImage(_:maxPixels:)``
+    /// does a file's; `path` names them in errors.
+    public static func decodeImage(_ data: Data, path: String, maxPixels: Int = Limits.defaultMaxPixels) throws -> RGBImage {
         switch ImageFormat(sniffing: data) {
         case .jpeg: return try JPEGCodec.decode(data, path: path, maxPixels: maxPixels)
         case .png: return try PNGCodec.readRGB(data, path: path, maxPixels: maxPixels)

@@ -14,6 +14,8 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
         case needs(other: String)
         /// The value is none of `choices`.
         case notOneOf([String])
+        /// The value cannot be used for the reason given (`binding to … needs --token`).
+        case invalid(reason: String)
     }
 
     public var section: String
@@ -51,6 +53,8 @@ public struct SettingsError: Error, CustomStringConvertible, Equatable {
             return "\(place)\(qualifiedKey) applies only with \(other)"
         case let .notOneOf(choices):
             return "\(place)\(qualifiedKey): '\(Excerpt.quote(value))' is not one of \(choices.joined(separator: ", "))"
+        case let .invalid(reason):
+            return "\(place)\(qualifiedKey): \(reason)"
         }
     }
 }

@@ -114,7 +114,8 @@ public struct Vocabulary: Sendable {
         item.id != othersValue && item.color.isNearBlack ? RGBColor.visible(for: item.id) : item.color
     }
 
-    static func fold(_ text: String) -> String {
+    /// `text` lower-cased, without spaces, underscores and hyphens: how names are matched loosely.
+    public static func fold(_ text: String) -> String {
         var result = ""
         result.reserveCapacity(text.count)
         for character in text.lowercased() where !(character == " " || character == "_" || character == "-" || character == "\t") {

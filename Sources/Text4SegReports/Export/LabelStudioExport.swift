@@ -22,8 +22,8 @@ public enum LabelStudioExport {
     struct Region: Encodable {
         var id: String
         var type: String
-        var fromName = LabelStudioExport.fromName
-        var toName = LabelStudioExport.toName
+        var fromName: String
+        var toName: String
         var originalWidth: Int
         var originalHeight: Int
         var imageRotation = 0
@@ -41,7 +41,9 @@ public enum LabelStudioExport {
         }
     }
 
-    struct Prediction: Encodable {
+    /// One prediction: its regions and their mean score. Label Studio's ML backend protocol
+    /// answers `/predict` with one of these per task.
+    public struct Prediction: Encodable, Sendable {
         var modelVersion: String
         /// The mean of the regions' scores: what Label Studio sorts tasks by.
         var score: Double?
@@ -51,6 +53,9 @@ public enum LabelStudioExport {
             case result, score
             case modelVersion = "model_version"
         }
+
+        /// How many regions it holds.
+        public var regionCount: Int { result.count }
     }
 
     struct Task: Encodable, Sendable {
@@ -62,13 +67,37 @@ public enum LabelStudioExport {
         image: String, map: LabelMap, masks: [ClassMask], polygons: [[[MaskPolygons.Point]]]?, scores: [Int: Double],
         vocabulary: Vocabulary, modelVersion: String
     ) -> Task {
+        let prediction = prediction(
+            map: map, masks: masks, polygons: polygons, scores: scores, modelVersion: modelVersion,
+            name: { vocabulary.class(id: $0)?.name ?? "\($0)" })
+        return Task(data: [toName: image], predictions: [prediction])
+    }
+
+    /// The prediction for `map` in a project whose labeling config names its brush (or polygon)
+    /// control `fromName` and its image `toName`: one region per value that `labels` names (the
+    /// project's label for it), in brush RLE, or as polygons traced with `polygonTolerance`.
+    public static func prediction(
+        map: LabelMap, labels: [Int: String], fromName: String, toName: String, polygonTolerance: Double?, scores: [Int: Double],
+        modelVersion: String
+    ) -> Prediction {
+        let masks = ClassMask.all(in: map).filter { labels[$0.value] != nil }
+        let polygons = polygonTolerance.map { tolerance in masks.map { MaskPolygons.polygons(of: $0, tolerance: tolerance) } }
+        return prediction(
+            map: map, masks: masks, polygons: polygons, scores: scores, modelVersion: modelVersion, fromName: fromName, toName: toName,
+            name: { labels[$0] ?? "\($0)" })
+    }
+
+    static func prediction(
+        map: LabelMap, masks: [ClassMask], polygons: [[[MaskPolygons.Point]]]?, scores: [Int: Double], modelVersion: String,
+        fromName: String = fromName, toName: String = toName, name: (Int) -> String
+    ) -> Prediction {
         var regions: [Region] = []
         for (index, mask) in masks.enumerated() {
-            let name = vocabulary.class(id: mask.value)?.name ?? "\(mask.value)"
+            let name = name(mask.value)
             func region(_ type: String, _ value: Value) -> Region {
                 Region(
-                    id: "r\(regions.count + 1)", type: type, originalWidth: map.width, originalHeight: map.height, value: value,
-                    score: scores[mask.value])
+                    id: "r\(regions.count + 1)", type: type, fromName: fromName, toName: toName, originalWidth: map.width,
+                    originalHeight: map.height, value: value, score: scores[mask.value])
             }
             guard let rings = polygons?[index] else {
                 let rle = LabelStudioRLE.encode(rowMajorRuns: mask.rowMajorRuns(), pixels: map.width * map.height)
@@ -82,7 +111,7 @@ public enum LabelStudioExport {
         }
         let scored = regions.compactMap(\.score)
         let score = scored.isEmpty ? nil : scored.reduce(0, +) / Double(scored.count)
-        return Task(data: [toName: image], predictions: [Prediction(modelVersion: modelVersion, score: score, result: regions)])
+        return Prediction(modelVersion: modelVersion, score: score, result: regions)
     }
 
     static func json(_ tasks: [Task]) throws -> Data {

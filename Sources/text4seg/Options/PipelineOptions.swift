@@ -34,8 +34,7 @@ struct PipelineOptions: ParsableArguments {
         let settings = try pipelineSettings(file)
         let limitSettings = try limits.overlay(file.overlay(LimitSettings.defaults))
         let serverSettings = try server.overlay(file.overlay(ServerSettings.defaults))
-        let vocabularySource = try settings.vocabularySource() ?? defaultVocabulary ?? "pascal-voc"
-        let vocabulary = try Vocabulary.load(vocabularySource)
+        let (vocabularySource, vocabulary, prompt) = try Self.question(settings, defaultVocabulary: defaultVocabulary)
         let installedCLIP = ModelStore().defaultCLIPCheckpoint
         let engine = settings.engine ?? (settings.modelDir != nil || installedCLIP != nil ? .clip : .embedded)
         if settings.engine == nil && engine == .clip {
@@ -44,10 +43,8 @@ struct PipelineOptions: ParsableArguments {
             )
         }
         let refiner = try refiner(settings.refine, engine: engine, config: file)
-        let builder = PromptBuilder(
-            vocabulary: vocabulary, templateSeed: settings.templateSeed.map(UInt64.init), viewSize: settings.view, grid: settings.grid)
         return ResolvedPipeline(
-            vocabulary: vocabulary, prompt: builder.build(.condition), refiner: refiner,
+            vocabulary: vocabulary, prompt: prompt, refiner: refiner,
             engine: engine, sampling: settings.sampling, replayFolder: settings.replay, strict: settings.strict,
             openAI: OpenAISettings(serverSettings, connections: limitSettings.concurrency ?? 8), concurrency: limitSettings.concurrency,
             embedded: try embedded.overlay(file.overlay(EmbeddedEngine.Settings())),
@@ -55,6 +52,17 @@ struct PipelineOptions: ParsableArguments {
             maxPixels: limitSettings.maxPixels, maxRefinePixels: limitSettings.maxRefinePixels,
             vocabularySource: vocabularySource, vocabularyGiven: settings.vocab != nil || settings.classes != nil,
             configPath: configOption.config)
+    }
+
+    /// The vocabulary (and what named it) and the question that `settings` ask.
+    static func question(_ settings: PipelineSettings, defaultVocabulary: String? = nil) throws -> (
+        source: String, vocabulary: Vocabulary, prompt: Prompt
+    ) {
+        let source = try settings.vocabularySource() ?? defaultVocabulary ?? "pascal-voc"
+        let vocabulary = try Vocabulary.load(source)
+        let builder = PromptBuilder(
+            vocabulary: vocabulary, templateSeed: settings.templateSeed.map(UInt64.init), viewSize: settings.view, grid: settings.grid)
+        return (source, vocabulary, builder.build(.condition))
     }
 
     /// The refiner for this engine, its settings from the defaults, then the config's section, then the flags.

@@ -1,0 +1,63 @@
+import Foundation
+import Hummingbird
+
+/// Why a request was refused or failed: each case has its HTTP status, a message for the
+/// client and a `kind` that the failure metrics count by.
+public enum ServeError: Error, CustomStringConvertible, Equatable {
+    /// Every worker busy and the queue full.
+    case busy(retryAfter: Int)
+    case unauthorized
+    case bodyTooLarge(limit: Int)
+    /// A request that cannot be used: a missing image, an unknown vocabulary, a bad parameter.
+    case badRequest(String)
+    /// An image that cannot be decoded, or one over the pixel limit.
+    case badImage(String)
+    case notAcceptable(String)
+    case timedOut(seconds: Double)
+    case shuttingDown
+    /// The engine or a refiner failed on a sound request.
+    case failed(String)
+    /// A host not allowed for image fetches, or a fetch that failed.
+    case fetch(String)
+
+    public var status: HTTPResponse.Status {
+        switch self {
+        case .busy: .tooManyRequests
+        case .unauthorized: .unauthorized
+        case .bodyTooLarge: .contentTooLarge
+        case .badRequest, .fetch: .badRequest
+        case .badImage: .unprocessableContent
+        case .notAcceptable: .notAcceptable
+        case .timedOut, .shuttingDown: .serviceUnavailable
+        case .failed: .internalServerError
+        }
+    }
+
+    /// What the failure metrics count this by.
+    public var kind: String {
+        switch self {
+        case .busy: "busy"
+        case .unauthorized: "unauthorized"
+        case .bodyTooLarge: "body_too_large"
+        case .badRequest: "bad_request"
+        case .badImage: "bad_image"
+        case .notAcceptable: "not_acceptable"
+        case .timedOut: "timeout"
+        case .shuttingDown: "shutting_down"
+        case .failed: "engine"
+        case .fetch: "fetch"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .busy(seconds): "the server is busy; retry in \(seconds) s"
+        case .unauthorized: "missing or wrong token: send Authorization: Bearer <token>"
+        case let .bodyTooLarge(limit): "the request body is over the limit of \(limit) bytes"
+        case let .badRequest(message), let .badImage(message), let .failed(message), let .fetch(message): message
+        case let .notAcceptable(message): message
+        case let .timedOut(seconds): "the segmentation took longer than \(seconds.formatted()) s"
+        case .shuttingDown: "the server is shutting down"
+        }
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import Text4SegCore
+
+/// `text4seg serve`: one process, the engine loaded once, behind a JSON API (`/v1/segment`,
+/// `/v1/vocabularies`, `/health`, `/metrics`, `/openapi.json`), a Label Studio ML backend
+/// (`/setup`, `/predict`, `/webhook`) and a web page (`/`).
+///
+///     let server = SegmentationServer(service: service, settings: settings)
+///     try await server.run { address in print("listening on \(address)") }
+public struct SegmentationServer: Sendable {
+    public let service: SegmentationService
+    public let settings: ServeSettings
+    public let metrics = ServerMetrics()
+    let gate: AdmissionGate
+    let labelStudio: LabelStudioBackend
+
+    /// - Parameter workers: segmentations that run at once; more wait in the queue.
+    public init(service: SegmentationService, settings: ServeSettings, workers: Int) {
+        self.service = service
+        self.settings = settings
+        gate = AdmissionGate(workers: workers, queue: settings.queue)
+        labelStudio = LabelStudioBackend(service: service, settings: settings)
+    }
+
+    /// Serves until SIGTERM or SIGINT, then stops taking connections and finishes the requests
+    /// in flight. `ready` is called with the bound address (`127.0.0.1:8089`) once it listens.
+    public func run(ready: @escaping @Sendable (String) -> Void) async throws {
+        var logger = Logger(label: "text4seg.serve")
+        logger.logLevel = .notice
+        let headerTimeout = TimeAmount.milliseconds(Int64(settings.headerTimeout * 1000))
+        let idleTimeout = TimeAmount.milliseconds(Int64(settings.idleTimeout * 1000))
+        let app = Application(
+            router: makeRouter(),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [HeaderTimeoutHandler(first: headerTimeout, next: idleTimeout)],
+                    idleTimeout: idleTimeout)),
+            configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "text4seg"),
+            onServerRunning: { channel in
+                let address = channel.localAddress.map { "\($0.ipAddress ?? settings.host):\($0.port ?? settings.port)" }
+                ready(address ?? "\(settings.host):\(settings.port)")
+            },
+            logger: logger)
+        try await app.runService()
+        await service.engine.shutdown()
+    }
+
+    func makeRouter() -> Router<ServeContext> {
+        let router = Router(context: ServeContext.self)
+        router.add(middleware: ServeMiddleware(metrics: metrics, token: settings.token, maxBodyBytes: settings.maxBodyBytes))
+        router.get("/") { _, _ in Self.asset("index.html", type: "text/html; charset=utf-8") }
+        router.get("/openapi.json") { _, _ in Self.asset("openapi.json", type: "application/json") }
+        router.get("/health") { _, _ in
+            try Self.json(["status": "UP", "model_class": "text4seg", "engine": service.engine.name])
+        }
+        router.get("/metrics") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: .init(byteBuffer: ByteBuffer(string: metrics.exposition())))
+        }
+        router.get("/v1/vocabularies") { _, _ in
+            let entries = try service.vocabularies.map { name in
+                let vocabulary = try Vocabulary.load(name)
+                return VocabularyEntry(
+                    name: name, description: vocabulary.description, hash: vocabulary.contentHash,
+                    classes: vocabulary.classes.map(\.name))
+            }
+            return try Self.json(entries)
+        }
+        router.post("/v1/segment") { request, context in try await segment(request, context: context) }
+        router.post("/setup") { request, _ in try await labelStudio.setup(try await Self.body(request, limit: settings.maxBodyBytes)) }
+        router.post("/predict") { request, context in
+            let body = try await Self.body(request, limit: settings.maxBodyBytes)
+            return try await labelStudio.predict(body) { data in
+                try await admitted(context: context) { try await service.segment(data, options: SegmentOptions(), name: "task") }
+            }
+        }
+        router.post("/webhook") { _, _ in try Self.json([String: String]()) }
+        return router
+    }
+
+    /// `POST /v1/segment`: the image as a multipart field `image` or as the whole body, the
+    /// options as form fields or query parameters.
+    func segment(_ request: Request, context: ServeContext) async throws -> Response {
+        let body = try await Self.body(request, limit: settings.maxBodyBytes)
+        var fields: [String: Data] = [:]
+        let contentType = request.headers[.contentType] ?? ""
+        if let boundary = Multipart.boundary(of: contentType) {
+            fields = try Multipart.fields(body, boundary: boundary)
+        } else if contentType.lowercased().hasPrefix("multipart/") {
+            throw ServeError.badRequest("a multipart body needs multipart/form-data with a boundary")
+        } else {
+            fields["image"] = Data(body.readableBytesView)
+        }
+        let query = request.uri.queryParameters
+        func field(_ name: String) -> String? {
+            fields[name].map { String(decoding: $0, as: UTF8.self) } ?? query.get(name)
+        }
+        guard let image = fields["image"], !image.isEmpty else {
+            throw ServeError.badRequest("no image: send it as the multipart field 'image' or as the request body")
+        }
+        var options = SegmentOptions(vocab: field("vocab"), classes: field("classes"), refine: field("refine"))
+        if let grid = field("grid") {
+            guard let value = Int(grid.trimmingCharacters(in: .whitespaces)) else { throw ServeError.badRequest("grid: '\(grid)' is not a whole number") }
+            options.grid = value
+        }
+        let overlay = try Self.flag(field("overlay"), "overlay")
+        let labelMap = try Self.flag(field("label_map"), "label_map")
+        let accept = (request.headers[.accept] ?? "application/json").lowercased()
+        let wantsPNG = accept.contains("image/png") && !accept.contains("application/json")
+        guard wantsPNG || accept.contains("application/json") || accept.contains("*/*") || accept.isEmpty else {
+            throw ServeError.notAcceptable("this endpoint answers application/json or image/png")
+        }
+        // Checked before the image waits for a worker, so a bad request fails fast.
+        _ = try service.prompt(for: options)
+        _ = try service.refiner(named: options.refine)
+        let chosen = options
+        let outcome = try await admitted(context: context) { try await service.segment(image, options: chosen) }
+        if wantsPNG {
+            return Response(
+                status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(data: try outcome.labelMapPNG())))
+        }
+        let answer = SegmentResponse(
+            outcome, engine: service.engine.name, labelMap: labelMap ? try outcome.labelMapPNG() : nil,
+            overlay: overlay ? try service.overlayPNG(outcome) : nil)
+        return try Self.json(answer)
+    }
+
+    /// Runs `work` on a worker when one is free, within the request timeout, cancelled if the
+    /// client disconnects.
+    func admitted<T: Sendable>(context: ServeContext, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timedOut = Mutex(false)
+        let gate = gate
+        let metrics = metrics
+        let task = Task {
+            try await gate.run {
+                metrics.setWaiting(await gate.load.waiting)
+                return try await work()
+            }
+        }
+        context.channel.closeFuture.whenComplete { _ in task.cancel() }
+        let seconds = settings.requestTimeout
+        let timer = Task {
+            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
+            timedOut.withLock { $0 = true }
+            task.cancel()
+        }
+        defer { timer.cancel() }
+        do {
+            return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        } catch is CancellationError {
+            if timedOut.withLock({ $0 }) { throw ServeError.timedOut(seconds: seconds) }
+            throw CancellationError()
+        }
+    }
+
+    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await request.body.collect(upTo: limit)
+        } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw ServeError.bodyTooLarge(limit: limit)
+        }
+    }
+
+    static func flag(_ text: String?, _ name: String) throws -> Bool {
+        switch text?.lowercased() {
+        case nil, "", "0", "false", "no": return false
+        case "1", "true", "yes": return true
+        case let other?: throw ServeError.badRequest("\(name): '\(other)' is not true or false")
+        }
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Response(
+            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+    }
+
+    /// An embedded asset; with TEXT4SEG_SERVE_ASSETS=DIR (for whoever works on the page), the
+    /// file of that name in DIR instead, read at each request.
+    static func asset(_ name: String, type: String) -> Response {
+        var text = EmbeddedAssets.files[name] ?? ""
+        if let folder = ProcessInfo.processInfo.environment["TEXT4SEG_SERVE_ASSETS"], !folder.isEmpty,
+            let data = FileManager.default.contents(atPath: folder + "/" + name)
+        {
+            text = String(decoding: data, as: UTF8.self)
+        }
+        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
