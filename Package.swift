@@ -1,6 +1,11 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
+// The numeric modules (images, refiners, the engines' kernels) are optimized in debug builds
+// too: the tests run the CLI and the server on real images, and unoptimized they are 10–50×
+// slower. The other modules keep -Onone for debugging.
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "text4seg",
     platforms: [.macOS(.v14)],
@@ -55,6 +60,7 @@ let package = Package(
         .target(
             name: "Text4SegCore",
             dependencies: ["CImageCodecs", .product(name: "Yams", package: "Yams")],
+            swiftSettings: optimizedInDebug,
             plugins: ["EmbedFiles"]
         ),
         // Compiles Vocabularies/*.yaml into Text4SegCore, Configs/clip/*.yaml into Text4SegModels and
@@ -81,6 +87,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
+            swiftSettings: optimizedInDebug,
             plugins: ["EmbedFiles"]
         ),
         // What people look at: overlays with legends (FreeType text), report tables.

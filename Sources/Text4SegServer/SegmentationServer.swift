@@ -53,8 +53,16 @@ public struct SegmentationServer: Sendable {
     func makeRouter() -> Router<ServeContext> {
         let router = Router(context: ServeContext.self)
         router.add(middleware: ServeMiddleware(metrics: metrics, token: settings.token, maxBodyBytes: settings.maxBodyBytes))
-        router.get("/") { _, _ in Self.asset("index.html", type: "text/html; charset=utf-8") }
-        router.get("/openapi.json") { _, _ in Self.asset("openapi.json", type: "application/json") }
+        router.get("/") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache"],
+                body: .init(byteBuffer: ByteBuffer(string: Self.asset("index.html"))))
+        }
+        let document = OpenAPIDocument.served(
+            Self.asset("openapi.json"), vocabularies: service.vocabularies, refiners: service.refiners.keys.sorted())
+        router.get("/openapi.json") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(string: document())))
+        }
         router.get("/health") { _, _ in
             try Self.json(["status": "UP", "model_class": "text4seg", "engine": service.engine.name])
         }
@@ -98,19 +106,29 @@ public struct SegmentationServer: Sendable {
             fields["image"] = Data(body.readableBytesView)
         }
         let query = request.uri.queryParameters
-        func field(_ name: String) -> String? {
-            fields[name].map { String(decoding: $0, as: UTF8.self) } ?? query.get(name)
+        // An option may come as a form field or a query parameter: each value given (an empty one
+        // too) is checked, and the form field wins.
+        func values(_ name: String) -> [String] {
+            [fields[name].map { String(decoding: $0, as: UTF8.self) }, query.get(name)].compactMap { $0 }
         }
+        func field(_ name: String) -> String? { values(name).first }
         guard let image = fields["image"], !image.isEmpty else {
             throw ServeError.badRequest("no image: send it as the multipart field 'image' or as the request body")
         }
         var options = SegmentOptions(vocab: field("vocab"), classes: field("classes"), refine: field("refine"))
-        if let grid = field("grid") {
-            guard let value = Int(grid.trimmingCharacters(in: .whitespaces)) else { throw ServeError.badRequest("grid: '\(grid)' is not a whole number") }
+        for grid in values("grid").reversed() {
+            guard let value = Int(grid.trimmingCharacters(in: .whitespaces)) else {
+                throw ServeError.badRequest("grid: '\(grid)' is not a whole number")
+            }
             options.grid = value
         }
-        let overlay = try Self.flag(field("overlay"), "overlay")
-        let labelMap = try Self.flag(field("label_map"), "label_map")
+        for vocab in values("vocab") where !service.vocabularies.contains(vocab) {
+            throw ServeError.badRequest("unknown vocabulary '\(vocab)'; GET /v1/vocabularies lists them")
+        }
+        for refine in values("refine") { _ = try service.refiner(named: refine) }
+        for grid in values("grid") { _ = try service.prompt(for: SegmentOptions(grid: Int(grid.trimmingCharacters(in: .whitespaces)))) }
+        let overlay = try values("overlay").reversed().map { try Self.flag($0, "overlay") }.last ?? false
+        let labelMap = try values("label_map").reversed().map { try Self.flag($0, "label_map") }.last ?? false
         let accept = (request.headers[.accept] ?? "application/json").lowercased()
         let wantsPNG = accept.contains("image/png") && !accept.contains("application/json")
         guard wantsPNG || accept.contains("application/json") || accept.contains("*/*") || accept.isEmpty else {
@@ -152,7 +170,11 @@ public struct SegmentationServer: Sendable {
         }
         defer { timer.cancel() }
         do {
-            return try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+            return try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
+            }
         } catch is CancellationError {
             if timedOut.withLock({ $0 }) { throw ServeError.timedOut(seconds: seconds) }
             throw CancellationError()
@@ -168,9 +190,9 @@ public struct SegmentationServer: Sendable {
     }
 
     static func flag(_ text: String?, _ name: String) throws -> Bool {
-        switch text?.lowercased() {
-        case nil, "", "0", "false", "no": return false
-        case "1", "true", "yes": return true
+        switch text {
+        case nil, "false": return false
+        case "true": return true
         case let other?: throw ServeError.badRequest("\(name): '\(other)' is not true or false")
         }
     }
@@ -179,18 +201,18 @@ public struct SegmentationServer: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return Response(
-            status: status, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+            status: status, headers: [.contentType: "application/json"],
+            body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
     }
 
     /// An embedded asset; with TEXT4SEG_SERVE_ASSETS=DIR (for whoever works on the page), the
-    /// file of that name in DIR instead, read at each request.
-    static func asset(_ name: String, type: String) -> Response {
-        var text = EmbeddedAssets.files[name] ?? ""
+    /// file of that name in DIR instead, read at each call.
+    static func asset(_ name: String) -> String {
         if let folder = ProcessInfo.processInfo.environment["TEXT4SEG_SERVE_ASSETS"], !folder.isEmpty,
             let data = FileManager.default.contents(atPath: folder + "/" + name)
         {
-            text = String(decoding: data, as: UTF8.self)
+            return String(decoding: data, as: UTF8.self)
         }
-        return Response(status: .ok, headers: [.contentType: type, .cacheControl: "no-cache"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        return EmbeddedAssets.files[name] ?? ""
     }
 }

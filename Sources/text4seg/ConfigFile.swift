@@ -1,8 +1,8 @@
 import Foundation
 import Text4SegCore
-import Text4SegServer
 import Text4SegEngines
 import Text4SegModels
+import Text4SegServer
 import Yams
 
 /// A config YAML (see `Configs/`): defaults for the pipeline and the engine,
@@ -34,7 +34,9 @@ struct ConfigFile: Decodable {
     ]
 
     /// The types whose keys stand at the top of the file (`grid: 24`, `base_url: …`, `max_pixels: …`).
-    static let topLevelTypes: [any SettingsSection.Type] = [PipelineSettings.self, ServerSettings.self, LimitSettings.self, ServeSettings.self]
+    static let topLevelTypes: [any SettingsSection.Type] = [
+        PipelineSettings.self, ServerSettings.self, LimitSettings.self, ServeSettings.self,
+    ]
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case evaluationProtocol = "protocol"

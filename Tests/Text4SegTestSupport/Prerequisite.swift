@@ -38,6 +38,10 @@ public enum Prerequisite: CaseIterable, Sendable {
     /// Label Studio from PyPI in its own virtual environment, `.venv-labelstudio`, or the
     /// interpreter TEXT4SEG_LABEL_STUDIO_PYTHON names (its `label-studio` beside it).
     case labelStudio
+    /// schemathesis from PyPI in its own virtual environment, `.venv-schemathesis` (it fuzzes `serve` against its OpenAPI document).
+    case schemathesis
+    /// Playwright from PyPI in its own virtual environment, `.venv-playwright`, driving Debian's Chromium (the serve page's test).
+    case playwright
 
     /// The Python whose environment has Label Studio.
     public static var labelStudioPython: String {
@@ -48,6 +52,12 @@ public enum Prerequisite: CaseIterable, Sendable {
     public static var datumaroPython: String {
         ProcessInfo.processInfo.environment["TEXT4SEG_DATUMARO_PYTHON"] ?? TestPaths.packageRoot + "/.venv-datumaro/bin/python"
     }
+
+    /// The schemathesis command.
+    public static var schemathesisCommand: String { TestPaths.packageRoot + "/.venv-schemathesis/bin/schemathesis" }
+
+    /// The Python whose environment has Playwright.
+    public static var playwrightPython: String { TestPaths.packageRoot + "/.venv-playwright/bin/python" }
 
     /// Where Debian's `chromium` package puts the browser.
     public static let chromiumPath = "/usr/bin/chromium"
@@ -103,6 +113,16 @@ public enum Prerequisite: CaseIterable, Sendable {
             return FileManager.default.isExecutableFile(atPath: binary)
                 ? nil
                 : "Label Studio at \(binary) (`python3 -m venv .venv-labelstudio && .venv-labelstudio/bin/pip install label-studio==1.23.2`)"
+        case .schemathesis:
+            return FileManager.default.isExecutableFile(atPath: Prerequisite.schemathesisCommand)
+                ? nil
+                : "schemathesis at \(Prerequisite.schemathesisCommand) (`python3 -m venv .venv-schemathesis && .venv-schemathesis/bin/pip install schemathesis==4.32.5`)"
+        case .playwright:
+            let works = (try? CLI.run(Prerequisite.playwrightPython, ["-c", "import playwright.sync_api"]))?.status == 0
+            return works && FileManager.default.isExecutableFile(atPath: Prerequisite.chromiumPath)
+                ? nil
+                : "Playwright at \(Prerequisite.playwrightPython) and Chromium at \(Prerequisite.chromiumPath) "
+                    + "(`python3 -m venv .venv-playwright && .venv-playwright/bin/pip install playwright`; `apt-get install chromium`)"
         }
     }
 

@@ -56,7 +56,8 @@ struct SegmentResponse: Encodable {
         classes = ClassMask.all(in: map, skipping: [outcome.vocabulary.ignoreValue]).compactMap { mask in
             guard let share = byID[mask.value] else { return nil }
             return Found(
-                id: mask.value, name: share.name, color: Self.hex(outcome.vocabulary, mask.value), share: share.share, score: share.score, pixels: mask.area,
+                id: mask.value, name: share.name, color: Self.hex(outcome.vocabulary, mask.value), share: share.share, score: share.score,
+                pixels: mask.area,
                 box: [mask.box.x, mask.box.y, mask.box.width, mask.box.height],
                 rle: RLE(size: [map.height, map.width], counts: COCORLE.string(mask.columnMajorRuns())))
         }

@@ -60,7 +60,8 @@ public final class SegmentationService: Sendable {
 
     public init(
         engine: any Engine, prompts: @escaping PromptFactory, refiners: [String: any Refiner], defaultRefiner: String,
-        vocabularies: [String] = BuiltinVocabularies.names, defaultVocabularyName: String = "pascal-voc", font: Font? = nil, maxPixels: Int = Limits.defaultMaxPixels,
+        vocabularies: [String] = BuiltinVocabularies.names, defaultVocabularyName: String = "pascal-voc", font: Font? = nil,
+        maxPixels: Int = Limits.defaultMaxPixels,
         maxRefinePixels: Int = Limits.defaultMaxRefinePixels, strict: Bool = false
     ) {
         self.engine = engine
@@ -132,7 +133,8 @@ public final class SegmentationService: Sendable {
         }
         var shares = ClassShare.shares(of: result.labelMap, vocabulary: vocabulary)
         if let scores = result.engineOutput.scores { shares = ClassShare.scored(shares, grid: result.grid, scores: scores) }
-        let seconds = Double((ContinuousClock.now - started).components.attoseconds) / 1e18
+        let seconds =
+            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
             + Double((ContinuousClock.now - started).components.seconds)
         return SegmentOutcome(
             image: image, labelMap: result.labelMap, vocabulary: vocabulary, shares: shares, refiner: refinerName, seconds: seconds)

@@ -13,6 +13,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
     /// An image that cannot be decoded, or one over the pixel limit.
     case badImage(String)
     case notAcceptable(String)
+    case methodNotAllowed(allowed: [String])
     case timedOut(seconds: Double)
     case shuttingDown
     /// The engine or a refiner failed on a sound request.
@@ -28,6 +29,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case .badRequest, .fetch: .badRequest
         case .badImage: .unprocessableContent
         case .notAcceptable: .notAcceptable
+        case .methodNotAllowed: .methodNotAllowed
         case .timedOut, .shuttingDown: .serviceUnavailable
         case .failed: .internalServerError
         }
@@ -42,6 +44,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case .badRequest: "bad_request"
         case .badImage: "bad_image"
         case .notAcceptable: "not_acceptable"
+        case .methodNotAllowed: "method_not_allowed"
         case .timedOut: "timeout"
         case .shuttingDown: "shutting_down"
         case .failed: "engine"
@@ -56,6 +59,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case let .bodyTooLarge(limit): "the request body is over the limit of \(limit) bytes"
         case let .badRequest(message), let .badImage(message), let .failed(message), let .fetch(message): message
         case let .notAcceptable(message): message
+        case let .methodNotAllowed(allowed): "this path answers \(allowed.joined(separator: ", ")) only"
         case let .timedOut(seconds): "the segmentation took longer than \(seconds.formatted()) s"
         case .shuttingDown: "the server is shutting down"
         }

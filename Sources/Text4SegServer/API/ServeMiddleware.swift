@@ -21,6 +21,9 @@ struct ServeMiddleware: RouterMiddleware {
         defer { metrics.ended() }
         var response: Response
         do {
+            if let allowed = Self.methods[request.uri.path], !allowed.contains(request.method) {
+                throw ServeError.methodNotAllowed(allowed: allowed.map(\.rawValue))
+            }
             try authorize(request)
             if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > maxBodyBytes {
                 throw ServeError.bodyTooLarge(limit: maxBodyBytes)
@@ -67,11 +70,19 @@ struct ServeMiddleware: RouterMiddleware {
         default: serveError = .failed("\(error)")
         }
         metrics.failed(kind: serveError.kind)
-        var response = try SegmentationServer.json(ErrorBody(error: serveError.description, kind: serveError.kind), status: serveError.status)
+        var response = try SegmentationServer.json(
+            ErrorBody(error: serveError.description, kind: serveError.kind), status: serveError.status)
         if case let .busy(seconds) = serveError { response.headers[.retryAfter] = "\(seconds)" }
         if case .unauthorized = serveError { response.headers[.wwwAuthenticate] = "Bearer" }
+        if case let .methodNotAllowed(allowed) = serveError { response.headers[.allow] = allowed.joined(separator: ", ") }
         return response
     }
+
+    /// The methods each path answers; any other is 405 with `Allow`.
+    static let methods: [String: [HTTPRequest.Method]] = [
+        "/": [.get], "/health": [.get], "/openapi.json": [.get], "/metrics": [.get],
+        "/v1/vocabularies": [.get], "/v1/segment": [.post], "/setup": [.post], "/predict": [.post], "/webhook": [.post],
+    ]
 
     static func route(_ path: String) -> String {
         switch path {

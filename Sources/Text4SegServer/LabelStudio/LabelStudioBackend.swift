@@ -39,9 +39,11 @@ public final class LabelStudioBackend: Sendable {
         var project: String?
         var hostname: String?
         var accessToken: String?
+        /// The labeling config (read again with each prediction, where it is checked).
+        var schema: String?
 
         enum CodingKeys: String, CodingKey {
-            case project, hostname
+            case project, hostname, schema
             case accessToken = "access_token"
         }
     }
@@ -137,7 +139,8 @@ public final class LabelStudioBackend: Sendable {
                 }
                 let data = try await fetch(address, hostname: hostname, token: token)
                 let outcome = try await segment(data)
-                let scores = Dictionary(outcome.shares.compactMap { share in share.score.map { (share.id, $0) } }, uniquingKeysWith: { a, _ in a })
+                let scores = Dictionary(
+                    outcome.shares.compactMap { share in share.score.map { (share.id, $0) } }, uniquingKeysWith: { a, _ in a })
                 results.append(
                     .prediction(
                         LabelStudioExport.prediction(
@@ -186,7 +189,8 @@ public final class LabelStudioBackend: Sendable {
         var sendToken = false
         if address.hasPrefix("/") {
             guard let hostname, let base = URL(string: hostname), base.host != nil else {
-                throw ServeError.fetch("the image '\(address)' is a path on Label Studio, whose address is unknown: pass --label-studio-url")
+                throw ServeError.fetch(
+                    "the image '\(address)' is a path on Label Studio, whose address is unknown: pass --label-studio-url")
             }
             guard let joined = URL(string: hostname.trimmingSuffix("/") + address) else {
                 throw ServeError.fetch("the image address '\(address)' is not a URL")
@@ -200,7 +204,8 @@ public final class LabelStudioBackend: Sendable {
                 throw ServeError.fetch("the image address '\(address)' is not an http(s) URL or a Label Studio path")
             }
             let origin = hostname.flatMap(URL.init(string:))
-            let sameHost = origin.map { $0.host == host && ($0.port ?? Self.defaultPort($0)) == (parsed.port ?? Self.defaultPort(parsed)) } ?? false
+            let sameHost =
+                origin.map { $0.host == host && ($0.port ?? Self.defaultPort($0)) == (parsed.port ?? Self.defaultPort(parsed)) } ?? false
             let hostPort = parsed.port.map { "\(host):\($0)" } ?? host
             guard sameHost || settings.allowHost.contains(host) || settings.allowHost.contains(hostPort) else {
                 throw ServeError.fetch("images from \(hostPort) are not allowed: pass --allow-host \(host)")
@@ -217,7 +222,8 @@ public final class LabelStudioBackend: Sendable {
             throw ServeError.fetch("cannot fetch \(url.host ?? "the image"): \(error)")
         }
         guard response.status == .ok else {
-            throw ServeError.fetch("fetching the image from \(url.host ?? "") answered \(response.status.code) \(response.status.reasonPhrase)")
+            throw ServeError.fetch(
+                "fetching the image from \(url.host ?? "") answered \(response.status.code) \(response.status.reasonPhrase)")
         }
         do {
             let body = try await response.body.collect(upTo: settings.maxBodyBytes)

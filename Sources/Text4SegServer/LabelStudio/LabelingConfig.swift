@@ -31,7 +31,8 @@ public struct LabelingConfig: Sendable, Equatable {
             throw ServeError.badRequest("the labeling config has no BrushLabels or PolygonLabels control to predict for")
         }
         guard let value = reader.objects[control.toName] else {
-            throw ServeError.badRequest("the labeling config's \(control.tag) '\(control.name)' labels '\(control.toName)', which is not an Image")
+            throw ServeError.badRequest(
+                "the labeling config's \(control.tag) '\(control.name)' labels '\(control.toName)', which is not an Image")
         }
         guard value.hasPrefix("$"), value.count > 1 else {
             throw ServeError.badRequest("the Image '\(control.toName)' takes its value from '\(value)', not from a task field ($name)")

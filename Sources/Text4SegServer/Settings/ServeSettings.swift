@@ -49,7 +49,8 @@ public struct ServeSettings: SettingsSection, Equatable {
         try check(headerTimeout, 0.1...3_600, "headerTimeout")
         if host.isEmpty { throw SettingsError(section: "", key: "host", value: host, problem: .invalid(reason: "give an address")) }
         if let token, token.isEmpty || token.contains(where: { $0.isWhitespace || $0.isNewline }) {
-            throw SettingsError(section: "", key: "token", value: "…", problem: .invalid(reason: "a token is one word of printable characters"))
+            throw SettingsError(
+                section: "", key: "token", value: "…", problem: .invalid(reason: "a token is one word of printable characters"))
         }
         if !isLoopback && token == nil {
             throw SettingsError(

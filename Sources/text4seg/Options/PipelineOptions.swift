@@ -55,7 +55,9 @@ struct PipelineOptions: ParsableArguments {
     }
 
     /// The vocabulary (and what named it) and the question that `settings` ask.
-    static func question(_ settings: PipelineSettings, defaultVocabulary: String? = nil) throws -> (
+    static func question(
+        _ settings: PipelineSettings, defaultVocabulary: String? = nil
+    ) throws -> (
         source: String, vocabulary: Vocabulary, prompt: Prompt
     ) {
         let source = try settings.vocabularySource() ?? defaultVocabulary ?? "pascal-voc"

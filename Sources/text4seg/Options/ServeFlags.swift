@@ -21,7 +21,9 @@ struct ServeFlags: SettingsFlags {
     @Option(help: "Requests that may wait for a worker; more get 429 with Retry-After. (default: \(Settings.defaults.queue))")
     var queue: Int?
 
-    @Option(help: "Seconds a segmentation may take, waiting included, before a 503. (default: \(Settings.defaults.requestTimeout.settingValue))")
+    @Option(
+        help: "Seconds a segmentation may take, waiting included, before a 503. (default: \(Settings.defaults.requestTimeout.settingValue))"
+    )
     var requestTimeout: Double?
 
     @Option(help: "Seconds a connection may stay idle before it is closed. (default: \(Settings.defaults.idleTimeout.settingValue))")
