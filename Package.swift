@@ -140,7 +140,10 @@ let package = Package(
         // built by scripts/fuzz.sh with -sanitize=fuzzer,address -DFUZZING.
         .executableTarget(
             name: "text4seg-fuzz",
-            dependencies: ["Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports"]
+            dependencies: [
+                "Text4SegCore", "Text4SegEngines", "Text4SegModels", "Text4SegReports", "Text4SegServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
         ),
         // What the test targets share: paths, the one Fixtures root (copied into the test
         // bundle), the CLI runner, the local servers and the prerequisite guards (skip, or fail
@@ -167,6 +170,10 @@ let package = Package(
         .testTarget(
             name: "Text4SegReportsTests",
             dependencies: ["Text4SegCore", "Text4SegReports", "Text4SegTestSupport"]
+        ),
+        .testTarget(
+            name: "Text4SegServerTests",
+            dependencies: ["Text4SegCore", "Text4SegServer", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .testTarget(
             name: "Text4SegEndToEndTests",

@@ -1,20 +1,38 @@
 import Foundation
+import NIOCore
 import Text4SegCore
 import Text4SegEngines
 import Text4SegModels
 import Text4SegReports
+import Text4SegServer
 
 /// The parsers that read input text4seg does not control, each as a function
 /// that must return (or throw a typed error) for any bytes: never trap, hang
 /// or read out of bounds. libFuzzer drives them in the fuzzing build
 /// (`scripts/fuzz.sh`); the normal build replays corpora through them.
 enum FuzzTargets {
-    static let names = ["descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report"]
+    static let names = [
+        "descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report", "labelconfig",
+        "multipart",
+    ]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
 
     static func run(_ target: String, _ data: Data) {
         switch target {
+        case "labelconfig":
+            // A Label Studio project's labeling config, as /predict receives it.
+            if let config = try? LabelingConfig(xml: String(decoding: data, as: UTF8.self)) {
+                precondition(!config.fromName.isEmpty || config.labels.count >= 0)
+                precondition(!config.dataKey.isEmpty)
+            }
+        case "multipart":
+            // The first byte picks the boundary's length (1–16), taken from the bytes after it; the rest is the body.
+            let length = Int(data.first ?? 4) % 16 + 1
+            let rest = data.dropFirst()
+            let boundary = String(decoding: rest.prefix(length), as: UTF8.self)
+            _ = Multipart.boundary(of: "multipart/form-data; boundary=" + boundary)
+            if !boundary.isEmpty { _ = try? Multipart.fields(ByteBuffer(bytes: rest.dropFirst(length)), boundary: boundary) }
         case "descriptor":
             // The first byte picks the grid (1–40), the rest is the answer.
             let grid = Int(data.first ?? 24) % 40 + 1

@@ -7,7 +7,10 @@ import XCTest
 final class FuzzCorpusEndToEndTests: XCTestCase {
     func testEveryCorpusReplaysCleanly() throws {
         let replayer = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("text4seg-fuzz").path
-        for target in ["descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report"] {
+        for target in [
+            "descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report", "labelconfig",
+            "multipart",
+        ] {
             let folder = CLI.packageRoot + "/Tests/FuzzCorpus/" + target
             let files = try FileManager.default.contentsOfDirectory(atPath: folder)
             XCTAssertGreaterThanOrEqual(files.count, 3, "\(target) has a seed corpus")

@@ -35,6 +35,7 @@ final class HelpEndToEndTests: XCTestCase {
     func testHelpScreensMatchTheirSnapshots() throws {
         try assertSnapshot(["--help"], "text4seg-help")
         try assertSnapshot(["label", "--help"], "label-help")
+        try assertSnapshot(["serve", "--help"], "serve-help")
         try assertSnapshot(["eval", "--help"], "eval-help")
         try assertSnapshot(["eval", "run", "--help"], "eval-run-help")
         try assertSnapshot(["eval", "run", "--help-hidden"], "eval-run-help-hidden")

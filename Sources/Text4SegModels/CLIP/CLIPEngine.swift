@@ -140,6 +140,8 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
     public func queryEmbeddings(_ names: [String]) -> [[Float]] {
         embeddingLock.lock()
         defer { embeddingLock.unlock() }
+        // Bounded, for a server that meets new names with every request (the disk cache keeps them).
+        if embeddings.count + names.count > 20_000 { embeddings.removeAll() }
         for name in names where embeddings[name] == nil {
             embeddings[name] = textCache.read("imagenet-80:" + name)
         }
@@ -223,6 +225,7 @@ public final class CLIPEngine: Engine, @unchecked Sendable {
         defer { recipeLock.unlock() }
         let key = vocabulary.contentHash
         if let cached = recipes[key] { return cached }
+        if recipes.count >= 64 { recipes.removeAll() }
         let recipe = try settings.recipe(for: vocabulary, othersIgnored: othersIgnored)
         recipes[key] = recipe
         return recipe

@@ -70,7 +70,8 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
     /// Weights `V × 1000`: for each vocabulary class (others excluded), how much each ImageNet class speaks for it.
     func similarities(_ vocabulary: Vocabulary) -> (classes: [VocabularyClass], weights: [Float]) {
         let classes = vocabulary.classes.filter { $0.id != vocabulary.othersID }
-        let key = vocabulary.name + "#\(classes.count)#\(settings.temperature)"
+        // By content: every class list is named `custom`, and a server sees many.
+        let key = vocabulary.contentHash + "#\(settings.temperature)"
         lock.lock()
         if let cached = similarityCache[key] {
             lock.unlock()
@@ -114,6 +115,8 @@ public final class EmbeddedEngine: Engine, @unchecked Sendable {
             for v in 0..<classes.count { weights[v * 1000 + i] = weights[v * 1000 + i] / total * closeness }
         }
         lock.lock()
+        // Bounded, for a server that meets a new class list with every request.
+        if similarityCache.count >= 64 { similarityCache.removeAll() }
         similarityCache[key] = weights
         lock.unlock()
         return (classes, weights)

@@ -3,9 +3,11 @@ import MultipartKit
 import NIOCore
 
 /// The fields of a `multipart/form-data` body by name; a field given twice keeps its first value.
-enum Multipart {
+///
+///     if let boundary = Multipart.boundary(of: contentType) { let fields = try Multipart.fields(body, boundary: boundary) }
+public enum Multipart {
     /// The boundary of a `multipart/form-data` content type, or `nil` for any other type.
-    static func boundary(of contentType: String) -> String? {
+    public static func boundary(of contentType: String) -> String? {
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.first?.lowercased() == "multipart/form-data" else { return nil }
         for part in parts.dropFirst() where part.lowercased().hasPrefix("boundary=") {
@@ -15,7 +17,8 @@ enum Multipart {
         return nil
     }
 
-    static func fields(_ body: ByteBuffer, boundary: String) throws -> [String: Data] {
+    /// The fields of `body`; a malformed body throws ``ServeError/badRequest(_:)``.
+    public static func fields(_ body: ByteBuffer, boundary: String) throws -> [String: Data] {
         let parser = MultipartParser(boundary: boundary)
         var fields: [String: Data] = [:]
         var part = MultipartPart(body: ByteBuffer())
