@@ -75,6 +75,23 @@ final class ServeEndToEndTests: XCTestCase {
     }
 
     /// The README's command, as printed there, with the port the test's server got.
+    /// Class lists of one length, one after the other, each answered as `label` answers it alone
+    /// (every class list is named `custom`: nothing may be cached by name).
+    func testClassListsOfOneLengthAreNotMistakenForEachOther() throws {
+        try Prerequisite.models.require()
+        let server = try ServeProcess(["--refine", "nearest"])
+        defer { server.stop() }
+        let scratch = try CLI.temporaryFolder()
+        for (index, classes) in ["person, dog", "aeroplane, sky", "person, dog"].enumerated() {
+            let expected = try label(images[0], ["--refine", "nearest", "--classes", classes]) + "/\(stem(images[0])).png"
+            let got = scratch + "/\(index).png"
+            let answer = try server.curl(
+                ["-F", "image=@" + images[0], "-F", "classes=" + classes, "-H", "Accept: image/png", server.url("/v1/segment")], output: got)
+            XCTAssertEqual(answer.status, 200, answer.body)
+            XCTAssertEqual(FileManager.default.contents(atPath: got), FileManager.default.contents(atPath: expected), classes)
+        }
+    }
+
     func testTheReadmeCurlCommandWorks() throws {
         try Prerequisite.models.require()
         let readme = try String(contentsOfFile: CLI.packageRoot + "/README.md", encoding: .utf8)
