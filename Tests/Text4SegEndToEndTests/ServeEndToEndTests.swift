@@ -167,6 +167,18 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertFalse(server.stderr.contains("s3cret"), server.stderr)
     }
 
+    /// A segmentation past --request-timeout is answered 503 and counted; the server goes on.
+    func testASegmentationPastItsTimeIsAnswered503() throws {
+        try Prerequisite.models.require()
+        let server = try ServeProcess(["--refine", "crf", "--request-timeout", "0.05"])
+        defer { server.stop() }
+        let answer = try server.curl(["--data-binary", "@" + images[1], server.url("/v1/segment")])
+        XCTAssertEqual(answer.status, 503, answer.body)
+        XCTAssertTrue(answer.body.contains("\"kind\":\"timeout\""), answer.body)
+        XCTAssertTrue(try server.curl([server.url("/metrics")]).body.contains("text4seg_failures_total{kind=\"timeout\"} 1"))
+        XCTAssertEqual(try server.curl([server.url("/health")]).status, 200)
+    }
+
     func testANonLoopbackAddressNeedsAToken() throws {
         let run = try CLI.run(["serve", "--host", "0.0.0.0", "--port", "0"])
         XCTAssertEqual(run.status, 64, run.stderr)

@@ -44,7 +44,7 @@ public struct ServeSettings: SettingsSection, Equatable {
         try check(port, 0...65_535, "port")
         try check(maxBodyBytes, 1...(4 << 30), "maxBodyBytes")
         try check(queue, 0...100_000, "queue")
-        try check(requestTimeout, 0.1...86_400, "requestTimeout")
+        try check(requestTimeout, 0.01...86_400, "requestTimeout")
         try check(idleTimeout, 0.1...86_400, "idleTimeout")
         try check(headerTimeout, 0.1...3_600, "headerTimeout")
         if host.isEmpty { throw SettingsError(section: "", key: "host", value: host, problem: .invalid(reason: "give an address")) }
