@@ -140,8 +140,9 @@ public struct SegmentationServer: Sendable {
         let chosen = options
         let outcome = try await admitted(context: context) { try await service.segment(image, options: chosen) }
         if wantsPNG {
-            return Response(
-                status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(data: try outcome.labelMapPNG())))
+            // The label map, or with overlay=true the overlay alone (no base64 round trip for big photos).
+            let png = overlay ? try service.overlayPNG(outcome) : try outcome.labelMapPNG()
+            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(data: png)))
         }
         let answer = SegmentResponse(
             outcome, engine: service.engine.name, labelMap: labelMap ? try outcome.labelMapPNG() : nil,

@@ -27,6 +27,10 @@ struct SegmentResponse: Encodable {
 
     var width: Int
     var height: Int
+    /// The id of the vocabulary's others class (background), or `nil` when others is the ignore value.
+    var othersID: Int?
+    /// The label map's value for pixels of no class (left out of `classes`).
+    var ignoreValue: Int
     var vocabulary: String
     var vocabularyHash: String
     var engine: String
@@ -39,6 +43,8 @@ struct SegmentResponse: Encodable {
     enum CodingKeys: String, CodingKey {
         case width, height, vocabulary, engine, refine, seconds, classes
         case vocabularyHash = "vocabulary_hash"
+        case othersID = "others_id"
+        case ignoreValue = "ignore_value"
         case labelMapPNG = "label_map_png"
         case overlayPNG = "overlay_png"
     }
@@ -48,6 +54,8 @@ struct SegmentResponse: Encodable {
         width = map.width
         height = map.height
         vocabulary = outcome.vocabulary.name
+        othersID = outcome.vocabulary.othersID
+        ignoreValue = outcome.vocabulary.ignoreValue
         vocabularyHash = outcome.vocabulary.contentHash
         self.engine = engine
         refine = outcome.refiner
