@@ -42,6 +42,9 @@ public enum Prerequisite: CaseIterable, Sendable {
     case schemathesis
     /// Playwright from PyPI in its own virtual environment, `.venv-playwright`, driving Debian's Chromium (the serve page's test).
     case playwright
+    /// Debian's slurm-wlm and munge (slurmctld, slurmd, sbatch, munged, mungekey), for the one-node
+    /// cluster scripts/slurm_cluster.sh starts on loopback.
+    case slurm
 
     /// The Python whose environment has Label Studio.
     public static var labelStudioPython: String {
@@ -123,6 +126,10 @@ public enum Prerequisite: CaseIterable, Sendable {
                 ? nil
                 : "Playwright at \(Prerequisite.playwrightPython) and Chromium at \(Prerequisite.chromiumPath) "
                     + "(`python3 -m venv .venv-playwright && .venv-playwright/bin/pip install playwright`; `apt-get install chromium`)"
+        case .slurm:
+            let absent = ["slurmctld", "slurmd", "sbatch", "munged", "mungekey"].filter { Prerequisite.executable($0) == nil }
+            return absent.isEmpty
+                ? nil : "\(absent.joined(separator: ", ")) on PATH or in /usr/sbin (`apt-get install slurm-wlm munge`)"
         }
     }
 
@@ -134,6 +141,13 @@ public enum Prerequisite: CaseIterable, Sendable {
                 "missing \(missing); \(Prerequisite.requireAllVariable) is set, so this is a failure, not a skip", file: file, line: line)
         }
         throw XCTSkip("needs \(missing)", file: file, line: line)
+    }
+
+    /// Where `name` is on PATH, or in /usr/sbin and /sbin (daemons, which a user's PATH may leave out).
+    static func executable(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        return (path.split(separator: ":").map(String.init) + ["/usr/sbin", "/sbin"]).map { $0 + "/" + name }
+            .first { FileManager.default.isExecutableFile(atPath: $0) }
     }
 
     nonisolated(unsafe) private static var pythonAnswers: [String: Bool] = [:]
