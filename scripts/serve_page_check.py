@@ -10,7 +10,8 @@
 It uploads IMG through #file, types the classes, presses #segment and waits for the legend.
 Then it checks:
   - the legend lists exactly the classes found. Two independent references: the set of label
-    values in --expected (the PNG `text4seg label` wrote; the legend items' data-class-id), and
+    values in --expected (the PNG `text4seg label` wrote; the legend items' data-class-id; the
+    ignore value 255 aside, which the API does not list), and
     the (id, name) pairs of the same request sent to /v1/segment with urllib, in a thread while
     the browser works (the PNG has no names);
   - the canvas is not blank (it holds more than a few distinct colors);
@@ -19,6 +20,8 @@ Then it checks:
     checks the page's COCO RLE decoding against the CLI's label map;
   - unticking a legend class's checkbox changes the canvas, and ticking it again restores it;
   - #download-labelmap saves <stem>.png with the bytes of --expected;
+  - #download-overlay saves <stem>.overlay.png, a PNG at least as wide as the image (the
+    server's overlay, legend on the right);
   - #download-coco saves <stem>.coco.json that parses, with one annotation per legend class,
     whose category ids, areas and RLE sizes agree with the legend and --expected;
   - the page logged no JavaScript error.
@@ -146,7 +149,8 @@ def run(args):
         return condition
 
     width, height, values = read_label_png(args.expected)
-    expected_ids = sorted(set(values))
+    # 255 and 65535 are the ignore value (COCO-Stuff's `others`), which the API does not list.
+    expected_ids = sorted(set(values) - {255, 65535})
     stem = os.path.splitext(os.path.basename(args.image))[0]
 
     reference = {}
@@ -156,7 +160,7 @@ def run(args):
     page_errors = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
-        context = browser.new_context(viewport={"width": 1280, "height": 760}, accept_downloads=True)
+        context = browser.new_context(viewport={"width": 1280, "height": 620}, accept_downloads=True)
         if args.token:
             context.add_init_script(f"localStorage.setItem('text4seg.token', {json.dumps(args.token)});")
         page = context.new_page()
@@ -185,8 +189,10 @@ def run(args):
 
         # The canvas: the image's size, more than a few colors.
         summary = page.evaluate(CANVAS_SUMMARY)
-        check((summary["width"], summary["height"]) == (width, height),
-              f"canvas is {summary['width']}x{summary['height']}, the label map {width}x{height}")
+        if (summary["width"], summary["height"]) != (width, height):
+            raise CheckFailed(
+                f"the canvas is {summary['width']}x{summary['height']}, {args.expected} {width}x{height}: "
+                "is it the label map of --image?")
         check(summary["colors"] > 8, f"canvas looks blank: {summary['colors']} distinct colors")
 
         # Hover: a 6x6 grid of points; each named class must be the label map's at that pixel.
@@ -233,6 +239,17 @@ def run(args):
             download.save_as(saved)
             got, want = open(saved, "rb").read(), open(args.expected, "rb").read()
             check(got == want, f"the downloaded label map ({len(got)} bytes) differs from {args.expected} ({len(want)} bytes)")
+
+            with page.expect_download() as info:
+                page.click("#download-overlay")
+            download = info.value
+            check(download.suggested_filename == stem + ".overlay.png",
+                  f"overlay download is named {download.suggested_filename!r}, not {stem + '.overlay.png'!r}")
+            saved = os.path.join(folder, "overlay.png")
+            download.save_as(saved)
+            header = open(saved, "rb").read(24)
+            check(header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">I", header[16:20])[0] >= width,
+                  "the overlay download is not a PNG at least as wide as the image")
 
             with page.expect_download() as info:
                 page.click("#download-coco")
@@ -297,12 +314,16 @@ def main():
     except ImportError:
         print("serve_page_check: FAIL: Playwright is not installed here: pip install playwright", file=sys.stderr)
         return 1
+    except Exception as error:  # noqa: BLE001 - Playwright's errors: no browser, server not reachable, timeouts
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        print(f"serve_page_check: FAIL: {type(error).__name__}: {first}", file=sys.stderr)
+        return 1
     if failures:
         for failure in failures:
             print(f"serve_page_check: FAIL: {failure}", file=sys.stderr)
         return 1
     shown = ", ".join(f"{item['name']} ({item['id']})" for item in legend)
-    print(f"serve_page_check: OK in {seconds:.1f} s: legend {shown}; hover, toggle, label map and COCO downloads checked")
+    print(f"serve_page_check: OK in {seconds:.1f} s: legend {shown}; hover, toggle and the three downloads checked")
     return 0
 
 

@@ -236,4 +236,23 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertTrue(run.stdout.contains("passed"), run.stdout)
         XCTAssertEqual(try server.curl([server.url("/health")]).status, 200, "the server is still up")
     }
+
+    /// The page at / in Debian's Chromium, driven by Playwright (scripts/serve_page_check.py):
+    /// upload, typed classes, the legend's names against the API's, hover against the label map,
+    /// toggles, and the downloaded label map byte for byte against `text4seg label`'s.
+    func testThePageSegmentsInARealBrowserAndDownloadsLabelsMap() throws {
+        try Prerequisite.models.require()
+        try Prerequisite.playwright.require()
+        let classes = "aeroplane, person, sky"
+        let expected = try label(images[0], ["--refine", "nearest", "--classes", classes]) + "/\(stem(images[0])).png"
+        let server = try ServeProcess(["--refine", "nearest"])
+        defer { server.stop() }
+        let run = try CLI.run(
+            Prerequisite.playwrightPython,
+            [
+                CLI.packageRoot + "/scripts/serve_page_check.py", "--server", server.baseURL, "--image", images[0], "--classes", classes,
+                "--expected", expected, "--chromium", Prerequisite.chromiumPath,
+            ])
+        XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+    }
 }
