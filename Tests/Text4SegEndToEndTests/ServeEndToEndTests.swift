@@ -86,7 +86,8 @@ final class ServeEndToEndTests: XCTestCase {
             let expected = try label(images[0], ["--refine", "nearest", "--classes", classes]) + "/\(stem(images[0])).png"
             let got = scratch + "/\(index).png"
             let answer = try server.curl(
-                ["-F", "image=@" + images[0], "-F", "classes=" + classes, "-H", "Accept: image/png", server.url("/v1/segment")], output: got)
+                ["-F", "image=@" + images[0], "-F", "classes=" + classes, "-H", "Accept: image/png", server.url("/v1/segment")], output: got
+            )
             XCTAssertEqual(answer.status, 200, answer.body)
             XCTAssertEqual(FileManager.default.contents(atPath: got), FileManager.default.contents(atPath: expected), classes)
         }

@@ -1,0 +1,79 @@
+import Foundation
+import Text4SegCore
+import Text4SegTestSupport
+import XCTest
+
+/// COCO masks decoded as pycocotools decodes them: polygons (its rasterizer, exactly), and
+/// both RLE forms.
+final class COCOMaskTests: XCTestCase {
+    func testHandCheckedShapes() throws {
+        // A 4×3 image, runs down the columns: 2 off, 3 on (column 0's last pixel, column 1's first two), 7 off.
+        let mask = try COCOMask.runs([2, 3, 7], height: 3, width: 4)
+        XCTAssertEqual(mask.values, [0, 1, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0])
+        XCTAssertEqual(try COCOMask.compressed(COCORLE.string([2, 3, 7]), height: 3, width: 4), mask)
+        XCTAssertThrowsError(try COCOMask.runs([2, 3], height: 3, width: 4))
+        XCTAssertThrowsError(try COCOMask.runs([20], height: 3, width: 4))
+        XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3]], height: 3, width: 4))
+        XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3, 4, .nan, 1]], height: 3, width: 4))
+        // The square with corners at pixel centers 1 and 3 covers pixels 1…2 in pycocotools' convention.
+        let square = try COCOMask.polygons([[1, 1, 3, 1, 3, 3, 1, 3]], height: 5, width: 5)
+        XCTAssertEqual(square.values.reduce(0) { $0 + Int($1) }, 4)
+    }
+
+    /// Random polygons (inside, across the border, degenerate, several per mask) against pycocotools.
+    func testPolygonsMatchPycocotoolsPixelForPixel() throws {
+        try Prerequisite.annotationTools.require()
+        var generator = SplitMix(seed: 2024)
+        var cases: [[String: Any]] = []
+        for n in 0..<300 {
+            let height = Int.random(in: 1...60, using: &generator)
+            let width = Int.random(in: 1...60, using: &generator)
+            let count = n % 7 == 0 ? 2 : 1
+            let polygons = (0..<count).map { _ in
+                (0..<(2 * Int.random(in: 3...9, using: &generator))).map { i in
+                    let side = Double(i % 2 == 0 ? width : height)
+                    return (Double.random(in: -0.3...1.3, using: &generator) * side * 100).rounded() / 100
+                }
+            }
+            cases.append(["h": height, "w": width, "polygons": polygons])
+        }
+        let folder = try CLI.temporaryFolder()
+        try JSONSerialization.data(withJSONObject: cases).write(to: URL(fileURLWithPath: folder + "/cases.json"))
+        let run = try CLI.python(
+            """
+            import json, sys
+            from pycocotools import mask as m
+            out = []
+            for c in json.load(open(sys.argv[1])):
+                rles = m.frPyObjects(c["polygons"], c["h"], c["w"])
+                d = m.decode(m.merge(rles))
+                out.append([int(v) for v in d.reshape(-1)])
+            json.dump(out, open(sys.argv[2], "w"))
+            """, [folder + "/cases.json", folder + "/masks.json"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let expected = try XCTUnwrap(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/masks.json"))) as? [[Int]])
+        var mismatched = 0
+        for (index, item) in cases.enumerated() {
+            let mask = try COCOMask.polygons(item["polygons"] as! [[Double]], height: item["h"] as! Int, width: item["w"] as! Int)
+            if mask.values.map(Int.init) != expected[index] {
+                mismatched += 1
+                if mismatched < 3 { XCTFail("case \(index): \(item)") }
+            }
+        }
+        XCTAssertEqual(mismatched, 0)
+    }
+}
+
+/// A small seeded generator, so the cases are the same on every run.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
