@@ -20,6 +20,9 @@ enum FuzzTargets {
 
     static func run(_ target: String, _ data: Data) {
         switch target {
+        case "refs":
+            // A referring dataset's refs(unc).p: plain data or a refusal, never code.
+            if let value = try? RestrictedPickle.load(data, file: "refs.p") { _ = value.items?.first?["sentences"]?.items?.count }
         case "labelconfig":
             // A Label Studio project's labeling config, as /predict receives it.
             if let config = try? LabelingConfig(xml: String(decoding: data, as: UTF8.self)) {
