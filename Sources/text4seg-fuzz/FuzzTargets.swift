@@ -13,7 +13,7 @@ import Text4SegServer
 enum FuzzTargets {
     static let names = [
         "descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report", "labelconfig",
-        "multipart",
+        "multipart", "refs",
     ]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
