@@ -27,16 +27,19 @@ backend's /predict with the project's config must report `unknown_labels: ["unic
 Prints one JSON line per image (regions, mismatching pixels), exits 1 on any difference.
 
 What Label Studio 1.23 needs to use a backend on the same machine (the README should say it):
-  * ML_BLOCK_LOCAL_IP=false (also read as LABEL_STUDIO_ML_BLOCK_LOCAL_IP): otherwise Label
-    Studio refuses an ML backend URL on a loopback or private address, and its HTTP session
-    to the backend refuses to connect to one.
-  * SSRF_PROTECTION_ENABLED=false: adding an ML backend also adds a webhook to its /webhook,
+  * ML_BLOCK_LOCAL_IP=false (or LABEL_STUDIO_ML_BLOCK_LOCAL_IP, read first): otherwise Label
+    Studio refuses an ML backend URL on a loopback or private address with 403 "URL resolves
+    to a reserved network address (block: 127.0.0.0/8)", and its HTTP session to the backend
+    refuses to connect to one.
+  * SSRF_PROTECTION_ENABLED=false (or LABEL_STUDIO_SSRF_PROTECTION_ENABLED): adding an ML backend also adds a webhook to its /webhook,
     and the webhook's URL check refuses loopback and private addresses, which fails the
-    whole POST /api/ml with 403 "URL resolves to a reserved network address (block:
-    127.0.0.0/8)". (USE_DEFAULT_BANNED_SUBNETS=false would pass that check too.)
-  * LABEL_STUDIO_HOST=http://HOST:PORT (Label Studio's own address as the backend reaches
-    it): /setup sends it as `hostname`, and without it Label Studio says
-    http://localhost:8080 whatever port it listens on.
+    whole POST /api/ml with the same 403. (USE_DEFAULT_BANNED_SUBNETS=false would pass that
+    check too.)
+  * Label Studio's address as the backend reaches it: /setup sends it as `hostname`, from
+    LABEL_STUDIO_HOST if set, else http://localhost:PORT (`label-studio start --port PORT`
+    sets PORT; other ways of running it leave 8080, e.g. Docker with another published
+    port). Set LABEL_STUDIO_HOST=http://HOST:PORT whenever that is not where the backend
+    finds it. This script sets it to its own address.
   * Legacy API tokens enabled in the organization (Organization > API Tokens Settings):
     /setup sends the project owner's legacy token, and Label Studio 1.2x refuses legacy
     tokens by default, so the backend's image downloads would get 401.
@@ -46,6 +49,7 @@ import datetime
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -87,7 +91,9 @@ class LabelStudio:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.binary = os.path.join(os.path.dirname(sys.executable), "label-studio")
-        self.env = dict(os.environ, ML_BLOCK_LOCAL_IP="false", SSRF_PROTECTION_ENABLED="false", LABEL_STUDIO_HOST=self.base)
+        # Label Studio reads LABEL_STUDIO_X before X: these names win over the caller's settings.
+        self.env = dict(os.environ, LABEL_STUDIO_ML_BLOCK_LOCAL_IP="false", LABEL_STUDIO_SSRF_PROTECTION_ENABLED="false",
+                        LABEL_STUDIO_HOST=self.base)
         self.log_path = os.path.join(self.data, "server.log")
         self.server = None
         self.session = requests.Session()
@@ -211,7 +217,7 @@ def compare(name, expected_path, regions, polygons):
                 continue  # a class of a few pixels may trace to no polygon: reported as iou null
             drawn = np.zeros(expected.shape, dtype=bool)
             for region in by_label[label]:
-                drawn ^= polygon_mask(region)  # holes are separate rings: even-odd
+                drawn |= polygon_mask(region)  # Label Studio fills each polygon region
             truth = expected == value
             iou[label] = round(float((drawn & truth).sum() / max(1, (drawn | truth).sum())), 4)
         line["iou"] = {label: iou.get(label) for label in line["classes"]}
@@ -222,11 +228,15 @@ def compare(name, expected_path, regions, polygons):
             found = by_label.get(label, [])
             if len(found) != 1:
                 problems.append(f"class {label}: {len(found)} regions, not 1")
+                if not found:
+                    mismatched += int((expected == value).sum())
                 continue
             differ = int((region_mask(found[0]) != (expected == value)).sum())
             if differ:
                 problems.append(f"class {label}: {differ} pixels differ from the expected map")
             mismatched += differ
+        for label in sorted(set(by_label) - wanted):
+            mismatched += sum(int(region_mask(region).sum()) for region in by_label[label])
         line["mismatched_pixels"] = mismatched
     line["ok"] = not problems
     return line, problems
@@ -288,6 +298,9 @@ def check(args, studio):
                                  predictions[0]["result"], args.polygons)
         print(json.dumps(line), flush=True)
         failures += [f"{path}: {p}" for p in problems]
+    if any("predictions stored" in f for f in failures):
+        said = [l for l in studio.log_tail(200000).splitlines() if "ML backend" in l or "Error occurred" in l]
+        failures.append("Label Studio's log about the ML backend:\n    " + "\n    ".join(said[-10:] or ["(nothing)"]))
     if len(model_versions) == 1 and ml.get("model_version") not in model_versions:
         failures.append(f"predictions carry model_version {model_versions}, the backend's /setup said {ml.get('model_version')!r}")
 
@@ -339,6 +352,8 @@ def main():
     except requests.RequestException as e:
         sys.exit(f"the backend at {args.backend} does not answer /health: {e}")
 
+    # SIGTERM (a CI timeout) unwinds like Ctrl-C, so that Label Studio is stopped either way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit("FAILED: terminated"))
     studio = LabelStudio()
     try:
         studio.start()

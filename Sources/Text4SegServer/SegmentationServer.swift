@@ -24,7 +24,7 @@ public struct SegmentationServer: Sendable {
         self.service = service
         self.settings = settings
         gate = AdmissionGate(workers: workers, queue: settings.queue)
-        labelStudio = LabelStudioBackend(service: service, settings: settings)
+        labelStudio = LabelStudioBackend(service: service, settings: settings, workers: workers)
     }
 
     /// Serves until SIGTERM or SIGINT, then stops taking connections and finishes the requests
@@ -89,6 +89,7 @@ public struct SegmentationServer: Sendable {
             }
         }
         router.post("/webhook") { _, _ in try Self.json([String: String]()) }
+        router.get("/versions") { _, _ in try Self.json(["versions": [labelStudio.modelVersion]]) }
         return router
     }
 
@@ -156,8 +157,11 @@ public struct SegmentationServer: Sendable {
         let timedOut = Mutex(false)
         let gate = gate
         let metrics = metrics
+        // A client already gone (Label Studio gave up on /predict) starts nothing.
+        guard context.channel.isActive else { throw ServeError.cancelled }
         let task = Task {
-            try await gate.run {
+            try Task.checkCancellation()
+            return try await gate.run {
                 metrics.setWaiting(await gate.load.waiting)
                 return try await work()
             }
@@ -178,7 +182,7 @@ public struct SegmentationServer: Sendable {
             }
         } catch is CancellationError {
             if timedOut.withLock({ $0 }) { throw ServeError.timedOut(seconds: seconds) }
-            throw CancellationError()
+            throw ServeError.cancelled
         }
     }
 

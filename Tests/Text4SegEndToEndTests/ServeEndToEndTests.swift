@@ -161,7 +161,7 @@ final class ServeEndToEndTests: XCTestCase {
         let paths = (try JSONSerialization.jsonObject(with: Data(spec.body.utf8)) as? [String: Any])?["paths"] as? [String: Any]
         XCTAssertEqual(
             Set(paths?.keys.map { $0 } ?? []),
-            ["/v1/segment", "/v1/vocabularies", "/health", "/metrics", "/openapi.json", "/", "/setup", "/predict", "/webhook"])
+            ["/v1/segment", "/v1/vocabularies", "/health", "/metrics", "/openapi.json", "/", "/setup", "/predict", "/webhook", "/versions"])
         XCTAssertTrue(try server.curl([server.url("/")]).body.contains("<html"))
         // The log names sizes and types, never what was sent.
         XCTAssertFalse(server.stderr.contains("/etc/passwd"), server.stderr)
@@ -255,5 +255,31 @@ final class ServeEndToEndTests: XCTestCase {
                 "--expected", expected, "--chromium", Prerequisite.chromiumPath,
             ])
         XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
+    }
+
+    /// A real Label Studio (PyPI's 1.23.2) with `serve` as its ML backend: a BrushLabels project,
+    /// uploaded dev images, predictions asked for as the Data Manager does, read back through its
+    /// API and decoded with its own brush decoder: each region equals `text4seg label`'s pixels
+    /// for its class (scripts/labelstudio_backend_check.py). The token goes as basic auth.
+    func testARealLabelStudioGetsLabelsMapsAsBrushRegions() throws {
+        try Prerequisite.models.require()
+        try Prerequisite.labelStudio.require()
+        let dev = try TestPaths.requireVOCDev()
+        let pictures = images + ["2007_000175", "2007_000804"].map { dev + "/images/\($0).jpg" }
+        let expected = try CLI.temporaryFolder()
+        let run = try CLI.run(["label"] + pictures + ["--out", expected, "--refine", "nearest", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let server = try ServeProcess(["--refine", "nearest", "--token", "ls-token"])
+        defer { server.stop() }
+        let check = try CLI.run(
+            Prerequisite.labelStudioPython,
+            [
+                CLI.packageRoot + "/scripts/labelstudio_backend_check.py", "--backend", server.baseURL, "--expected", expected, "--token",
+                "ls-token",
+            ]
+                + pictures)
+        XCTAssertEqual(check.status, 0, check.stdout + check.stderr + "\nserver:\n" + server.stderr)
+        XCTAssertTrue(server.stderr.contains("POST /predict 200"), server.stderr)
+        XCTAssertTrue(server.stderr.contains("not in vocabulary pascal-voc, predicted for no pixels: unicorn"), server.stderr)
     }
 }

@@ -73,6 +73,23 @@ struct SegmentResponse: Encodable {
         overlayPNG = overlay?.base64EncodedString()
     }
 
+    /// As synthesized, but `others_id` is always present (null when others is the ignore value).
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(width, forKey: .width)
+        try container.encode(height, forKey: .height)
+        try container.encode(othersID, forKey: .othersID)
+        try container.encode(ignoreValue, forKey: .ignoreValue)
+        try container.encode(vocabulary, forKey: .vocabulary)
+        try container.encode(vocabularyHash, forKey: .vocabularyHash)
+        try container.encode(engine, forKey: .engine)
+        try container.encode(refine, forKey: .refine)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(classes, forKey: .classes)
+        try container.encodeIfPresent(labelMapPNG, forKey: .labelMapPNG)
+        try container.encodeIfPresent(overlayPNG, forKey: .overlayPNG)
+    }
+
     static func hex(_ vocabulary: Vocabulary, _ value: Int) -> String {
         let color = vocabulary.class(id: value).map(vocabulary.displayColor) ?? vocabulary.palette[value & 255]
         return String(format: "#%02x%02x%02x", color.red, color.green, color.blue)

@@ -16,6 +16,8 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
     case methodNotAllowed(allowed: [String])
     case timedOut(seconds: Double)
     case shuttingDown
+    /// The client went away before its answer (counted; nobody reads the status).
+    case cancelled
     /// The engine or a refiner failed on a sound request.
     case failed(String)
     /// A host not allowed for image fetches, or a fetch that failed.
@@ -31,6 +33,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case .notAcceptable: .notAcceptable
         case .methodNotAllowed: .methodNotAllowed
         case .timedOut, .shuttingDown: .serviceUnavailable
+        case .cancelled: .init(code: 499, reasonPhrase: "Client Closed Request")
         case .failed: .internalServerError
         }
     }
@@ -47,6 +50,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case .methodNotAllowed: "method_not_allowed"
         case .timedOut: "timeout"
         case .shuttingDown: "shutting_down"
+        case .cancelled: "cancelled"
         case .failed: "engine"
         case .fetch: "fetch"
         }
@@ -62,6 +66,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case let .methodNotAllowed(allowed): "this path answers \(allowed.joined(separator: ", ")) only"
         case let .timedOut(seconds): "the segmentation took longer than \(seconds.formatted()) s"
         case .shuttingDown: "the server is shutting down"
+        case .cancelled: "the client went away before the answer"
         }
     }
 }

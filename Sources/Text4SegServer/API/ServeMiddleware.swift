@@ -11,8 +11,9 @@ struct ServeMiddleware: RouterMiddleware {
     let metrics: ServerMetrics
     let token: String?
     let maxBodyBytes: Int
-    /// Paths answered without a token: the health check, the page and the API's description.
-    static let open: Set<String> = ["/", "/health", "/openapi.json"]
+    /// Paths answered without a token: the health check, the page, the API's description, and
+    /// Label Studio's webhook (it sends no credentials, and its body is not read).
+    static let open: Set<String> = ["/", "/health", "/openapi.json", "/webhook"]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let started = ContinuousClock.now
@@ -66,7 +67,7 @@ struct ServeMiddleware: RouterMiddleware {
                 ErrorBody(error: error.body ?? error.status.reasonPhrase, kind: "http"), status: error.status)
             response.headers.append(contentsOf: error.headers)
             return response
-        case is CancellationError: serveError = .failed("cancelled")
+        case is CancellationError: serveError = .cancelled
         default: serveError = .failed("\(error)")
         }
         metrics.failed(kind: serveError.kind)
@@ -82,6 +83,7 @@ struct ServeMiddleware: RouterMiddleware {
     static let methods: [String: [HTTPRequest.Method]] = [
         "/": [.get], "/health": [.get], "/openapi.json": [.get], "/metrics": [.get],
         "/v1/vocabularies": [.get], "/v1/segment": [.post], "/setup": [.post], "/predict": [.post], "/webhook": [.post],
+        "/versions": [.get],
     ]
 
     static func route(_ path: String) -> String {
@@ -90,6 +92,7 @@ struct ServeMiddleware: RouterMiddleware {
         case "/predict": "predict"
         case "/setup": "setup"
         case "/webhook": "webhook"
+        case "/versions": "versions"
         case "/health": "health"
         case "/v1/vocabularies": "vocabularies"
         case "/metrics": "metrics"

@@ -25,9 +25,13 @@ public final class LabelStudioBackend: Sendable {
         eventLoopGroupProvider: .singleton,
         configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10), read: .seconds(60))))
 
-    init(service: SegmentationService, settings: ServeSettings) {
+    /// Tasks of one request segmented side by side.
+    let workers: Int
+
+    init(service: SegmentationService, settings: ServeSettings, workers: Int) {
         self.service = service
         self.settings = settings
+        self.workers = max(1, workers)
     }
 
     /// The model version Label Studio records with each prediction.
@@ -120,41 +124,58 @@ public final class LabelStudioBackend: Sendable {
         let config = try LabelingConfig(xml: xml)
         let vocabulary = try service.prompt(for: SegmentOptions()).vocabulary
         let (labels, unknown) = Self.match(config.labels, vocabulary: vocabulary)
-        if !unknown.isEmpty, reported.withLock({ $0.insert(unknown.joined(separator: "\u{1F}")).inserted }) {
+        if !unknown.isEmpty, reported.withLock({ $0.count < 1000 && $0.insert(unknown.joined(separator: "\u{1F}")).inserted }) {
             FileHandle.standardError.write(
                 Data(
                     ("warning: Label Studio labels not in vocabulary \(vocabulary.name), predicted for no pixels: "
                         + unknown.joined(separator: ", ") + "\n").utf8))
         }
+        // What serve was told wins over what /setup said: Label Studio reports the address it
+        // believes it has (localhost:8080 inside a container) and the owner's legacy token,
+        // which Label Studio 1.2x turns off by default.
         let origin = request.project.flatMap { project in projects.withLock { $0[project] } }
-        let hostname = origin?.hostname ?? settings.labelStudioURL
-        let token = origin?.token ?? settings.labelStudioToken
-        var results: [Entry] = []
-        var errors: [String: String] = [:]
-        for (index, task) in request.tasks.enumerated() {
-            let key = task.id.map(String.init) ?? "#\(index)"
+        let hostname = settings.labelStudioURL ?? origin?.hostname
+        let token = (settings.labelStudioToken ?? origin?.token).flatMap { token in
+            hostname.map { LabelStudioToken(token: token, hostname: $0) }
+        }
+        let tasks = Array(request.tasks.enumerated())
+        var outcomes: [Int: Result<LabelStudioExport.Prediction, any Error>] = [:]
+        // Tasks run side by side, each through the server's workers like any request.
+        try await BoundedConcurrency.forEach(tasks, limit: workers) { item -> Result<LabelStudioExport.Prediction, any Error> in
             do {
-                guard case let .string(address)? = task.data[config.dataKey] else {
+                try Task.checkCancellation()
+                let key = item.element.id.map(String.init) ?? "#\(item.offset)"
+                guard case let .string(address)? = item.element.data[config.dataKey] else {
                     throw ServeError.badRequest("task \(key) has no '\(config.dataKey)' field with the image's URL")
                 }
-                let data = try await fetch(address, hostname: hostname, token: token)
+                let data = try await self.fetch(address, hostname: hostname, token: token)
                 let outcome = try await segment(data)
                 let scores = Dictionary(
                     outcome.shares.compactMap { share in share.score.map { (share.id, $0) } }, uniquingKeysWith: { a, _ in a })
-                results.append(
-                    .prediction(
-                        LabelStudioExport.prediction(
-                            map: outcome.labelMap, labels: labels, fromName: config.fromName, toName: config.toName,
-                            polygonTolerance: config.polygons ? 0.5 : nil, scores: scores, modelVersion: modelVersion)))
-            } catch let error as ServeError {
-                if case .busy = error { throw error }
-                results.append(.none)
-                errors[key] = error.description
-            } catch is CancellationError {
-                throw CancellationError()
+                return .success(
+                    LabelStudioExport.prediction(
+                        map: outcome.labelMap, labels: labels, fromName: config.fromName, toName: config.toName,
+                        polygonTolerance: config.polygons ? 0.5 : nil, scores: scores, modelVersion: self.modelVersion))
             } catch {
+                return .failure(error)
+            }
+        } handle: { item, result in
+            outcomes[item.offset] = result
+        }
+        var results: [Entry] = []
+        var errors: [String: String] = [:]
+        for (index, task) in tasks {
+            switch outcomes[index] {
+            case let .success(prediction)?: results.append(.prediction(prediction))
+            case let .failure(error)?:
+                if case ServeError.busy = error { throw error }
+                if error is CancellationError { throw error }
                 results.append(.none)
-                errors[key] = "\(error)"
+                let message = "\(error)"
+                errors[task.id.map(String.init) ?? "#\(index)"] = message
+                report(message)
+            case nil:
+                throw CancellationError()
             }
         }
         if !request.tasks.isEmpty && errors.count == request.tasks.count && request.tasks.count == 1, let message = errors.values.first {
@@ -184,7 +205,7 @@ public final class LabelStudioBackend: Sendable {
 
     /// The bytes of a task's image: a path on Label Studio (`/data/upload/…`, `/data/local-files/?d=…`)
     /// or a URL on Label Studio's host or an allowed one. Label Studio's token goes only to Label Studio.
-    func fetch(_ address: String, hostname: String?, token: String?) async throws -> Data {
+    func fetch(_ address: String, hostname: String?, token: LabelStudioToken?) async throws -> Data {
         let url: URL
         var sendToken = false
         if address.hasPrefix("/") {
@@ -213,13 +234,14 @@ public final class LabelStudioBackend: Sendable {
             url = parsed
             sendToken = sameHost
         }
-        var request = HTTPClientRequest(url: url.absoluteString)
-        if sendToken, let token { request.headers.add(name: "Authorization", value: "Token " + token) }
-        let response: HTTPClientResponse
-        do {
-            response = try await Self.client.execute(request, timeout: .seconds(60))
-        } catch {
-            throw ServeError.fetch("cannot fetch \(url.host ?? "the image"): \(error)")
+        var response = try await get(url, token: sendToken ? token : nil, renew: false)
+        if response.status == .unauthorized, sendToken, let token, LabelStudioToken.jwtType(token.token) == "refresh" {
+            response = try await get(url, token: token, renew: true)
+        }
+        if response.status == .unauthorized {
+            throw ServeError.fetch(
+                "Label Studio answered 401 for the image: give serve a token it accepts with --label-studio-token "
+                    + "(a personal access token, or a legacy token with legacy tokens enabled in the organization's settings)")
         }
         guard response.status == .ok else {
             throw ServeError.fetch(
@@ -231,6 +253,22 @@ public final class LabelStudioBackend: Sendable {
         } catch {
             throw ServeError.fetch("the image from \(url.host ?? "") is over \(settings.maxBodyBytes) bytes or was cut short")
         }
+    }
+
+    func get(_ url: URL, token: LabelStudioToken?, renew: Bool) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: url.absoluteString)
+        if let token { request.headers.add(name: "Authorization", value: try await token.header(client: Self.client, renew: renew)) }
+        do {
+            return try await Self.client.execute(request, timeout: .seconds(60))
+        } catch {
+            throw ServeError.fetch("cannot fetch \(url.host ?? "the image"): \(error)")
+        }
+    }
+
+    /// Says a task's failure on stderr once per distinct message: Label Studio shows none of them.
+    func report(_ message: String) {
+        guard reported.withLock({ $0.count < 1000 && $0.insert("error:" + message).inserted }) else { return }
+        FileHandle.standardError.write(Data("warning: a Label Studio task got no prediction: \(message)\n".utf8))
     }
 
     static func defaultPort(_ url: URL) -> Int { url.scheme?.lowercased() == "https" ? 443 : 80 }

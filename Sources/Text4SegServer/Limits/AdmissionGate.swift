@@ -31,6 +31,7 @@ public actor AdmissionGate {
     }
 
     private func acquire() async throws {
+        try Task.checkCancellation()
         if running < workers {
             running += 1
             return

@@ -8,7 +8,9 @@ public final class ServerMetrics: Sendable {
     private let inFlight: Gauge
     private let waiting: Gauge
     static let buckets: [Duration] = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120].map { .milliseconds(Int($0 * 1000)) }
-    static let routes = ["segment", "predict", "setup", "webhook", "health", "vocabularies", "metrics", "openapi", "page", "other"]
+    static let routes = [
+        "segment", "predict", "setup", "webhook", "versions", "health", "vocabularies", "metrics", "openapi", "page", "other",
+    ]
 
     public init() {
         inFlight = registry.makeGauge(name: "text4seg_requests_in_flight", help: "Requests being answered now.")
