@@ -20,7 +20,7 @@ struct BenchRounds: ParsableArguments {
             let start = ContinuousClock.now
             try await body()
             let elapsed = ContinuousClock.now - start
-            best = min(best, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+            best = min(best, elapsed.seconds)
         }
         return best
     }

@@ -23,7 +23,7 @@ final class COCOMaskTests: XCTestCase {
     /// Random polygons (inside, across the border, degenerate, several per mask) against pycocotools.
     func testPolygonsMatchPycocotoolsPixelForPixel() throws {
         try Prerequisite.annotationTools.require()
-        var generator = SplitMix(seed: 2024)
+        var generator = SplitMix64(seed: 2024)
         var cases: [[String: Any]] = []
         for n in 0..<300 {
             let height = Int.random(in: 1...60, using: &generator)
@@ -62,18 +62,5 @@ final class COCOMaskTests: XCTestCase {
             }
         }
         XCTAssertEqual(mismatched, 0)
-    }
-}
-
-/// A small seeded generator, so the cases are the same on every run.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -51,7 +51,7 @@ final class DownloadWatchdog: @unchecked Sendable {
         let report: DownloadProgress? = lock.withLock {
             defer { file = nil }
             guard let file, complete else { return nil }
-            let seconds = Self.seconds(.now - streamStart)
+            let seconds = (ContinuousClock.now - streamStart).seconds
             return DownloadProgress(
                 file: file, received: received, size: size,
                 rate: seconds > 0 ? Double(received - (samples.first?.bytes ?? 0)) / seconds : 0,
@@ -69,7 +69,7 @@ final class DownloadWatchdog: @unchecked Sendable {
     }
 
     func check(at now: ContinuousClock.Instant) throws {
-        let elapsed = Self.seconds(now - start)
+        let elapsed = (now - start).seconds
         let (report, failure): (DownloadProgress?, HubError?) = lock.withLock {
             let deadlineFailure =
                 elapsed > limits.deadline
@@ -79,23 +79,19 @@ final class DownloadWatchdog: @unchecked Sendable {
             let windowStart = now - .milliseconds(Int64(limits.rateWindow * 1000))
             while samples.count > 1, samples[1].time <= windowStart { samples.removeFirst() }
             var failure = deadlineFailure
-            if failure == nil, limits.minimumRate > 0, Self.seconds(now - streamStart) >= limits.rateWindow, let first = samples.first {
-                let rate = Double(received - first.bytes) / max(Self.seconds(now - first.time), 1e-3)
+            if failure == nil, limits.minimumRate > 0, (now - streamStart).seconds >= limits.rateWindow, let first = samples.first {
+                let rate = Double(received - first.bytes) / max((now - first.time).seconds, 1e-3)
                 if rate < Double(limits.minimumRate) {
                     failure = .tooSlow(
                         file: file, rate: Int(rate), window: limits.rateWindow, minimum: limits.minimumRate, received: received, size: size)
                 }
             }
-            let recent = samples.first { Self.seconds(now - $0.time) <= Self.displaySpan } ?? samples[0]
-            let span = Self.seconds(now - recent.time)
+            let recent = samples.first { (now - $0.time).seconds <= Self.displaySpan } ?? samples[0]
+            let span = (now - recent.time).seconds
             let rate = span > 0 ? Double(received - recent.bytes) / span : 0
             return (DownloadProgress(file: file, received: received, size: size, rate: rate, finished: false), failure)
         }
         if let failure { throw failure }
         if let report { progress?(report) }
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

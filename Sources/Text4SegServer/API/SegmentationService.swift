@@ -133,9 +133,7 @@ public final class SegmentationService: Sendable {
         }
         var shares = ClassShare.shares(of: result.labelMap, vocabulary: vocabulary)
         if let scores = result.engineOutput.scores { shares = ClassShare.scored(shares, grid: result.grid, scores: scores) }
-        let seconds =
-            Double((ContinuousClock.now - started).components.attoseconds) / 1e18
-            + Double((ContinuousClock.now - started).components.seconds)
+        let seconds = (ContinuousClock.now - started).seconds
         return SegmentOutcome(
             image: image, labelMap: result.labelMap, vocabulary: vocabulary, shares: shares, refiner: refinerName, seconds: seconds)
     }

@@ -39,7 +39,7 @@ struct ServeMiddleware: RouterMiddleware {
             "\(request.method) \(request.uri.path) \(response.status.code)",
             metadata: [
                 "bytes": "\(request.headers[.contentLength] ?? "-")", "type": "\(request.headers[.contentType] ?? "-")",
-                "seconds": "\(String(format: "%.3f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))",
+                "seconds": "\(String(format: "%.3f", elapsed.seconds))",
             ])
         return response
     }
