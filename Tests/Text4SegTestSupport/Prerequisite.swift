@@ -125,7 +125,7 @@ public enum Prerequisite: CaseIterable, Sendable {
             return works && FileManager.default.isExecutableFile(atPath: Prerequisite.chromiumPath)
                 ? nil
                 : "Playwright at \(Prerequisite.playwrightPython) and Chromium at \(Prerequisite.chromiumPath) "
-                    + "(`python3 -m venv .venv-playwright && .venv-playwright/bin/pip install playwright`; `apt-get install chromium`)"
+                    + "(`python3 -m venv .venv-playwright && .venv-playwright/bin/pip install playwright==1.65.3`; `apt-get install chromium`)"
         case .slurm:
             let absent = ["slurmctld", "slurmd", "sbatch", "munged", "mungekey"].filter { Prerequisite.executable($0) == nil }
             return absent.isEmpty
