@@ -15,6 +15,7 @@ final class COCOMaskTests: XCTestCase {
         XCTAssertThrowsError(try COCOMask.runs([20], height: 3, width: 4))
         XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3]], height: 3, width: 4))
         XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3, 4, .nan, 1]], height: 3, width: 4))
+        XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3, 4, 5e6, 1]], height: 3, width: 4))
         // The square with corners at pixel centers 1 and 3 covers pixels 1…2 in pycocotools' convention.
         let square = try COCOMask.polygons([[1, 1, 3, 1, 3, 3, 1, 3]], height: 5, width: 5)
         XCTAssertEqual(square.values.reduce(0) { $0 + Int($1) }, 4)

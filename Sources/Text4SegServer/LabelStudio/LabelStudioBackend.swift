@@ -55,7 +55,11 @@ public final class LabelStudioBackend: Sendable {
     func setup(_ body: ByteBuffer) async throws -> Response {
         let request = try Self.decode(SetupRequest.self, body)
         if let project = request.project {
-            projects.withLock { $0[project] = (request.hostname, request.accessToken) }
+            // Bounded: one entry per project that ever called /setup.
+            projects.withLock { projects in
+                if projects.count >= 1000 && projects[project] == nil { projects.removeAll() }
+                projects[project] = (request.hostname, request.accessToken)
+            }
         }
         return try SegmentationServer.json(["model_version": modelVersion])
     }
