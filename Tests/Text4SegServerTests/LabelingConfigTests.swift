@@ -50,14 +50,19 @@ final class LabelingConfigTests: XCTestCase {
         }
     }
 
-    func testEntitiesAreNotResolved() throws {
+    func testADocumentTypeDeclarationIsRefusedAndXMLsOwnEntitiesAreRead() throws {
         let xml = """
             <?xml version="1.0"?>
             <!DOCTYPE v [<!ENTITY e SYSTEM "file:///etc/passwd">]>
             <View><Image name="i" value="$image"/><BrushLabels name="b" toName="i"><Label value="&e;"/></BrushLabels></View>
             """
-        if let config = try? LabelingConfig(xml: xml) {
-            XCTAssertFalse(config.labels.joined().contains("root:"), "\(config.labels)")
+        XCTAssertThrowsError(try LabelingConfig(xml: xml)) { XCTAssertTrue("\($0)".contains("document type declaration"), "\($0)") }
+        let config = try LabelingConfig(
+            xml: #"<View><!-- c --><Image name="i" value='$image'/><BrushLabels name="b" toName="i">"#
+                + #"<Label value="sky &amp; sea &#233;"/></BrushLabels></View>"#)
+        XCTAssertEqual(config.labels, ["sky & sea é"])
+        for broken in ["<View>", "<View></Other></View>", #"<View a="1></View>"#, #"<Label value="&e;"/>"#, "</View>"] {
+            XCTAssertThrowsError(try LabelingConfig(xml: broken), broken)
         }
     }
 }

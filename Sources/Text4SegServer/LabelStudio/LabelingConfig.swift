@@ -1,9 +1,5 @@
 import Foundation
 
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
 /// What the ML backend needs from a Label Studio project's labeling config: the brush (or
 /// polygon) control to predict for, the image it labels, the task data key of that image, and
 /// the control's labels.
@@ -20,11 +16,10 @@ public struct LabelingConfig: Sendable, Equatable {
 
     public init(xml: String) throws {
         let reader = Reader()
-        let parser = XMLParser(data: Data(xml.utf8))
-        parser.delegate = reader
-        parser.shouldResolveExternalEntities = false
-        guard parser.parse() else {
-            throw ServeError.badRequest("the labeling config is not XML: \(parser.parserError.map { "\($0)" } ?? "parse error")")
+        do {
+            try TagScanner.scan(xml) { name, attributes, closing in reader.element(name, attributes, closing: closing) }
+        } catch let error as TagScanner.Failure {
+            throw ServeError.badRequest("the labeling config is not XML: \(error.reason)")
         }
         let controls = reader.controls.filter { $0.tag == "BrushLabels" || $0.tag == "PolygonLabels" }
         guard let control = controls.first(where: { $0.tag == "BrushLabels" }) ?? controls.first else {
@@ -51,15 +46,20 @@ public struct LabelingConfig: Sendable, Equatable {
         var labels: [String] = []
     }
 
-    final class Reader: NSObject, XMLParserDelegate {
+    /// Collects the controls and images from the scanner's tags.
+    final class Reader {
         var controls: [Control] = []
         var objects: [String: String] = [:]
         private var open: Control?
 
-        func parser(
-            _ parser: XMLParser, didStartElement element: String, namespaceURI: String?, qualifiedName: String?,
-            attributes: [String: String] = [:]
-        ) {
+        func element(_ element: String, _ attributes: [String: String], closing: Bool) {
+            if closing {
+                if let control = open, control.tag == element {
+                    controls.append(control)
+                    open = nil
+                }
+                return
+            }
             switch element {
             case "Image":
                 if let name = attributes["name"], let value = attributes["value"] { objects[name] = value }
@@ -68,13 +68,6 @@ public struct LabelingConfig: Sendable, Equatable {
             case "Label":
                 if let value = attributes["value"] { open?.labels.append(value) }
             default: break
-            }
-        }
-
-        func parser(_ parser: XMLParser, didEndElement element: String, namespaceURI: String?, qualifiedName: String?) {
-            if let control = open, control.tag == element {
-                controls.append(control)
-                open = nil
             }
         }
     }
