@@ -15,15 +15,20 @@ import Text4SegCore
 public struct SegmentationServer: Sendable {
     public let service: SegmentationService
     public let settings: ServeSettings
-    public let metrics = ServerMetrics()
+    public let metrics: ServerMetrics
     let gate: AdmissionGate
+    /// The threads segmentations run on, one per worker.
+    let pool: WorkerPool
     let labelStudio: LabelStudioBackend
 
     /// - Parameter workers: segmentations that run at once; more wait in the queue.
     public init(service: SegmentationService, settings: ServeSettings, workers: Int) {
         self.service = service
         self.settings = settings
-        gate = AdmissionGate(workers: workers, queue: settings.queue)
+        let metrics = ServerMetrics()
+        self.metrics = metrics
+        gate = AdmissionGate(workers: workers, queue: settings.queue) { metrics.setWaiting($0) }
+        pool = WorkerPool(threads: workers)
         labelStudio = LabelStudioBackend(service: service, settings: settings, workers: workers)
     }
 
@@ -38,7 +43,7 @@ public struct SegmentationServer: Sendable {
             router: makeRouter(),
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [HeaderTimeoutHandler(first: headerTimeout, next: idleTimeout)],
+                    additionalChannelHandlers: [HeaderTimeoutHandler(first: headerTimeout, next: idleTimeout), ConnectionWatchHandler()],
                     idleTimeout: idleTimeout)),
             configuration: .init(address: .hostname(settings.host, port: settings.port), serverName: "text4seg"),
             onServerRunning: { channel in
@@ -48,6 +53,7 @@ public struct SegmentationServer: Sendable {
             logger: logger)
         try await app.runService()
         await service.engine.shutdown()
+        pool.shutdown()
     }
 
     func makeRouter() -> Router<ServeContext> {
@@ -81,11 +87,19 @@ public struct SegmentationServer: Sendable {
             return try Self.json(entries)
         }
         router.post("/v1/segment") { request, context in try await segment(request, context: context) }
-        router.post("/setup") { request, _ in try await labelStudio.setup(try await Self.body(request, limit: settings.maxBodyBytes)) }
+        router.post("/setup") { request, context in
+            let deadline = RequestDeadline(seconds: settings.requestTimeout)
+            return try await labelStudio.setup(try await body(request, context: context, deadline: deadline))
+        }
         router.post("/predict") { request, context in
-            let body = try await Self.body(request, limit: settings.maxBodyBytes)
-            return try await labelStudio.predict(body) { data in
-                try await admitted(context: context) { try await service.segment(data, options: SegmentOptions(), name: "task") }
+            let deadline = RequestDeadline(seconds: settings.requestTimeout)
+            return try await gate.admit {
+                let body = try await body(request, context: context, deadline: deadline)
+                return try await labelStudio.predict(body) { data in
+                    try await onWorker(context: context, deadline: deadline) {
+                        try await service.segment(data, options: SegmentOptions(), name: "task")
+                    }
+                }
             }
         }
         router.post("/webhook") { _, _ in try Self.json([String: String]()) }
@@ -96,7 +110,12 @@ public struct SegmentationServer: Sendable {
     /// `POST /v1/segment`: the image as a multipart field `image` or as the whole body, the
     /// options as form fields or query parameters.
     func segment(_ request: Request, context: ServeContext) async throws -> Response {
-        let body = try await Self.body(request, limit: settings.maxBodyBytes)
+        let deadline = RequestDeadline(seconds: settings.requestTimeout)
+        return try await gate.admit { try await segmentAdmitted(request, context: context, deadline: deadline) }
+    }
+
+    func segmentAdmitted(_ request: Request, context: ServeContext, deadline: RequestDeadline) async throws -> Response {
+        let body = try await body(request, context: context, deadline: deadline)
         var fields: [String: Data] = [:]
         let contentType = request.headers[.contentType] ?? ""
         if let boundary = Multipart.boundary(of: contentType) {
@@ -139,58 +158,54 @@ public struct SegmentationServer: Sendable {
         _ = try service.prompt(for: options)
         _ = try service.refiner(named: options.refine)
         let chosen = options
-        let outcome = try await admitted(context: context) { try await service.segment(image, options: chosen) }
-        if wantsPNG {
-            // The label map, or with overlay=true the overlay alone (no base64 round trip for big photos).
-            let png = overlay ? try service.overlayPNG(outcome) : try outcome.labelMapPNG()
-            return Response(status: .ok, headers: [.contentType: "image/png"], body: .init(byteBuffer: ByteBuffer(data: png)))
-        }
-        let answer = SegmentResponse(
-            outcome, engine: service.engine.name, labelMap: labelMap ? try outcome.labelMapPNG() : nil,
-            overlay: overlay ? try service.overlayPNG(outcome) : nil)
-        return try Self.json(answer)
-    }
-
-    /// Runs `work` on a worker when one is free, within the request timeout, cancelled if the
-    /// client disconnects.
-    func admitted<T: Sendable>(context: ServeContext, _ work: @escaping @Sendable () async throws -> T) async throws -> T {
-        let timedOut = Mutex(false)
-        let gate = gate
-        let metrics = metrics
-        // A client already gone (Label Studio gave up on /predict) starts nothing.
-        guard context.channel.isActive else { throw ServeError.cancelled }
-        let task = Task {
+        let service = service
+        // Encoding runs on the worker too: an overlay of a large photo is not cheap.
+        let (answerType, payload) = try await onWorker(context: context, deadline: deadline) { () -> (String, Data) in
+            let outcome = try await service.segment(image, options: chosen)
             try Task.checkCancellation()
-            return try await gate.run {
-                metrics.setWaiting(await gate.load.waiting)
-                return try await work()
+            if wantsPNG {
+                // The label map, or with overlay=true the overlay alone (no base64 round trip for big photos).
+                return ("image/png", overlay ? try service.overlayPNG(outcome) : try outcome.labelMapPNG())
             }
+            let answer = SegmentResponse(
+                outcome, engine: service.engine.name, labelMap: labelMap ? try outcome.labelMapPNG() : nil,
+                overlay: overlay ? try service.overlayPNG(outcome) : nil)
+            return ("application/json", try Self.encoder.encode(answer))
         }
-        context.channel.closeFuture.whenComplete { _ in task.cancel() }
-        let seconds = settings.requestTimeout
-        let timer = Task {
-            try await Task.sleep(for: .milliseconds(Int(seconds * 1000)))
-            timedOut.withLock { $0 = true }
-            task.cancel()
-        }
-        defer { timer.cancel() }
-        do {
-            return try await withTaskCancellationHandler {
-                try await task.value
-            } onCancel: {
-                task.cancel()
-            }
-        } catch is CancellationError {
-            if timedOut.withLock({ $0 }) { throw ServeError.timedOut(seconds: seconds) }
-            throw ServeError.cancelled
-        }
+        return Response(status: .ok, headers: [.contentType: answerType], body: .init(byteBuffer: ByteBuffer(data: payload)))
     }
 
-    static func body(_ request: Request, limit: Int) async throws -> ByteBuffer {
+    /// Runs `work` on a worker thread when a worker is free, answering by the request's deadline
+    /// and giving up when the client goes away (the work is then cancelled, and its worker is
+    /// free once it stops).
+    func onWorker<T: Sendable>(
+        context: ServeContext, deadline: RequestDeadline, _ work: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let watch = await ConnectionWatchHandler.watch(of: context.channel)
+        // A client already gone (Label Studio gave up on /predict) starts nothing.
+        guard context.channel.isActive, watch?.isGone != true else { throw ServeError.cancelled }
+        let gate = gate
+        let task = Task(executorPreference: pool) { try await gate.withWorker(work) }
+        return try await deadline.wait(for: task, watch: watch)
+    }
+
+    /// The request's body, read within its deadline and the body limit (a chunked body has no
+    /// Content-Length to refuse it by up front).
+    func body(_ request: Request, context: ServeContext, deadline: RequestDeadline) async throws -> ByteBuffer {
+        let limit = settings.maxBodyBytes
         do {
-            return try await request.body.collect(upTo: limit)
+            return try await deadline.reading { try await request.body.collect(upTo: limit) }
         } catch let error as HTTPError where error.status == .contentTooLarge {
             throw ServeError.bodyTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            throw ServeError.bodyTooLarge(limit: limit)
+        } catch let error as ServeError {
+            throw error
+        } catch {
+            // The connection ended inside the body: whoever sent it is gone or broken.
+            let watch = await ConnectionWatchHandler.watch(of: context.channel)
+            if !context.channel.isActive || watch?.isGone == true { throw ServeError.cancelled }
+            throw ServeError.badRequest("the request body could not be read: \(error)")
         }
     }
 
@@ -202,10 +217,14 @@ public struct SegmentationServer: Sendable {
         }
     }
 
-    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+    static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Response(
+        return encoder
+    }
+
+    static func json<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response(
             status: status, headers: [.contentType: "application/json"],
             body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
     }

@@ -22,11 +22,11 @@ final class AdmissionGateTests: XCTestCase {
 
     func waitUntil(_ gate: AdmissionGate, running: Int, waiting: Int) async throws {
         for _ in 0..<500 {
-            let load = await gate.load
+            let load = gate.load
             if load.running == running && load.waiting == waiting { return }
             try await Task.sleep(for: .milliseconds(5))
         }
-        let load = await gate.load
+        let load = gate.load
         XCTFail("load is \(load), expected running \(running), waiting \(waiting)")
     }
 

@@ -38,7 +38,9 @@ public struct Segmenter: Sendable {
 
     public func segment(itemID: String, image: RGBImage, groundTruth: LabelMap? = nil) async throws -> Segmentation {
         let request = DescriptorRequest(itemID: itemID, image: image, prompt: prompt, vocabulary: vocabulary, groundTruth: groundTruth)
+        try Task.checkCancellation()
         let output = try await engine.describe(request)
+        try Task.checkCancellation()
         let grid: DescriptorGrid
         var repairs: [DescriptorRepair] = []
         if let text = output.text {

@@ -81,6 +81,8 @@ public struct DenseCRFRefiner: Refiner, SettingsSection {
             width: w, height: h, classes: k, image: input.image, gaussianSXY: gaussianSXY, bilateralSXY: bilateralSXY,
             bilateralSRGB: bilateralSRGB)
         let q = inference.run(unary: unary, iterations: iterations, gaussianCompat: gaussianCompat, bilateralCompat: bilateralCompat)
+        // A cancelled task (a server's client gone or out of time) stops between iterations.
+        try Task.checkCancellation()
         var labels = [UInt16](repeating: 0, count: n)
         for i in 0..<n {
             var best = 0
@@ -157,7 +159,7 @@ struct MeanField {
         var q = logits
         q.withUnsafeMutableBufferPointer { Vector.softmaxRows($0.baseAddress!, rows: pointCount, width: classes) }
         var workspace = LatticeWorkspace()
-        for _ in 0..<iterations {
+        for _ in 0..<iterations where !Task.isCancelled {
             logits.withUnsafeMutableBufferPointer { l in
                 unary.withUnsafeBufferPointer { u in
                     for i in 0..<count { l[i] = -u[i] }

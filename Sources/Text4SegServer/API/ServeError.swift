@@ -15,6 +15,8 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
     case notAcceptable(String)
     case methodNotAllowed(allowed: [String])
     case timedOut(seconds: Double)
+    /// A request body that did not arrive within the request timeout.
+    case bodyTimedOut(seconds: Double)
     case shuttingDown
     /// The client went away before its answer (counted; nobody reads the status).
     case cancelled
@@ -33,6 +35,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case .notAcceptable: .notAcceptable
         case .methodNotAllowed: .methodNotAllowed
         case .timedOut, .shuttingDown: .serviceUnavailable
+        case .bodyTimedOut: .requestTimeout
         case .cancelled: .init(code: 499, reasonPhrase: "Client Closed Request")
         case .failed: .internalServerError
         }
@@ -49,6 +52,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case .notAcceptable: "not_acceptable"
         case .methodNotAllowed: "method_not_allowed"
         case .timedOut: "timeout"
+        case .bodyTimedOut: "body_timeout"
         case .shuttingDown: "shutting_down"
         case .cancelled: "cancelled"
         case .failed: "engine"
@@ -65,6 +69,7 @@ public enum ServeError: Error, CustomStringConvertible, Equatable {
         case let .notAcceptable(message): message
         case let .methodNotAllowed(allowed): "this path answers \(allowed.joined(separator: ", ")) only"
         case let .timedOut(seconds): "the segmentation took longer than \(seconds.formatted()) s"
+        case let .bodyTimedOut(seconds): "the request body did not arrive within \(seconds.formatted()) s"
         case .shuttingDown: "the server is shutting down"
         case .cancelled: "the client went away before the answer"
         }
