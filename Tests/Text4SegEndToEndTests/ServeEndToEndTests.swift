@@ -238,6 +238,19 @@ final class ServeEndToEndTests: XCTestCase {
         XCTAssertEqual(try server.curl([server.url("/health")]).status, 200, "the server is still up")
     }
 
+    /// scripts/serve_load_check.py against servers this build starts: 64 clients x 10 requests of
+    /// mixed valid and invalid images (each valid answer byte for byte `label`'s, each invalid one
+    /// its 4xx with a message, peak RSS within 1.5x one `label` run), /health answering while
+    /// long segmentations run, slow-loris heads and bodies, clients that leave mid-request (FIN
+    /// and RST) freeing their worker, keep-alive without growth, and a 503 on time.
+    func testTheServerSurvivesLoadSlowClientsAndDisconnects() throws {
+        try Prerequisite.models.require()
+        try Prerequisite.python.require()
+        let run = try CLI.run("/usr/bin/env", ["python3", CLI.packageRoot + "/scripts/serve_load_check.py", "--binary", CLI.executable])
+        XCTAssertEqual(run.status, 0, String(run.stdout.suffix(8000)) + String(run.stderr.suffix(4000)))
+        XCTAssertTrue(run.stdout.contains(#""ok": true"#), run.stdout)
+    }
+
     /// The page at / in Debian's Chromium, driven by Playwright (scripts/serve_page_check.py):
     /// upload, typed classes, the legend's names against the API's, hover against the label map,
     /// toggles, and the downloaded label map byte for byte against `text4seg label`'s.
