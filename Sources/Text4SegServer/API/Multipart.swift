@@ -28,7 +28,9 @@ public enum Multipart {
     public static func fields(_ body: ByteBuffer, boundary: String) throws -> [String: Data] {
         let bytes = Array(body.readableBytesView)
         let delimiter = Array("\r\n--\(boundary)".utf8)
-        guard !boundary.isEmpty, boundary.utf8.count <= 200 else { throw ServeError.badRequest("malformed multipart body: a boundary of 1 to 200 bytes") }
+        guard !boundary.isEmpty, boundary.utf8.count <= 200 else {
+            throw ServeError.badRequest("malformed multipart body: a boundary of 1 to 200 bytes")
+        }
         var fields: [String: Data] = [:]
         // The first delimiter may open the body without its CRLF.
         var position: Int
@@ -63,10 +65,14 @@ public enum Multipart {
     /// The `name` of a part's `Content-Disposition: form-data` header, if it has one.
     static func fieldName(headers: ArraySlice<UInt8>) throws -> String? {
         let lines = headers.split(separator: [0x0D, 0x0A], omittingEmptySubsequences: true)
-        guard lines.count <= maxHeaderLines else { throw ServeError.badRequest("malformed multipart body: more than \(maxHeaderLines) header lines") }
+        guard lines.count <= maxHeaderLines else {
+            throw ServeError.badRequest("malformed multipart body: more than \(maxHeaderLines) header lines")
+        }
         var name: String?
         for line in lines {
-            guard let colon = line.firstIndex(of: 0x3A) else { throw ServeError.badRequest("malformed multipart body: a header line without ':'") }
+            guard let colon = line.firstIndex(of: 0x3A) else {
+                throw ServeError.badRequest("malformed multipart body: a header line without ':'")
+            }
             let key = line[line.startIndex..<colon]
             guard !key.isEmpty, key.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
                 throw ServeError.badRequest("malformed multipart body: a header name that is not a token")
