@@ -183,7 +183,7 @@ public struct SegmentationServer: Sendable {
     ) async throws -> T {
         let watch = await ConnectionWatchHandler.watch(of: context.channel)
         // A client already gone (Label Studio gave up on /predict) starts nothing.
-        guard context.channel.isActive, watch?.isGone != true else { throw ServeError.cancelled }
+        guard !Self.isGone(context, watch) else { throw ServeError.cancelled }
         let gate = gate
         let task = Task(executorPreference: pool) { try await gate.withWorker(work) }
         return try await deadline.wait(for: task, watch: watch)
@@ -203,10 +203,16 @@ public struct SegmentationServer: Sendable {
             throw error
         } catch {
             // The connection ended inside the body: whoever sent it is gone or broken.
-            let watch = await ConnectionWatchHandler.watch(of: context.channel)
-            if !context.channel.isActive || watch?.isGone == true { throw ServeError.cancelled }
+            if Self.isGone(context, await ConnectionWatchHandler.watch(of: context.channel)) {
+                throw ServeError.cancelled
+            }
             throw ServeError.badRequest("the request body could not be read: \(error)")
         }
+    }
+
+    /// Whether the client of `context` has closed or half-closed its connection.
+    static func isGone(_ context: ServeContext, _ watch: ConnectionWatch?) -> Bool {
+        !context.channel.isActive || watch?.isGone == true
     }
 
     static func flag(_ text: String?, _ name: String) throws -> Bool {

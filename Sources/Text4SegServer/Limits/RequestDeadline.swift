@@ -19,7 +19,8 @@ public struct RequestDeadline: Sendable {
     /// The value of `task`, unless the deadline passes or the client goes first.
     public func wait<T: Sendable>(for task: Task<T, any Error>, watch: ConnectionWatch?) async throws -> T {
         let first = FirstOutcome<T>()
-        let waiter = Task {
+        // Ends with the work; it holds nothing past it.
+        Task {
             do { first.resolve(.success(try await task.value)) } catch { first.resolve(.failure(error)) }
         }
         let seconds = seconds
@@ -38,7 +39,6 @@ public struct RequestDeadline: Sendable {
             first.resolve(.failure(ServeError.cancelled))
         }
         if case .failure = result { task.cancel() }
-        _ = waiter  // ends with the work; it holds nothing past it
         return try result.get()
     }
 
