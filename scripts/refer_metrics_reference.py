@@ -14,7 +14,8 @@ PREDICTIONS is either
   * a JSONL file, one line per expression: {"id": "<truth id>", "rle": {"size":[h,w],"counts": ...}}
     where counts is a compressed string or an uncompressed list (pycocotools' two forms); or
   * a folder of PNGs: for the truth id "A/B/i" the file A/B/i.png, or A/B/i_pred_mask.png (the layout
-    Text4Seg's model_refer_seg.py saves: <ds_split with | as _>/<image name>/<i>_pred_mask.png).
+    Text4Seg's model_refer_seg.py saves: <ds_split with | as _>/<image name>/<i>_pred_mask.png), or
+    with --flat B_i.png (what text4seg eval --out writes).
     Any non-zero pixel is foreground (Text4Seg's evaluation reads np.array(png)//255, so write 0/255).
 A prediction is a binary mask of the image's size (any non-`others` label is foreground).
 
@@ -144,11 +145,13 @@ def read_truth(path, splits=None):
     return lines
 
 
-def read_predictions(src, truth, missing_empty=False):
+def read_predictions(src, truth, missing_empty=False, flat=False):
     preds, missing = {}, []
     if os.path.isdir(src):
         for t in truth:
-            for p in (os.path.join(src, t["id"] + ".png"), os.path.join(src, t["id"] + "_pred_mask.png")):
+            # flat: text4seg eval --out names the prediction of "<split>/<image>/<i>" <image>_<i>.png
+            names = [t["id"].split("/", 1)[1].replace("/", "_") + ".png"] if flat else [t["id"] + ".png", t["id"] + "_pred_mask.png"]
+            for p in (os.path.join(src, n) for n in names):
                 if os.path.exists(p):
                     a = np.array(Image.open(p))
                     preds[t["id"]] = (a.any(axis=2) if a.ndim == 3 else a != 0)
@@ -335,6 +338,7 @@ def main():
     ap.add_argument("--ds-split", action="append", help="keep only these ds_split values (repeatable)")
     ap.add_argument("--missing-empty", action="store_true", help="count a missing prediction as empty")
     ap.add_argument("--no-per-expression", action="store_true")
+    ap.add_argument("--flat", action="store_true", help="PREDICTIONS names <image>_<i>.png (text4seg eval --out)")
     ap.add_argument("--selftest", action="store_true")
     a = ap.parse_args()
     if a.selftest:
@@ -345,7 +349,7 @@ def main():
     truth = read_truth(a.truth, a.ds_split)
     if not truth:
         raise SystemExit("no truth lines selected")
-    res = report(truth, read_predictions(a.predictions, truth, a.missing_empty), not a.no_per_expression)
+    res = report(truth, read_predictions(a.predictions, truth, a.missing_empty, a.flat), not a.no_per_expression)
     json.dump(res, sys.stdout, indent=1, allow_nan=False)
     print()
 

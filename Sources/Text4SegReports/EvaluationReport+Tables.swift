@@ -9,6 +9,16 @@ extension EvaluationReport {
         let ranked = itemsByMIoU
         let ids = ranked.prefix(count).map { TerminalText.escaped($0.record.id) }
         let width = max(8, ids.map(\.count).max() ?? 8)
+        if refer != nil {
+            var lines = ["worst \(min(count, ranked.count)) of \(ranked.count) expressions by IoU:"]
+            for (item, id) in zip(ranked.prefix(count), ids) {
+                lines.append(
+                    "  \(id.padding(toLength: width, withPad: " ", startingAt: 0))  "
+                        + String(format: "IoU %6.2f  box IoU %6.2f  ", item.iou ?? 0, item.boxIoU ?? 0)
+                        + "'\(TerminalText.escaped(item.record.expression ?? ""))'")
+            }
+            return lines.joined(separator: "\n")
+        }
         var lines = ["worst \(min(count, ranked.count)) of \(ranked.count) images by mIoU:"]
         for (item, id) in zip(ranked.prefix(count), ids) {
             let names = { (names: [String]) in names.map { TerminalText.escaped($0) }.joined(separator: ", ") }
@@ -23,6 +33,13 @@ extension EvaluationReport {
     /// The per-class table and summary a person reads, one line per class (names with control
     /// characters escaped, ``TerminalText``).
     public func table() -> String {
+        if let refer {
+            var summary = "\(refer.line)\nengine \(TerminalText.escaped(engine)), grid \(grid), refine \(TerminalText.escaped(refiner))"
+            if !failed.isEmpty { summary += ", \(failed.count) failed" }
+            if repairs > 0 { summary += ", \(repairs) descriptor repairs in \(repairedItems) expressions" }
+            if retries > 0 { summary += ", \(retries) retried requests" }
+            return summary
+        }
         var lines: [String] = []
         let names = classes.map { TerminalText.escaped($0.name) }
         let width = max(12, names.map(\.count).max() ?? 12)

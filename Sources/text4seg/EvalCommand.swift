@@ -63,6 +63,7 @@ struct Eval: AsyncParsableCommand {
         let listing = try data.selection.list(config: file)
         let layout = listing.layout
         var resolved = try pipeline.resolved(file, defaultVocabulary: layout.vocabulary)
+        if layout == .refer { resolved.settleReferring() }
         let evaluationProtocol = scoring.evaluationProtocol ?? file.evaluationProtocol ?? .mmseg
         let reduceZeroLabel =
             scoring.reduceZeroLabel ?? file.reduceZeroLabel ?? (evaluationProtocol == .mmseg && layout.reduceZeroLabel)
@@ -215,8 +216,15 @@ struct Eval: AsyncParsableCommand {
         evaluationProtocol: EvaluationProtocol, reduceZeroLabel: Bool, reduceFromLayout: Bool
     ) -> String {
         let layout = listing.layout
-        var text = "dataset: \(layout.title) at \(listing.root), split \(listing.split), \(listing.items.count) items"
-        if let shard { text += "; shard \(shard): \(items) items" } else if items != listing.items.count { text += " (\(items) evaluated)" }
+        let unit = layout == .refer ? "expressions" : "items"
+        var text = "dataset: \(layout.title) at \(listing.root), split \(listing.split), \(listing.items.count) \(unit)"
+        if let shard {
+            text += "; shard \(shard): \(items) \(unit)"
+        } else if items != listing.items.count {
+            text += " (\(items) evaluated)"
+        }
+        for note in listing.notes { text += "; \(note)" }
+        if layout == .refer { return text + "; scored as cIoU, gIoU and Acc@0.5 (Text4Seg's eval_refer_seg.py)" }
         text += "; vocabulary \(vocabulary)\(vocabularyFromLayout ? " (the layout's)" : "")"
         text += "; protocol \(evaluationProtocol.rawValue)"
         if evaluationProtocol == .mmseg {

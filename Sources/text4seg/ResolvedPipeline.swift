@@ -27,6 +27,15 @@ struct ResolvedPipeline {
     var vocabularyGiven: Bool
     /// The config file the settings came from, if any.
     var configPath: String?
+    /// `--template-seed`: referring questions are drawn with it per expression.
+    var templateSeed: UInt64?
+    /// Makes this a run over referring expressions: each item brings its own two-class
+    /// vocabulary (``Vocabulary/referring(_:)``), so the run's is that of a placeholder target.
+    mutating func settleReferring() {
+        vocabulary = .referring("target")
+        vocabularySource = "referring (each expression against others)"
+    }
+
     /// Whether the run ignores the others class (`--reduce-zero-label`): clip then picks VOC-20 over VOC-21.
     var othersIgnored = false
 
@@ -94,6 +103,7 @@ struct ResolvedPipeline {
         }
         var segmenter = Segmenter(engine: made, vocabulary: vocabulary, prompt: prompt, refiner: refiner, strict: strict)
         segmenter.maxRefinePixels = maxRefinePixels
+        segmenter.templateSeed = templateSeed
         return segmenter
     }
 
@@ -119,6 +129,8 @@ struct ResolvedPipeline {
         f["refine"] = refiner.name
         f.add(prefix: "refine", refiner)
         f["refine.max_pixels"] = "\(maxRefinePixels)"
+        // Each referring expression draws its question with the seed.
+        if listing.layout == .refer { f["refer.template_seed"] = templateSeed.map { "\($0)" } ?? "none" }
         switch engine {
         case .openai:
             f["openai.base_url"] = openAI.baseURL

@@ -43,9 +43,10 @@ public enum DescriptorDecoder {
             } else {
                 id = vocabulary.resolve(String(label)).map { UInt16(clamping: $0) }
                 cache[label] = .some(id)
-                if id == nil { unknownOrder.append(String(label)) }
+                if id == nil && vocabulary.unknownValue == nil { unknownOrder.append(String(label)) }
             }
             if let id { return id }
+            if let fallback = vocabulary.unknownValue { return UInt16(clamping: fallback) }
             unknown[String(label), default: 0] += 1
             return others
         }

@@ -43,11 +43,21 @@ extension EvaluationReport {
             try check.within(item.index, positions, "items[\(n)].index")
             try check.finite(item.mIoU, 0...100, "items[\(n)].mIoU")
             try check.finite(item.aAcc, 0...100, "items[\(n)].aAcc")
+            try check.finite(item.iou, 0...100, "items[\(n)].iou")
+            try check.finite(item.boxIoU, 0...100, "items[\(n)].boxIoU")
             // Engine and client seconds together.
             try check.finite(item.seconds, 0...(2 * Limits.seconds.upperBound), "items[\(n)].seconds")
             try item.record.validate(check, field: "items[\(n)]")
         }
         try confusion.validate(check)
+        if let refer {
+            try check.within(refer.expressions, Limits.items, "refer.expressions")
+            for (value, field) in [
+                (refer.cIoU, "cIoU"), (refer.gIoU, "gIoU"), (refer.accAt05, "accAt05"), (refer.nAcc, "nAcc"), (refer.tAcc, "tAcc"),
+            ] {
+                try check.finite(value, 0...100, "refer.\(field)")
+            }
+        }
     }
 }
 

@@ -90,6 +90,9 @@ public struct EvaluationReport: Sendable, Codable {
     public var dataset: Source?
     /// The confusion counts the scores come from, sparse (see ``SparseConfusion``).
     public var confusion: SparseConfusion
+    /// A referring run's scores (cIoU, gIoU, Acc@0.5, N-acc, T-acc); `nil` for a semantic run,
+    /// whose scores are the fields above.
+    public var refer: ReferScores?
     /// Every effective setting of the run (``RunFingerprint``), to reproduce it.
     public var settings: [String: String] = [:]
     /// The keys of ``settings`` that say how the items were scored rather than what each item
@@ -138,6 +141,7 @@ public struct EvaluationReport: Sendable, Codable {
                 reduceZeroLabel: metrics.reduceZeroLabel)
         }
         confusion = SparseConfusion(matrix)
+        refer = outcome.referMetrics.map(ReferScores.init)
     }
 
     /// The confusion matrix as a report stores it: `shape` is `[K + 1, K + 1]`, rows are
@@ -162,8 +166,11 @@ public struct EvaluationReport: Sendable, Codable {
         return try encoder.encode(self)
     }
 
-    /// The scored items from the lowest mIoU to the highest (ties: lower pixel accuracy, then earlier in the split, first).
+    /// The scored items from the lowest mIoU (a referring item's IoU) to the highest (ties: lower
+    /// pixel accuracy or box IoU, then earlier in the split, first).
     public var itemsByMIoU: [ItemResult] {
-        items.filter { $0.mIoU != nil }.sorted { ($0.mIoU!, $0.aAcc ?? 0, $0.index) < ($1.mIoU!, $1.aAcc ?? 0, $1.index) }
+        items.filter { $0.score != nil }.sorted {
+            ($0.score!, $0.aAcc ?? $0.boxIoU ?? 0, $0.index) < ($1.score!, $1.aAcc ?? $1.boxIoU ?? 0, $1.index)
+        }
     }
 }

@@ -25,6 +25,11 @@ public struct EvaluationRunner: Sendable {
         public var clientSecondsPerItem: Double = 0
         /// Per finished item, in dataset order.
         public var items: [ItemRecord] = []
+        /// The referring items' counts, in dataset order (empty for a semantic run).
+        public var refer: [ReferCounts] = []
+
+        /// The referring scores, when the run's items were referring expressions.
+        public var referMetrics: ReferMetrics? { refer.isEmpty ? nil : ReferMetrics(refer) }
 
         /// The totals of `records` (in dataset order; failed ones are listed in ``failed``), the way
         /// a run adds them up: a sharded run's reports merge through here too. Every sum is checked:
@@ -41,16 +46,20 @@ public struct EvaluationRunner: Sendable {
             seconds = 0
             var clientSeconds = 0.0
             for record in records {
-                guard let counts = try record.matrix(classCount: vocabulary.labelCount, ignoreValue: vocabulary.ignoreValue) else {
-                    failed.append(.init(id: record.id, reason: record.failed ?? "no counts"))
-                    continue
-                }
-                do {
-                    try matrix.add(counts)
-                } catch {
-                    throw FieldRangeError(
-                        file: file, field: "counts (summed over the items)", value: "more than \(Limits.pixelCount) pixels",
-                        range: "0…\(Limits.pixelCount)")
+                if record.failed == nil, let counts = record.refer {
+                    refer.append(counts)
+                } else {
+                    guard let counts = try record.matrix(classCount: vocabulary.labelCount, ignoreValue: vocabulary.ignoreValue) else {
+                        failed.append(.init(id: record.id, reason: record.failed ?? "no counts"))
+                        continue
+                    }
+                    do {
+                        try matrix.add(counts)
+                    } catch {
+                        throw FieldRangeError(
+                            file: file, field: "counts (summed over the items)", value: "more than \(Limits.pixelCount) pixels",
+                            range: "0…\(Limits.pixelCount)")
+                    }
                 }
                 evaluated += 1
                 items.append(record)
@@ -102,7 +111,12 @@ public struct EvaluationRunner: Sendable {
         var resumed = 0
         for item in items {
             // A failed record, or one whose counts do not fit this vocabulary, is run again rather than trusted.
-            if let record = finished[item.id], (try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue)) != nil {
+            guard let record = finished[item.id], record.failed == nil else { continue }
+            let fits =
+                item.referring != nil
+                ? record.refer != nil && record.expression == item.referring?.expression
+                : (try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue)) != nil
+            if fits {
                 results[item.id] = record
                 resumed += 1
             }
@@ -138,6 +152,7 @@ public struct EvaluationRunner: Sendable {
     /// The item's record: its counts when it was evaluated, its reason when it failed.
     func evaluate(_ item: DatasetItem, check: LabelValueCheck) async -> Evaluated {
         let start = Date()
+        if let target = item.referring { return await evaluate(item, referring: target, start: start) }
         do {
             let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
             let truth = try ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
@@ -147,13 +162,7 @@ public struct EvaluationRunner: Sendable {
                     path: item.labelPath, expected: "\(image.width)×\(image.height)", found: "\(truth.width)×\(truth.height)")
             }
             let result = try await segmenter.segment(itemID: item.id, image: image, groundTruth: truth)
-            if let folder = outputFolder {
-                try LabelMapWriter(vocabulary: segmenter.vocabulary).writeLabelMap(
-                    result.labelMap, to: try ConfinedPath.join(folder, item.id, extension: "png"))
-                if writeDescriptors, let answer = result.answer {
-                    try AtomicFile.write(answer, to: try ConfinedPath.join(folder, item.id, extension: "txt"))
-                }
-            }
+            try write(result, of: item, vocabulary: segmenter.vocabulary)
             var matrix = ConfusionMatrix(classCount: segmenter.vocabulary.labelCount, ignoreValue: segmenter.vocabulary.ignoreValue)
             try matrix.add(prediction: result.labelMap, groundTruth: truth)
             let output = result.engineOutput
@@ -166,6 +175,44 @@ public struct EvaluationRunner: Sendable {
             return Evaluated(record: .failure(item.id, "\(error)"), stop: .wrongVocabulary(error))
         } catch {
             return Evaluated(record: .failure(item.id, "\(error)"), configuration: ConfigurationProbe.message(of: error))
+        }
+    }
+}
+
+extension EvaluationRunner {
+    /// A referring item: its expression asked of the image, and the answer's mask and box scored
+    /// against the target's.
+    func evaluate(_ item: DatasetItem, referring target: ReferTarget, start: Date) async -> Evaluated {
+        do {
+            let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
+            guard target.width == image.width, target.height == image.height else {
+                throw ImageError.sizeMismatch(
+                    path: item.labelPath + " (image of item \(item.id))", expected: "\(image.width)×\(image.height)",
+                    found: "\(target.width)×\(target.height)")
+            }
+            let truth = try target.truth()
+            let asked = segmenter.referring(target, itemID: item.id)
+            let result = try await asked.segment(itemID: item.id, image: image, groundTruth: truth)
+            try write(result, of: item, vocabulary: asked.vocabulary)
+            let output = result.engineOutput
+            let record = ItemRecord(
+                id: item.id, repairs: result.repairs.count, engineSeconds: output.seconds, retries: output.retries,
+                promptTokens: output.promptTokens ?? 0, completionTokens: output.completionTokens ?? 0,
+                clientSeconds: max(0, Date().timeIntervalSince(start) - output.waitSeconds), expression: target.expression,
+                refer: ReferCounts(prediction: result.labelMap, truth: truth))
+            return Evaluated(record: record)
+        } catch {
+            return Evaluated(record: .failure(item.id, "\(error)"), configuration: ConfigurationProbe.message(of: error))
+        }
+    }
+
+    /// Writes the item's prediction (and its answer) into the output folder, if there is one.
+    func write(_ result: Segmentation, of item: DatasetItem, vocabulary: Vocabulary) throws {
+        guard let folder = outputFolder else { return }
+        try LabelMapWriter(vocabulary: vocabulary).writeLabelMap(
+            result.labelMap, to: try ConfinedPath.join(folder, item.id, extension: "png"))
+        if writeDescriptors, let answer = result.answer {
+            try AtomicFile.write(answer, to: try ConfinedPath.join(folder, item.id, extension: "txt"))
         }
     }
 }

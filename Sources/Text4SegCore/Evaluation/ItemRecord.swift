@@ -19,10 +19,15 @@ public struct ItemRecord: Sendable, Codable, Equatable {
     public var completionTokens: Int
     /// Seconds spent in text4seg itself (decode, refine, write, score), waits on a server excluded.
     public var clientSeconds: Double
+    /// A referring item's expression.
+    public var expression: String?
+    /// A referring item's counts (in place of ``counts``).
+    public var refer: ReferCounts?
 
     public init(
         id: String, failed: String? = nil, counts: [[UInt64]]? = nil, repairs: Int = 0, engineSeconds: Double = 0,
-        retries: Int = 0, promptTokens: Int = 0, completionTokens: Int = 0, clientSeconds: Double = 0
+        retries: Int = 0, promptTokens: Int = 0, completionTokens: Int = 0, clientSeconds: Double = 0, expression: String? = nil,
+        refer: ReferCounts? = nil
     ) {
         self.id = id
         self.failed = failed
@@ -33,6 +38,8 @@ public struct ItemRecord: Sendable, Codable, Equatable {
         self.promptTokens = promptTokens
         self.completionTokens = completionTokens
         self.clientSeconds = clientSeconds
+        self.expression = expression
+        self.refer = refer
     }
 
     /// A failed item and its reason.
@@ -54,6 +61,12 @@ public struct ItemRecord: Sendable, Codable, Equatable {
         for (n, pair) in (counts ?? []).enumerated() {
             try check.within(pair.count, 2...2, "\(field)counts[\(n)] (its length)")
             total = try check.sum(total, pair[1], limit: Limits.pixelCount, "\(field)counts[\(n)][1]")
+        }
+        if let refer {
+            try check.within(refer.predicted, 0...Limits.pixelCount, "\(field)refer.predicted")
+            try check.within(refer.truth, 0...Limits.pixelCount, "\(field)refer.truth")
+            try check.within(refer.intersection, 0...min(refer.predicted, refer.truth), "\(field)refer.intersection")
+            try check.finite(refer.boxIoU, 0...1, "\(field)refer.boxIoU")
         }
     }
 

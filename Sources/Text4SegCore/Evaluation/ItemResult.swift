@@ -16,6 +16,12 @@ public struct ItemResult: Sendable, Codable {
     public var predicted: [String]
     /// Engine and client seconds together.
     public var seconds: Double
+    /// A referring item's IoU and box IoU, in percent (box IoU `nil` where it is 0/0).
+    public var iou: Double?
+    public var boxIoU: Double?
+
+    /// What ranks it: its mIoU, or a referring item's IoU.
+    public var score: Double? { mIoU ?? iou }
 
     public init(
         record: ItemRecord, index: Int, vocabulary: Vocabulary, protocol evaluationProtocol: EvaluationProtocol, reduceZeroLabel: Bool
@@ -23,6 +29,13 @@ public struct ItemResult: Sendable, Codable {
         self.record = record
         self.index = index
         seconds = record.engineSeconds + record.clientSeconds
+        if let refer = record.refer, record.failed == nil {
+            iou = refer.iou * 100
+            boxIoU = refer.boxIoU.map { $0 * 100 }
+            groundTruth = refer.truth > 0 ? [record.expression ?? "target"] : []
+            predicted = refer.predicted > 0 ? [record.expression ?? "target"] : []
+            return
+        }
         let k = vocabulary.labelCount
         let matrix = (try? record.matrix(classCount: k, ignoreValue: vocabulary.ignoreValue)) ?? nil
         var truthPixels = [UInt64](repeating: 0, count: k), predictedPixels = [UInt64](repeating: 0, count: k)
@@ -44,7 +57,7 @@ public struct ItemResult: Sendable, Codable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case index, mIoU, aAcc, groundTruth, predicted, seconds }
+    enum CodingKeys: String, CodingKey { case index, mIoU, aAcc, groundTruth, predicted, seconds, iou, boxIoU }
 
     /// Reads what ``encode(to:)`` wrote (`text4seg report` and `eval merge` read reports back).
     public init(from decoder: Decoder) throws {
@@ -56,6 +69,8 @@ public struct ItemResult: Sendable, Codable {
         groundTruth = try c.decode([String].self, forKey: .groundTruth)
         predicted = try c.decode([String].self, forKey: .predicted)
         seconds = try c.decode(Double.self, forKey: .seconds)
+        iou = try c.decodeIfPresent(Double.self, forKey: .iou)
+        boxIoU = try c.decodeIfPresent(Double.self, forKey: .boxIoU)
     }
 
     /// The record's fields, then the per-image ones, in one JSON object.
@@ -68,5 +83,7 @@ public struct ItemResult: Sendable, Codable {
         try c.encode(groundTruth, forKey: .groundTruth)
         try c.encode(predicted, forKey: .predicted)
         try c.encode(seconds, forKey: .seconds)
+        try c.encodeIfPresent(iou, forKey: .iou)
+        try c.encodeIfPresent(boxIoU, forKey: .boxIoU)
     }
 }

@@ -26,6 +26,8 @@ public struct Segmenter: Sendable {
     /// (same aspect) and the labels are brought back to full size by nearest neighbor, so the
     /// refiners' time and memory stay bounded whatever the photo's size.
     public var maxRefinePixels: Int = Limits.defaultMaxRefinePixels
+    /// The seed the prompt's template was drawn with, if any: referring questions are drawn with it too.
+    public var templateSeed: UInt64?
 
     public init(engine: any Engine, vocabulary: Vocabulary, prompt: Prompt? = nil, refiner: (any Refiner)? = nil, strict: Bool = false) {
         self.engine = engine
@@ -62,6 +64,20 @@ public struct Segmenter: Sendable {
 }
 
 extension Segmenter {
+    /// This segmenter asked for one referring expression: the two-class vocabulary of
+    /// ``Vocabulary/referring(_:)`` and a QUESTION_PARTIAL question with the expression's
+    /// commas removed (Text4Seg's `model_refer_seg.py`), on the same view and grid. With a
+    /// template seed each expression draws its own template, as the paper's evaluation does,
+    /// from the seed and `itemID`, so a shard or a resumed run asks the same question.
+    public func referring(_ target: ReferTarget, itemID: String) -> Segmenter {
+        var copy = self
+        copy.vocabulary = .referring(target.expression)
+        let seed = templateSeed.map { $0 ^ RunFingerprint.hashValue(itemID) }
+        copy.prompt = PromptBuilder(vocabulary: copy.vocabulary, templateSeed: seed, viewSize: prompt.viewSize, grid: prompt.grid)
+            .build(.partial(target.promptExpression))
+        return copy
+    }
+
     /// Refines at full size up to ``maxRefinePixels``, else at a reduced size whose labels are upsampled.
     func refineBounded(_ input: RefinementInput) throws -> LabelMap {
         let (width, height) = (input.width, input.height)

@@ -57,13 +57,16 @@ public struct RunFingerprint: Codable, Equatable, Sendable {
     public var digest: String { RunFingerprint.hash(settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)\n" }.joined()) }
 
     /// FNV-1a (64-bit) of the UTF-8 bytes, in hex: stable across runs and machines, unlike `hashValue`.
-    public static func hash(_ text: String) -> String {
+    public static func hash(_ text: String) -> String { String(hashValue(text), radix: 16) }
+
+    /// FNV-1a (64-bit) of the UTF-8 bytes.
+    public static func hashValue(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in text.utf8 {
             hash ^= UInt64(byte)
             hash = hash &* 0x100_0000_01b3
         }
-        return String(hash, radix: 16)
+        return hash
     }
 }
 

@@ -16,6 +16,10 @@ public struct Vocabulary: Sendable {
     /// The class that stands for `others`/background; `nil` when `others`
     /// maps to ``ignoreValue`` (COCO-Stuff has no background class).
     public var othersID: Int?
+    /// What a label outside the vocabulary decodes to: `nil` (the default) for `others`, with a
+    /// repair reported; a referring vocabulary sets its target, since there any label but
+    /// `others` is foreground (Text4Seg's `model_refer_seg.py`).
+    public var unknownValue: Int?
 
     private var byID: [Int: Int]
     private var exactNames: [String: Int]

@@ -51,7 +51,7 @@ struct PipelineOptions: ParsableArguments {
             clip: try clip.overlay(file.overlay(CLIPEngine.Settings())), modelDir: settings.modelDir ?? installedCLIP,
             maxPixels: limitSettings.maxPixels, maxRefinePixels: limitSettings.maxRefinePixels,
             vocabularySource: vocabularySource, vocabularyGiven: settings.vocab != nil || settings.classes != nil,
-            configPath: configOption.config)
+            configPath: configOption.config, templateSeed: settings.templateSeed.map(UInt64.init))
     }
 
     /// The vocabulary (and what named it) and the question that `settings` ask.

@@ -4,7 +4,17 @@ import Foundation
 public struct DatasetItem: Sendable, Hashable {
     public var id: String
     public var imagePath: String
+    /// The label map, or for a referring item the annotation file its truth comes from.
     public var labelPath: String
+    /// The expression and its target, for a referring item; `nil` for a whole scene.
+    public var referring: ReferTarget?
+
+    public init(id: String, imagePath: String, labelPath: String, referring: ReferTarget? = nil) {
+        self.id = id
+        self.imagePath = imagePath
+        self.labelPath = labelPath
+        self.referring = referring
+    }
 }
 
 /// Finds the items of an evaluation set on disk, in one of the released layouts
@@ -23,11 +33,14 @@ public enum Dataset {
         public var split: String?
         /// What follows a label file's stem (`_labelTrainIds`); `nil`: the layout's own.
         public var labelsSuffix: String?
+        /// The images of a referring layout, when not in one of its customary folders.
+        public var images: String?
 
-        public init(format: DatasetLayout? = nil, split: String? = nil, labelsSuffix: String? = nil) {
+        public init(format: DatasetLayout? = nil, split: String? = nil, labelsSuffix: String? = nil, images: String? = nil) {
             self.format = format
             self.split = split
             self.labelsSuffix = labelsSuffix
+            self.images = images
         }
     }
 
@@ -41,6 +54,8 @@ public enum Dataset {
         public var items: [DatasetItem]
         /// Ids listed more than once (each is evaluated once), with how often they appeared.
         public var duplicates: [(id: String, count: Int)]
+        /// What the listing assumed beyond the layout and split (a referring layout's image folder).
+        public var notes: [String] = []
     }
 
     /// Lists a dataset and drops repeated ids, reporting them in ``Listing/duplicates``.
@@ -51,7 +66,7 @@ public enum Dataset {
         var seen: [String: Int] = [:]
         var order: [String] = []
         var unique: [DatasetItem] = []
-        let (items, splitName) = try read(layout, root: root, split: split, explicitSplit: options.split != nil, options: options)
+        let (items, splitName, notes) = try read(layout, root: root, split: split, explicitSplit: options.split != nil, options: options)
         for item in items {
             if let n = seen[item.id] {
                 seen[item.id] = n + 1
@@ -61,7 +76,8 @@ public enum Dataset {
                 unique.append(item)
             }
         }
-        return Listing(layout: layout, root: root, split: splitName, items: unique, duplicates: order.map { ($0, seen[$0]!) })
+        return Listing(
+            layout: layout, root: root, split: splitName, items: unique, duplicates: order.map { ($0, seen[$0]!) }, notes: notes)
     }
 
     /// Every listed item, in list order, repeats included.
@@ -112,6 +128,11 @@ public enum Dataset {
             return ids.map {
                 DatasetItem(id: $0, imagePath: stems[$0] ?? images + "/\($0).jpg", labelPath: labels + "/\($0)\(labelsSuffix ?? "").png")
             }
+        case .refer:
+            // A referring item's truth lives in the annotation files: the split is read again and its items picked by id.
+            let byID = Dictionary(
+                try ReferDataset.read(root: root, split: split).items.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+            return ids.map { byID[$0] ?? DatasetItem(id: $0, imagePath: root + "/\($0)", labelPath: root + "/\($0)") }
         }
     }
 
@@ -162,13 +183,15 @@ public enum Dataset {
             }
         case .folders:
             return exists(base + "/images") && exists(base + "/labels") ? base : nil
+        case .refer:
+            return descend ? ReferDataset.root(at: base) : ReferDataset.root(at: base).flatMap { $0 == base ? base : nil }
         }
     }
 
     /// The items of the split, in list order, and the split as the listing names it.
     static func read(
         _ layout: DatasetLayout, root: String, split: String, explicitSplit: Bool, options: Options
-    ) throws -> (items: [DatasetItem], split: String) {
+    ) throws -> (items: [DatasetItem], split: String, notes: [String]) {
         switch layout {
         case .voc, .context:
             try ConfinedPath.check(split)
@@ -176,13 +199,13 @@ public enum Dataset {
                 layout == .voc ? ("SegmentationClass", "Segmentation") : ("SegmentationClassContext", "SegmentationContext")
             let list = root + "/ImageSets/\(lists)/\(split).txt"
             guard FileManager.default.fileExists(atPath: list) else { throw DatasetError.missing(path: list, layout: layout.title) }
-            return (try paths(layout, root: root, split: split, ids: try readIDs(list), labelsSuffix: options.labelsSuffix), split)
+            return (try paths(layout, root: root, split: split, ids: try readIDs(list), labelsSuffix: options.labelsSuffix), split, [])
         case .cocoStuff, .ade:
             try ConfinedPath.check(split)
             let images = root + "/images/" + split
             guard FileManager.default.fileExists(atPath: images) else { throw DatasetError.missing(path: images, layout: layout.title) }
             let ids = try imageStems(in: images).keys.sorted()
-            return (try paths(layout, root: root, split: split, ids: ids, labelsSuffix: options.labelsSuffix), split)
+            return (try paths(layout, root: root, split: split, ids: ids, labelsSuffix: options.labelsSuffix), split, [])
         case .folders:
             let images = root + "/images"
             var ids: [String]
@@ -213,7 +236,9 @@ public enum Dataset {
                     expected: first.labelPath, found: root + "/labels/" + other, suffix: String(other.dropFirst(first.id.count).dropLast(4))
                 )
             }
-            return (items, splitName)
+            return (items, splitName, [])
+        case .refer:
+            return try ReferDataset.read(root: root, split: split, images: options.images)
         }
     }
 
@@ -289,6 +314,7 @@ extension Dataset {
         case .cocoStuff: return "coco_stuff164k/ with images/val2017/, annotations/val2017/*_labelTrainIds.png"
         case .ade: return "ADEChallengeData2016/ with images/validation/, annotations/validation/"
         case .folders: return "images/ + labels/ (+ ids.txt)"
+        case .refer: return "refer_seg/ with <dataset>/refs(<by>).p or grefs(<by>).json, <dataset>/instances.json, images/"
         }
     }
 }

@@ -14,6 +14,9 @@ public enum DatasetLayout: String, Sendable, CaseIterable, Codable {
     case ade
     /// `images/` + `labels/`, matched by stem (labels `<stem><suffix>.png`), in the order of an id list.
     case folders
+    /// Referring expressions: `refer_seg/<dataset>/{refs(<by>).p | grefs(<by>).json, instances.json}` and
+    /// COCO train2014 images (RefCOCO, RefCOCO+, RefCOCOg, gRefCOCO), read by ``ReferDataset``.
+    case refer
 
     /// What people call it, for the summary line.
     public var title: String {
@@ -23,6 +26,7 @@ public enum DatasetLayout: String, Sendable, CaseIterable, Codable {
         case .cocoStuff: return "COCO-Stuff-164k"
         case .ade: return "ADE20K"
         case .folders: return "images/ + labels/"
+        case .refer: return "referring expressions (refer_seg)"
         }
     }
 
@@ -33,7 +37,7 @@ public enum DatasetLayout: String, Sendable, CaseIterable, Codable {
         case .context: return "pascal-context-59"
         case .cocoStuff: return "coco-stuff-171"
         case .ade: return "ade20k-150"
-        case .folders: return nil
+        case .folders, .refer: return nil
         }
     }
 
@@ -48,6 +52,7 @@ public enum DatasetLayout: String, Sendable, CaseIterable, Codable {
         case .cocoStuff: return "val2017"
         case .ade: return "validation"
         case .folders: return "ids.txt"
+        case .refer: return ReferDataset.defaultSplit
         }
     }
 }
