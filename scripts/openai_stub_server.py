@@ -7,6 +7,26 @@ descriptors from that image's ground truth exactly as Text4Seg built its
 training targets (Pillow NEAREST, void -> others) and answers in Text4Seg's
 format. So an evaluation through it must score what the oracle engine scores.
 
+    openai_stub_server.py --dataset DIR [options]        semantic: DIR/ids.txt, images/, labels/
+    openai_stub_server.py --refer TRUTH_JSONL [options]  referring expressions
+
+With --refer it answers referring-expression questions from a truth.jsonl as
+scripts/make_refer_fixtures.py writes it (images relative to its folder; needs
+pycocotools). The image is found as above among the distinct images the file
+names (images with identical thumbnails all count); the expression is taken from
+the question, one of Text4Seg's QUESTION_PARTIAL templates filled with the
+line's prompt_expression. The answer is that line's mask resized with Pillow
+NEAREST to --grid x --grid, 0 -> "others", 1 -> "target". A question that fits
+no template is answered 400, an unknown image + expression 404, and one that
+several lines with different masks share (the request cannot tell them apart)
+409, so a test cannot pass silently; lines with identical masks are fine.
+--refer-split DS_SPLIT keeps only that ds_split's lines (e.g. "refcoco|unc|val";
+the same image is in several datasets). --in-order answers such shared
+questions instead with their lines' masks in truth.jsonl order, one per answer
+sent; that matches only a client that asks one at a time in that order
+(text4seg eval --concurrency 1). Injected failures come before the answer is
+chosen, so retries after them do not advance the order.
+
 It can be told to misbehave: latency, a share of failures (429 with or without
 Retry-After, 500, dropped connections), cut-off <seg> blocks, chatter, a
 required API key. It binds 127.0.0.1 on a free port and prints
@@ -33,6 +53,26 @@ from bench_oracle_eval import encode_rrle  # noqa: E402  (the same independent e
 
 THUMB = 16
 
+# Text4Seg's QUESTION_PARTIAL (llava/eval/question_answer_list.py), as text4seg asks referring questions.
+QUESTION_PARTIAL = [
+    "Please segment only the [class_name] in the image.",
+    "Can you segment the [class_name] in the image?",
+    "Where is the [class_name] in this picture? Please respond with segmentation mask.",
+    "Where is '[class_name]' in this image? Please output segmentation mask.",
+    "Could you provide the segmentation mask for '[class_name]' in this image?",
+    "Please segment the image and highlight '[class_name]'.",
+]
+
+
+class NoAnswer(Exception):
+    def __init__(self, status, message):
+        super().__init__(message)
+        self.status = status
+
+
+def answer_text(grid):
+    return "Sure, the segmentation mask is:\n<seg>" + encode_rrle(grid) + "</seg>"
+
 
 def thumbnail(image):
     return np.asarray(image.convert("L").resize((THUMB, THUMB), Image.BILINEAR), dtype=np.float32).ravel()
@@ -48,11 +88,62 @@ class Catalog:
             label = np.array(Image.open(os.path.join(dataset, "labels", i + ".png")))
             small = np.array(Image.fromarray(label).resize((grid, grid), Image.NEAREST), dtype=np.int64)
             small[small == 255] = 0
-            self.answers[i] = "Sure, the segmentation mask is:\n<seg>" + encode_rrle(small.tolist()) + "</seg>"
+            self.answers[i] = answer_text(small.tolist())
 
-    def match(self, image):
+    def answer(self, image, question):
         distances = ((self.thumbs - thumbnail(image)) ** 2).sum(axis=1)
-        return self.ids[int(distances.argmin())]
+        item = self.ids[int(distances.argmin())]
+        return item, self.answers[item]
+
+
+def expression_of(question):
+    for template in QUESTION_PARTIAL:
+        before, after = template.split("[class_name]")
+        if question.startswith(before) and question.endswith(after) and len(question) >= len(before) + len(after):
+            return question[len(before):len(question) - len(after)]
+    raise NoAnswer(400, f"the question fits no QUESTION_PARTIAL template: {question!r}")
+
+
+class ReferCatalog:
+    """--refer: the lines of a make_refer_fixtures.py truth.jsonl, by image and prompt_expression."""
+
+    def __init__(self, truth, grid, split=None, in_order=False):
+        from pycocotools import mask as mask_utils
+
+        root = os.path.dirname(os.path.abspath(truth))
+        lines = [json.loads(line) for line in open(truth) if line.strip()]
+        lines = [line for line in lines if split is None or line["ds_split"] == split]
+        if not lines:
+            sys.exit(f"{truth}: no lines" + (f" of {split}" if split else ""))
+        self.in_order = in_order
+        self.lock = threading.Lock()
+        self.served = {}  # --in-order: answers sent per shared question
+        self.images = sorted({line["image"] for line in lines})
+        self.thumbs = np.stack([thumbnail(Image.open(os.path.join(root, i)).convert("RGB")) for i in self.images])
+        self.lines = {}  # (image, prompt_expression) -> [(id, answer)]
+        for line in lines:
+            mask = mask_utils.decode({"size": line["mask"]["size"], "counts": line["mask"]["counts"].encode()})
+            small = np.array(Image.fromarray(mask).resize((grid, grid), Image.NEAREST), dtype=np.int64)
+            # encode_rrle names values by VOC_PROMPTS (0 "others", 1 "aeroplane"); the grid holds only 0/1.
+            answer = answer_text(small.tolist()).replace("aeroplane *", "target *")
+            self.lines.setdefault((line["image"], line["prompt_expression"]), []).append((line["id"], answer))
+
+    def answer(self, image, question):
+        expression = expression_of(question)
+        distances = ((self.thumbs - thumbnail(image)) ** 2).sum(axis=1)
+        images = [i for i, d in zip(self.images, distances) if d == distances.min()]
+        found = [line for i in images for line in self.lines.get((i, expression), [])]
+        if not found:
+            raise NoAnswer(404, f"no truth line for {expression!r} on {' = '.join(images)}")
+        if len({answer for _, answer in found}) > 1 and self.in_order:
+            with self.lock:
+                n = self.served.get((images[0], expression), 0)
+                self.served[(images[0], expression)] = n + 1
+            return found[n % len(found)]
+        if len({answer for _, answer in found}) > 1:
+            raise NoAnswer(409, f"ambiguous: {expression!r} on {' = '.join(images)} is several lines with "
+                                f"different masks: {', '.join(i for i, _ in found)}")
+        return found[0][0], found[0][1]
 
 
 class State:
@@ -147,10 +238,13 @@ def make_handler(state):
                 image = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB")
             except (KeyError, IndexError, StopIteration, ValueError, OSError) as error:
                 return self.send_json(400, {"error": {"message": f"no usable image: {error}"}})
-            item = state.catalog.match(image)
+            question = "".join(part.get("text") or "" for part in content if part.get("type") == "text").strip()
+            try:
+                item, answer = state.catalog.answer(image, question)
+            except NoAnswer as error:
+                return self.send_json(error.status, {"error": {"message": str(error)}})
             with state.lock:
                 state.per_item[item] = state.per_item.get(item, 0) + 1
-            answer = state.catalog.answers[item]
             finish = "stop"
             if args.cut:
                 answer = answer[: int(len(answer) * args.cut)]
@@ -171,7 +265,12 @@ def main():
     # inherited, and a blocked SIGTERM would make this server impossible to stop.
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
     parser = argparse.ArgumentParser()
-    parser.add_argument("--dataset", required=True)
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", help="semantic: folder with ids.txt, images/<id>.jpg, labels/<id>.png")
+    source.add_argument("--refer", metavar="TRUTH_JSONL", help="referring: truth.jsonl of make_refer_fixtures.py")
+    parser.add_argument("--refer-split", metavar="DS_SPLIT", help="--refer: only the lines of this ds_split")
+    parser.add_argument("--in-order", action="store_true",
+                        help="--refer: answer a question several lines share with their masks in file order")
     parser.add_argument("--grid", type=int, default=24)
     parser.add_argument("--model", default="text4seg-llava-7b-p24")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
@@ -183,7 +282,10 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args()
-    catalog = Catalog(args.dataset, args.grid)
+    if args.refer:
+        catalog = ReferCatalog(args.refer, args.grid, args.refer_split, args.in_order)
+    else:
+        catalog = Catalog(args.dataset, args.grid)
     server = ThreadingHTTPServer(("127.0.0.1", args.port), make_handler(State(args, catalog)))
     server.daemon_threads = True
     print(f"listening on 127.0.0.1:{server.server_address[1]}", flush=True)

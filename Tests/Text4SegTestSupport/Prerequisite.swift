@@ -32,6 +32,8 @@ public enum Prerequisite: CaseIterable, Sendable {
     case clipMerges
     /// The annotation tools' own readers: pycocotools and label-studio-sdk for python3.
     case annotationTools
+    /// python3 with numpy, Pillow, pycocotools and OpenCV: scripts/make_refer_fixtures.py.
+    case referTools
     /// datumaro (its CVAT for images reader) in its own virtual environment, `.venv-datumaro`
     /// (its pins would move python3's Pillow and numpy), or the interpreter TEXT4SEG_DATUMARO_PYTHON names.
     case datumaro
@@ -104,6 +106,9 @@ public enum Prerequisite: CaseIterable, Sendable {
         case .annotationTools:
             return Prerequisite.pythonHas("numpy, PIL, pycocotools, label_studio_sdk.converter.brush")
                 ? nil : "python3 with pycocotools and label-studio-sdk (`python3 -m pip install pycocotools label-studio-sdk`)"
+        case .referTools:
+            return Prerequisite.pythonHas("numpy, PIL, pycocotools, cv2")
+                ? nil : "python3 with numpy, Pillow, pycocotools and OpenCV (`python3 -m pip install pycocotools opencv-python-headless`)"
         case .datumaro:
             let python = Prerequisite.datumaroPython
             let works = (try? CLI.run(python, ["-c", "import datumaro.plugins.data_formats.cvat.base"]))?.status == 0

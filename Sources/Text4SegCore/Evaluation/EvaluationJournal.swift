@@ -69,7 +69,7 @@ public actor EvaluationJournal {
         let changed = fingerprint.differences(from: RunFingerprint(settings))
         guard changed.isEmpty else { throw JournalError.settingsChanged(path: path, differences: changed) }
         var finished: [String: ItemRecord] = [:]
-        for item in report.items where item.record.failed == nil && item.record.counts != nil {
+        for item in report.items where item.record.failed == nil && (item.record.counts != nil || item.record.refer != nil) {
             finished[item.record.id] = item.record
         }
         return finished

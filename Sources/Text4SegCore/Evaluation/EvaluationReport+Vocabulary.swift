@@ -15,6 +15,11 @@ extension EvaluationReport {
     /// it (settings `vocabulary.source`); refused (``ReportVocabularyError``) when its content hash
     /// is not the run's.
     public func vocabulary(override: String?) throws -> Vocabulary {
+        // A referring run's items each had their own two-class vocabulary; the report keeps their placeholder.
+        if override == nil && settings["dataset.layout"] == DatasetLayout.refer.rawValue {
+            let referring = Vocabulary.referring("target")
+            if settings["vocabulary.hash"] == referring.contentHash { return referring }
+        }
         let source = override ?? settings["vocabulary.source"] ?? self.vocabulary
         let loaded = try Vocabulary.load(source)
         if let hash = settings["vocabulary.hash"], hash != loaded.contentHash { throw ReportVocabularyError(source: source) }
