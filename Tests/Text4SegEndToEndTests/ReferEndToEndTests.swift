@@ -184,4 +184,104 @@ final class ReferEndToEndTests: XCTestCase {
         XCTAssertTrue(run.stderr.contains("refs(unc).p: refused pickle at byte 2"), run.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: marker))
     }
+
+    func testReferWritesTheMaskItsBoxAndTheAnswerAndABadItemFailsAlone() throws {
+        let source = try fixtures()
+        let images = source + "/refer_seg/images/mscoco/images/train2014"
+        let names = try FileManager.default.contentsOfDirectory(atPath: images).filter { $0.hasSuffix(".jpg") }.sorted()
+        let folder = try CLI.temporaryFolder()
+        // A ground-truth mask for the oracle: a rectangle, 0/255, of the first image's size.
+        let made = try CLI.python(
+            """
+            import sys
+            from PIL import Image
+            import numpy as np
+            w, h = Image.open(sys.argv[1]).size
+            m = np.zeros((h, w), np.uint8); m[h // 4:h // 2, w // 3:w // 2] = 255
+            Image.fromarray(m).save(sys.argv[2])
+            """, [images + "/" + names[0], folder + "/truth.png"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let out = folder + "/out"
+        let run = try CLI.run(
+            [
+                "refer", images + "/" + names[0], "--expression", "the left bike, please", "--out", out, "--overlay", "--engine", "oracle",
+                "--ground-truth", folder + "/truth.png", "--refine", "nearest", "--json",
+            ])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let stem = String(names[0].dropLast(4))
+        let answer = try CLI.json(out + "/\(stem)_0.json")
+        XCTAssertEqual(answer["question"] as? String, "Please segment only the the left bike please in the image.")
+        XCTAssertEqual(answer["engine"] as? String, "oracle")
+        XCTAssertTrue((answer["answer"] as? String ?? "").contains("<seg>"))
+        for suffix in [".png", ".txt", ".overlay.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: out + "/\(stem)_0" + suffix), suffix)
+        }
+        // The box is the mask's, as Text4Seg's masks_to_boxes takes it, and the mask is 0/255.
+        let check = try CLI.python(
+            """
+            import sys, json
+            import numpy as np
+            from PIL import Image
+            m = np.array(Image.open(sys.argv[1]))
+            assert set(np.unique(m)) <= {0, 255}, np.unique(m)
+            ys, xs = np.nonzero(m)
+            print(json.dumps([int(xs.min()), int(ys.min()), int(xs.max()), int(ys.max()), int((m > 0).sum())]))
+            """, [out + "/\(stem)_0.png"])
+        XCTAssertEqual(check.status, 0, check.stderr)
+        let expected = try JSONSerialization.jsonObject(with: Data(check.stdout.utf8)) as? [Int] ?? []
+        XCTAssertEqual(answer["box"] as? [Int], Array(expected.prefix(4)))
+        XCTAssertEqual(answer["area"] as? Int, expected.last)
+        XCTAssertEqual(run.stdout.split(separator: "\n").count, 1, "one JSON line per expression")
+
+        // A JSONL batch over two images, one of them missing: it fails alone.
+        let batch = folder + "/batch.jsonl"
+        try """
+        {"image": "\(images)/\(names[1])", "expression": "bike"}
+        {"image": "missing.jpg", "expression": "dog"}
+        {"image": "\(images)/\(names[1])", "expression": "the other one"}
+        """.write(toFile: batch, atomically: true, encoding: .utf8)
+        let answers = folder + "/answers"
+        try FileManager.default.createDirectory(atPath: answers, withIntermediateDirectories: true)
+        let second = String(names[1].dropLast(4))
+        for n in 0..<2 {
+            try "Sure, the segmentation mask is:\n<seg>others *24\n</seg>".write(
+                toFile: answers + "/\(second)_\(n).txt", atomically: true, encoding: .utf8)
+        }
+        let batchRun = try CLI.run(["refer", "--expressions", batch, "--out", out, "--engine", "replay", "--replay", answers])
+        XCTAssertEqual(batchRun.status, 1, batchRun.stderr)
+        XCTAssertTrue(batchRun.stderr.contains("missing_0"), batchRun.stderr)
+        XCTAssertTrue(batchRun.stderr.contains("1 of 3 expressions failed; the others were written"), batchRun.stderr)
+        XCTAssertTrue(batchRun.stdout.contains("\(second)_1: 'the other one': not found (empty mask)"), batchRun.stdout)
+        XCTAssertNil(try CLI.json(out + "/\(second)_0.json")["box"] as? [Int])
+    }
+
+    /// A Text4Seg checkpoint behind a server, played by the stub: it reads the expression back from
+    /// the question (any of the six templates, drawn per expression with a seed), answers from the
+    /// truth mask, and fails a third of the requests. The scores must be the oracle's. Expressions
+    /// repeated on one image with different targets (as in real RefCOCO) are answered in the split's
+    /// order, so the client asks one at a time.
+    func testTheOpenAIEngineThroughAFaultyServerScoresAsTheOracle() throws {
+        let source = try fixtures()
+        for split in ["refcoco|unc|val", "grefcoco|unc|val"] {
+            let (oracle, _, _) = try evaluate(split, ["--engine", "oracle", "--refine", "nearest"])
+            let server = try StubServer(
+                script: "openai_stub_server.py",
+                [
+                    "--refer", source + "/truth.jsonl", "--refer-split", split, "--in-order", "--fail-rate", "0.35", "--seed", "7",
+                    "--chatter",
+                ])
+            defer { server.stop() }
+            let (served, _, _) = try evaluate(
+                split,
+                [
+                    "--engine", "openai", "--base-url", server.baseURL, "--concurrency", "1", "--template-seed", "7", "--refine",
+                    "nearest",
+                ])
+            XCTAssertEqual(
+                NSDictionary(dictionary: served["refer"] as? [String: Any] ?? [:]),
+                NSDictionary(dictionary: oracle["refer"] as? [String: Any] ?? ["missing": true]), split)
+            XCTAssertGreaterThan(try server.stats()["failures"] as? Int ?? 0, 1, "the server injected failures")
+            XCTAssertEqual(served["retries"] as? Int, try server.stats()["failures"] as? Int)
+        }
+    }
 }

@@ -191,7 +191,7 @@ extension EvaluationRunner {
                     found: "\(target.width)×\(target.height)")
             }
             let truth = try target.truth()
-            let asked = segmenter.referring(target, itemID: item.id)
+            let asked = segmenter.referring(target.expression, itemID: item.id)
             let result = try await asked.segment(itemID: item.id, image: image, groundTruth: truth)
             try write(result, of: item, vocabulary: asked.vocabulary)
             let output = result.engineOutput

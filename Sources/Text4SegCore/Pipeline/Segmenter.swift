@@ -69,12 +69,12 @@ extension Segmenter {
     /// commas removed (Text4Seg's `model_refer_seg.py`), on the same view and grid. With a
     /// template seed each expression draws its own template, as the paper's evaluation does,
     /// from the seed and `itemID`, so a shard or a resumed run asks the same question.
-    public func referring(_ target: ReferTarget, itemID: String) -> Segmenter {
+    public func referring(_ expression: String, itemID: String) -> Segmenter {
         var copy = self
-        copy.vocabulary = .referring(target.expression)
+        copy.vocabulary = .referring(expression)
         let seed = templateSeed.map { $0 ^ RunFingerprint.hashValue(itemID) }
         copy.prompt = PromptBuilder(vocabulary: copy.vocabulary, templateSeed: seed, viewSize: prompt.viewSize, grid: prompt.grid)
-            .build(.partial(target.promptExpression))
+            .build(.partial(ReferTarget.promptText(expression)))
         return copy
     }
 

@@ -27,7 +27,10 @@ public struct ReferTarget: Sendable, Hashable {
     public var noTarget: Bool { parts.allSatisfy(\.isEmpty) }
 
     /// The expression as it goes into the question: Text4Seg's `model_refer_seg.py` removes commas.
-    public var promptExpression: String { expression.replacingOccurrences(of: ",", with: "") }
+    public var promptExpression: String { Self.promptText(expression) }
+
+    /// `expression` as it goes into a question: without commas.
+    public static func promptText(_ expression: String) -> String { expression.replacingOccurrences(of: ",", with: "") }
 
     /// The ground truth: 1 where any target part is, 0 elsewhere.
     public func truth() throws -> LabelMap {
