@@ -22,7 +22,8 @@ struct Text4Seg: AsyncParsableCommand {
             """,
         version: "\(Text4Seg.version) (commit \(buildCommit))",
         subcommands: [
-            Label.self, Refer.self, EvalGroup.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self, ExportCommand.self,
+            Label.self, Refer.self, EvalGroup.self, ReportCommand.self, Descriptors.self, Vocab.self, PromptCommand.self,
+            ExportCommand.self,
             Models.self, Serve.self,
         ]
     )
