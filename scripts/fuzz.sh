@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs one fuzz target under libFuzzer with AddressSanitizer.
 #   scripts/fuzz.sh TARGET SECONDS      (TARGET: descriptor, vocabulary, png, jpeg, webp, tiff, npy, journal, chat, safetensors, report,
-#                                        labelconfig, multipart, refs, or all)
+#                                        labelconfig, multipart, refs, instances, or all)
 # The fuzzing build (release, so that each input runs fast) lives in .build-fuzz. Each target starts from its seed corpus in
 # Tests/FuzzCorpus/TARGET (real inputs from the repository); new inputs libFuzzer finds go
 # to .build-fuzz/corpus/TARGET, crashes to .build-fuzz/crashes/TARGET. Copy a crash into
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${1:?usage: scripts/fuzz.sh TARGET SECONDS}
 seconds=${2:-30}
-targets=(descriptor vocabulary png jpeg webp tiff npy journal chat safetensors report labelconfig multipart refs)
+targets=(descriptor vocabulary png jpeg webp tiff npy journal chat safetensors report labelconfig multipart refs instances)
 if [[ "$target" == all ]]; then
     for t in "${targets[@]}"; do "$0" "$t" "$seconds"; done
     exit 0
@@ -24,7 +24,7 @@ mkdir -p ".build-fuzz/corpus/$target" ".build-fuzz/crashes/$target"
 export SWIFT_BACKTRACE=enable=no T4S_FUZZ_TARGET="$target"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0:allocator_may_return_null=1}
 # Answers and journals are short texts; images and vocabularies need more room.
-case "$target" in descriptor|chat|journal|labelconfig|multipart|refs) max_len=16384 ;; *) max_len=65536 ;; esac
+case "$target" in descriptor|chat|journal|labelconfig|multipart|refs|instances) max_len=16384 ;; *) max_len=65536 ;; esac
 log=".build-fuzz/$target.log"
 set +e
 "$binary" ".build-fuzz/corpus/$target" "Tests/FuzzCorpus/$target" \

@@ -13,7 +13,7 @@ import Text4SegServer
 enum FuzzTargets {
     static let names = [
         "descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report", "labelconfig",
-        "multipart", "refs",
+        "multipart", "refs", "instances",
     ]
 
     static let vocabulary = try! Vocabulary.load("pascal-voc")
@@ -23,6 +23,16 @@ enum FuzzTargets {
         case "refs":
             // A referring dataset's refs(unc).p: plain data or a refusal, never code.
             if let value = try? RestrictedPickle.load(data, file: "refs.p") { _ = value.items?.first?["sentences"]?.items?.count }
+        case "instances":
+            // A referring dataset's instances.json: its annotations decoded on small images, or an error.
+            if let instances = try? ReferDataset.Instances.decode(data, file: "instances.json") {
+                let sizes = Dictionary(instances.images.map { ($0.id, ($0.width, $0.height)) }, uniquingKeysWith: { a, _ in a })
+                for annotation in instances.annotations.prefix(8) {
+                    let (width, height) = sizes.values.first.map { $0 } ?? (4, 4)
+                    guard width * height <= 1 << 16 else { continue }
+                    _ = try? annotation.segmentation.mask(height: height, width: width)
+                }
+            }
         case "labelconfig":
             // A Label Studio project's labeling config, as /predict receives it.
             if let config = try? LabelingConfig(xml: String(decoding: data, as: UTF8.self)) {

@@ -42,6 +42,18 @@ struct Eval: AsyncParsableCommand {
             throw ValidationError("--resume needs --report (the journal lives beside the report)")
         }
         if !exports.export.isEmpty && output.out == nil { throw ValidationError("--export writes beside the predictions: give --out") }
+        if data.selection.asksForReferring {
+            // Each expression brings its own vocabulary and its own scores: these would be ignored.
+            let ignored = [
+                (pipeline.engineOptions.vocab != nil, "--vocab"), (!pipeline.engineOptions.classes.isEmpty, "--classes"),
+                (scoring.evaluationProtocol != nil, "--protocol"), (scoring.reduceZeroLabel != nil, "--[no-]reduce-zero-label"),
+                (data.selection.labelsSuffix != nil, "--labels-suffix"), (!exports.export.isEmpty, "--export"),
+            ].filter(\.0).map(\.1)
+            if !ignored.isEmpty {
+                throw ValidationError(
+                    "\(ignored.joined(separator: ", ")) do not apply to --task refer (each expression is its own vocabulary)")
+            }
+        }
     }
 
     func run() async throws {

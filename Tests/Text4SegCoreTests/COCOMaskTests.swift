@@ -16,6 +16,15 @@ final class COCOMaskTests: XCTestCase {
         XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3]], height: 3, width: 4))
         XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3, 4, .nan, 1]], height: 3, width: 4))
         XCTAssertThrowsError(try COCOMask.polygons([[1, 2, 3, 4, 5e6, 1]], height: 3, width: 4))
+        // Runs and compressed counts that overflow a 64-bit sum are refused, not trapped on.
+        XCTAssertThrowsError(try COCOMask.runs([1, Int.max], height: 3, width: 4))
+        // "PPPPPPPPPPP8" is a delta of 2⁵⁸; each run adds the one two back, so 80 of them pass 2⁶³.
+        XCTAssertNil(COCORLE.runs("000" + String(repeating: "PPPPPPPPPPP8", count: 80)))
+        // An outline past COCOMask.maxTrace (here 500 edges of 2·10⁵ pixels) is refused before anything is allocated.
+        let zigzag = (0..<500).flatMap { [Double($0 % 2 == 0 ? -100_000 : 100_000), Double($0)] }
+        XCTAssertThrowsError(try COCOMask.polygons([zigzag], height: 3, width: 4)) { error in
+            XCTAssertTrue("\(error)".contains("outline is longer than"), "\(error)")
+        }
         // The square with corners at pixel centers 1 and 3 covers pixels 1…2 in pycocotools' convention.
         let square = try COCOMask.polygons([[1, 1, 3, 1, 3, 3, 1, 3]], height: 5, width: 5)
         XCTAssertEqual(square.values.reduce(0) { $0 + Int($1) }, 4)

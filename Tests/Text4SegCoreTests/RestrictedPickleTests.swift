@@ -77,6 +77,8 @@ final class RestrictedPickleTests: XCTestCase {
             a = [1]
             for _ in range(40): a = [a, a]
             open(d + '/expanding.p', 'wb').write(pickle.dumps(a, protocol=2))
+            # 50000 tuples, each the only item of the next: refused, and released without recursing 50000 deep.
+            open(d + '/chain.p', 'wb').write(b'\\x80\\x02)' + b'\\x85' * 50000 + b'.')
             # BINUNICODE declaring 2**31 bytes, then the pickle ends.
             open(d + '/length.p', 'wb').write(b'\\x80\\x02X\\x00\\x00\\x00\\x80abc.')
             open(d + '/truncated.p', 'wb').write(pickle.dumps(['a', 'b'], protocol=2)[:-3])
@@ -84,7 +86,8 @@ final class RestrictedPickleTests: XCTestCase {
         XCTAssertEqual(try CLI.python(script, [folder]).status, 0)
         let reasons = [
             "global": "imports posix.system", "reduce": "imports posix.system", "ordered": "GLOBAL", "recursive": "holds itself",
-            "deep": "nested more than", "expanding": "expands to more than", "length": "more than the", "truncated": "ends early",
+            "deep": "nested more than", "chain": "nested more than", "expanding": "expands to more than", "length": "more than the",
+            "truncated": "ends early",
         ]
         for (name, reason) in reasons {
             let data = try Data(contentsOf: URL(fileURLWithPath: folder + "/\(name).p"))

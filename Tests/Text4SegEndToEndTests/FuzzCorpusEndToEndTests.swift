@@ -9,7 +9,7 @@ final class FuzzCorpusEndToEndTests: XCTestCase {
         let replayer = URL(fileURLWithPath: CLI.executable).deletingLastPathComponent().appendingPathComponent("text4seg-fuzz").path
         for target in [
             "descriptor", "vocabulary", "png", "jpeg", "webp", "tiff", "npy", "journal", "chat", "safetensors", "report", "labelconfig",
-            "multipart", "refs",
+            "multipart", "refs", "instances",
         ] {
             let folder = CLI.packageRoot + "/Tests/FuzzCorpus/" + target
             let files = try FileManager.default.contentsOfDirectory(atPath: folder)

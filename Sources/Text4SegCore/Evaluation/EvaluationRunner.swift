@@ -45,8 +45,13 @@ public struct EvaluationRunner: Sendable {
             resumed = 0
             seconds = 0
             var clientSeconds = 0.0
+            var referPixels: UInt64 = 0
             for record in records {
                 if record.failed == nil, let counts = record.refer {
+                    // ReferMetrics adds these up: their sums stay within the pixel limit, as confusion counts do.
+                    referPixels = try check.sum(
+                        referPixels, counts.predicted, limit: Limits.pixelCount, "refer (pixels summed over the items)")
+                    referPixels = try check.sum(referPixels, counts.truth, limit: Limits.pixelCount, "refer (pixels summed over the items)")
                     refer.append(counts)
                 } else {
                     guard let counts = try record.matrix(classCount: vocabulary.labelCount, ignoreValue: vocabulary.ignoreValue) else {

@@ -27,6 +27,18 @@ public enum COCOMask {
             guard polygon.allSatisfy({ $0.isFinite && abs($0) <= 100_000 }) else {
                 throw DecodeError(reason: "a polygon coordinate is not a number within ±100000")
             }
+            // The trace holds a point per fifth of a pixel of outline: bounded before it is allocated.
+            let k = polygon.count / 2
+            var trace = 0
+            for j in 0..<k {
+                let next = (j + 1) % k
+                let dx = abs(Int(5 * polygon[next * 2] + 0.5) - Int(5 * polygon[j * 2] + 0.5))
+                let dy = abs(Int(5 * polygon[next * 2 + 1] + 0.5) - Int(5 * polygon[j * 2 + 1] + 0.5))
+                trace += max(dx, dy) + 1
+            }
+            guard trace <= maxTrace else {
+                throw DecodeError(reason: "a polygon whose outline is longer than \(maxTrace / 5) pixels")
+            }
             paint(runs: polygonRuns(polygon, height: height, width: width), height: height, width: width, into: &mask)
         }
         return LabelMap(width: width, height: height, values: mask)
@@ -39,6 +51,7 @@ public enum COCOMask {
         var total = 0
         for run in runs {
             guard run >= 0 else { throw DecodeError(reason: "a negative run length") }
+            guard run <= height * width - total else { throw DecodeError(reason: "the runs cover more than \(height)×\(width) pixels") }
             total += run
             guard total <= height * width else { throw DecodeError(reason: "the runs cover more than \(height)×\(width) pixels") }
         }
@@ -53,6 +66,10 @@ public enum COCOMask {
         guard let decoded = COCORLE.runs(counts) else { throw DecodeError(reason: "the counts string is not COCO's compressed RLE") }
         return try runs(decoded, height: height, width: width)
     }
+
+    /// Points a polygon's outline may trace (a fifth of a pixel each): 1.6 million pixels of
+    /// outline, far past any real annotation, and about 200 MB of trace at most.
+    public static let maxTrace = 8_000_000
 
     static func checkSize(height: Int, width: Int) throws {
         guard height > 0, width > 0, height <= 1 << 16, width <= 1 << 16, height * width <= Limits.defaultMaxPixels else {

@@ -35,7 +35,11 @@ public enum COCORLE {
                 shift += 5
                 if !more && (c & 0x10) != 0 { x |= -1 << shift }
             }
-            if runs.count > 2 { x += runs[runs.count - 2] }
+            if runs.count > 2 {
+                let (sum, overflow) = x.addingReportingOverflow(runs[runs.count - 2])
+                guard !overflow else { return nil }
+                x = sum
+            }
             guard x >= 0 else { return nil }
             runs.append(x)
         }

@@ -79,8 +79,9 @@ public enum RestrictedPickle {
 
     /// Containers nested deeper than this are refused.
     public static let maxDepth = 64
-    /// Values (every item counted, a shared container each time it is met) a pickle may build.
-    public static let maxValues = 50_000_000
+    /// Values (every item counted, a shared container each time it is met) a pickle may build:
+    /// the largest real refs file, RefCOCOg's, holds about 4 million.
+    public static let maxValues = 20_000_000
 
     /// The value `data` pickles.
     public static func load(_ data: Data, file: String) throws -> Value {
@@ -113,6 +114,8 @@ public enum RestrictedPickle {
         var stack: [Node] = []
         var memo: [Int: Node] = [:]
         var built = 0
+        /// Every container built, in order (see ``dismantle()``).
+        var boxes: [Box] = []
 
         init(bytes: [UInt8], file: String) {
             self.bytes = bytes
@@ -188,6 +191,16 @@ public enum RestrictedPickle {
             guard built <= RestrictedPickle.maxValues else { throw refuse("more than \(RestrictedPickle.maxValues) values") }
         }
 
+        /// Empties every container built, then lets them go: releasing a deeply nested (or
+        /// self-holding) graph then neither recurses past the thread's stack nor leaks. Until
+        /// then ``boxes`` keeps each alive, so nothing dropped while reading frees a deep chain.
+        mutating func dismantle() {
+            stack = []
+            memo = [:]
+            for box in boxes { box.items = [] }
+            boxes = []
+        }
+
         mutating func push(_ value: Value) throws {
             try count()
             stack.append(.scalar(value))
@@ -195,6 +208,7 @@ public enum RestrictedPickle {
 
         mutating func push(_ box: Box) throws {
             try count()
+            boxes.append(box)
             stack.append(.box(box))
         }
 
@@ -227,6 +241,7 @@ public enum RestrictedPickle {
         }
 
         mutating func run() throws -> Value {
+            defer { dismantle() }
             while true {
                 let at = position
                 let opcode = try byte()

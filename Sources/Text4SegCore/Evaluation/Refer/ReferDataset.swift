@@ -72,6 +72,7 @@ public enum ReferDataset {
         }
         let imageFolder: String
         if let images {
+            guard PathKind.of(images) == .folder else { throw DatasetError.missing(path: images, layout: "--images folder") }
             imageFolder = images
         } else if let found = imageFolders.map({ root + "/" + $0 }).first(where: { PathKind.of($0) == .folder }) {
             imageFolder = found
@@ -181,30 +182,35 @@ public enum ReferDataset {
     }
 
     /// The parts of a COCO `instances.json` the refer loaders use.
-    struct Instances: Decodable {
-        struct Image: Decodable {
-            var id: Int
-            var fileName: String
-            var width: Int
-            var height: Int
+    public struct Instances: Decodable, Sendable {
+        public struct Image: Decodable, Sendable {
+            public var id: Int
+            public var fileName: String
+            public var width: Int
+            public var height: Int
             enum CodingKeys: String, CodingKey {
                 case id, width, height
                 case fileName = "file_name"
             }
         }
-        struct Annotation: Decodable {
-            var id: Int
-            var segmentation: COCOSegmentation
-            var iscrowd: Int?
-            var isCrowd: Bool { iscrowd == 1 }
+        public struct Annotation: Decodable, Sendable {
+            public var id: Int
+            public var segmentation: COCOSegmentation
+            public var iscrowd: Int?
+            public var isCrowd: Bool { iscrowd == 1 }
         }
-        var images: [Image]
-        var annotations: [Annotation]
+        public var images: [Image]
+        public var annotations: [Annotation]
 
         static func read(_ path: String) throws -> Instances {
+            try decode(try Data(contentsOf: URL(fileURLWithPath: path)), file: path)
+        }
+
+        /// Reads an `instances.json`, every image size checked; `file` names it in errors.
+        public static func decode(_ data: Data, file path: String) throws -> Instances {
             let instances: Instances
             do {
-                instances = try JSONDecoder().decode(Instances.self, from: try Data(contentsOf: URL(fileURLWithPath: path)))
+                instances = try JSONDecoder().decode(Instances.self, from: data)
             } catch let error as DecodingError {
                 throw ReferDatasetError.badInstances(file: path, reason: describe(error))
             }
