@@ -66,6 +66,7 @@ extension EvaluationReport {
     /// formula (it begins with `=`, `+`, `-`, `@`, a tab or a CR) is written as text, as OWASP
     /// advises: a single quote first, the whole field quoted. Number cells stay numbers.
     public func csv() -> String {
+        if refer != nil { return referCSV() }
         func field(_ text: String) -> String { EvaluationReport.csvText(text) }
         func number(_ value: Double?) -> String { value.map { String(format: "%.4f", $0) } ?? "" }
         var lines = ["id,class,iou,acc,intersection,union,ground_truth_pixels,predicted_pixels"]
@@ -109,6 +110,7 @@ extension EvaluationReport {
     /// request pastes: one row per class (skipped classes shown as –), the means last, and a
     /// line that says how the numbers were made. Names and settings are escaped (``markdownText(_:)``).
     public func markdown() -> String {
+        if let refer { return referMarkdown(refer) }
         func number(_ value: Double?) -> String { value.map { String(format: "%.2f", $0) } ?? "–" }
         func cell(_ text: String) -> String { EvaluationReport.markdownText(text) }
         var lines = [

@@ -17,7 +17,7 @@ extension HTMLReport {
         // The split is a folder only for COCO-Stuff and ADE20K; elsewhere it names an id list, which is not read again.
         let found = try Dataset.items(
             ids: (worst + best).map(\.record.id).filter { ConfinedPath.problem(with: $0) == nil }, at: source.path, format: layout,
-            split: layout == .cocoStuff || layout == .ade ? source.split : nil, labelsSuffix: suffix)
+            split: layout == .cocoStuff || layout == .ade || layout == .refer ? source.split : nil, labelsSuffix: suffix)
         let paths = Dictionary(found.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         var items: [GalleryItem] = [], skipped: [String] = []
         for (group, chosen) in [("worst", worst), ("best", best)] {
@@ -26,13 +26,16 @@ extension HTMLReport {
                 do {
                     guard let item = paths[id] else { throw DatasetError.missing(path: id, layout: source.layout) }
                     let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
-                    let truth = try ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
+                    let truth = try item.referring?.truth() ?? ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
                     let prediction = try ImageIO.readLabelMap(
                         try ConfinedPath.join(predictions, id, extension: "png"), maxPixels: maxPixels)
                     guard truth.width == image.width, prediction.width == image.width, truth.height == image.height,
                         prediction.height == image.height
                     else { throw ImageError.sizeMismatch(path: id, expected: "\(image.width)×\(image.height)", found: "another size") }
-                    items.append(GalleryItem(id: id, mIoU: result.mIoU, image: image, truth: truth, prediction: prediction, group: group))
+                    items.append(
+                        GalleryItem(
+                            id: id, mIoU: result.score, image: image, truth: truth, prediction: prediction, group: group,
+                            expression: item.referring?.expression))
                 } catch {
                     skipped.append("\(id): \(error)")
                 }

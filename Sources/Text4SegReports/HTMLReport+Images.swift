@@ -16,7 +16,7 @@ extension HTMLReport {
 
     /// The scored items worst first (``EvaluationReport/itemsByMIoU``), then those without an mIoU in split order.
     var itemsByMIoUThenUnscored: [ItemResult] {
-        report.itemsByMIoU + report.items.filter { $0.mIoU == nil }.sorted { $0.index < $1.index }
+        report.itemsByMIoU + report.items.filter { $0.score == nil }.sorted { $0.index < $1.index }
     }
 
     /// The items slowest first (ties: earlier in the split first).
@@ -60,13 +60,15 @@ extension HTMLReport {
                 + (current ? (direction == "ascending" ? " ▲" : " ▼") : "") + "</th>"
         }
         var html = "<table id=\"\(order.anchor)\" class=\"images\"><caption>Images \(order.caption)</caption><tr><th scope=\"col\">#</th>"
-        html += sortable("id", "images-by-id", "ascending") + sortable("mIoU", "images-by-miou", "ascending")
-        html += "<th scope=\"col\">aAcc</th>" + sortable("seconds", "images-by-seconds", "descending")
+        let referring = report.refer != nil
+        html += sortable("id", "images-by-id", "ascending") + sortable(referring ? "IoU" : "mIoU", "images-by-miou", "ascending")
+        html += "<th scope=\"col\">\(referring ? "box IoU" : "aAcc")</th>" + sortable("seconds", "images-by-seconds", "descending")
         html += "<th scope=\"col\">repairs</th><th scope=\"col\">retries</th><th scope=\"col\">in the truth</th>"
         html += "<th scope=\"col\">predicted</th></tr>"
         for item in order.items.prefix(HTMLReport.imageRows) {
             let cells = [
-                "\(item.index)", escape(item.record.id), item.mIoU.map(format) ?? "–", item.aAcc.map(format) ?? "–", seconds(item.seconds),
+                "\(item.index)", escape(item.record.id), item.score.map(format) ?? "–",
+                (referring ? item.boxIoU : item.aAcc).map(format) ?? "–", seconds(item.seconds),
                 "\(item.record.repairs)", "\(item.record.retries)", item.groundTruth.map(escape).joined(separator: ", "),
                 item.predicted.map(escape).joined(separator: ", "),
             ]

@@ -18,8 +18,13 @@ public struct HTMLReport: Sendable {
         public var prediction: LabelMap
         /// `worst` or `best`.
         public var group: String
+        /// A referring item's expression (its masks are then 0/1 and its boxes are drawn).
+        public var expression: String?
 
-        public init(id: String, mIoU: Double?, image: RGBImage, truth: LabelMap, prediction: LabelMap, group: String) {
+        public init(
+            id: String, mIoU: Double?, image: RGBImage, truth: LabelMap, prediction: LabelMap, group: String, expression: String? = nil
+        ) {
+            self.expression = expression
             self.id = id
             self.mIoU = mIoU
             self.image = image
@@ -51,23 +56,31 @@ public struct HTMLReport: Sendable {
             <!DOCTYPE html>
             <html lang="en"><head><meta charset="utf-8">
             <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>text4seg evaluation: mIoU \(format(report.mIoU))</title>
+            <title>text4seg evaluation: \(report.refer.map { "cIoU \(format($0.cIoU))" } ?? "mIoU \(format(report.mIoU))")</title>
             <style>\(HTMLReport.style)</style></head><body>
             <h1>text4seg evaluation</h1>
 
             """
-        page += [summary(), bars(), try heatmap(), try galleryHTML(), timing(), images(), settings()].joined()
+        // A referring run has no classes to chart: its two classes are each expression and the rest.
+        let perClass = report.refer == nil ? [bars(), try heatmap()] : []
+        page += ([summary()] + perClass + [try galleryHTML(), timing(), images(), settings()]).joined()
         page += "<footer>Written by text4seg \(escape(report.tool)) on \(escape(report.date)).</footer>\n</body></html>\n"
         return page
     }
 
     func summary() -> String {
         let dataset = report.dataset.map { "\($0.path) (\($0.layout), split \($0.split))" } ?? "?"
-        let cards = [("mIoU", report.mIoU), ("aAcc", report.aAcc), ("mAcc", report.mAcc), ("fwIoU", report.fwIoU)].map {
+        let scores: [(String, Double)] =
+            report.refer.map { refer in
+                [("cIoU", refer.cIoU), ("gIoU", refer.gIoU), ("Acc@0.5", refer.accAt05)] + (refer.nAcc.map { [("N-acc", $0)] } ?? [])
+                    + (refer.nAcc != nil ? refer.tAcc.map { [("T-acc", $0)] } ?? [] : [])
+            } ?? [("mIoU", report.mIoU), ("aAcc", report.aAcc), ("mAcc", report.mAcc), ("fwIoU", report.fwIoU)]
+        let cards = scores.map {
             "<div class=\"card\"><div class=\"value\">\(format($0.1))</div><div class=\"label\">\($0.0)</div></div>"
         }.joined()
         let rows: [(String, String)] = [
-            ("dataset", dataset), ("images", "\(report.images) evaluated, \(report.failed.count) failed"),
+            ("dataset", dataset),
+            (report.refer == nil ? "images" : "expressions", "\(report.images) evaluated, \(report.failed.count) failed"),
             ("vocabulary", report.vocabulary), ("protocol", report.protocol + (report.reduceZeroLabel ? " (label 0 ignored)" : "")),
             ("engine", report.engine), ("grid", "\(report.grid)×\(report.grid)"), ("refiner", report.refiner), ("version", report.tool),
         ]
@@ -112,7 +125,8 @@ public struct HTMLReport: Sendable {
         for group in ["worst", "best"] {
             let items = gallery.filter { $0.group == group }
             if items.isEmpty { continue }
-            rows += "<h3>\(group == "worst" ? "Worst" : "Best") \(items.count) by mIoU</h3><table class=\"gallery\">"
+            let by = report.refer == nil ? "mIoU" : "IoU (image: the true box; overlay: the predicted mask and box)"
+            rows += "<h3>\(group == "worst" ? "Worst" : "Best") \(items.count) by \(by)</h3><table class=\"gallery\">"
             rows += "<tr><th>image</th><th>ground truth</th><th>prediction</th><th>overlay</th></tr>"
             for item in items {
                 let height = max(1, item.image.height * thumbnailWidth / max(1, item.image.width))
@@ -122,14 +136,22 @@ public struct HTMLReport: Sendable {
                 for value in Set(truth.values).union(prediction.values) where Int(value) != vocabulary.ignoreValue {
                     present.insert(Int(value))
                 }
-                let overlay = plain.render(prediction, on: photo)
+                var overlay = plain.render(prediction, on: photo)
+                var shown = photo
+                if let expression = item.expression {
+                    // The truth's box on the photo, the prediction's with its mask on the overlay.
+                    shown = ReferOverlay(font: nil, opacity: 0).render(truth, on: photo, expression: expression)
+                    overlay = ReferOverlay(font: nil).render(prediction, on: photo, expression: expression)
+                }
                 let cells = [
-                    "data:image/jpeg;base64," + (try JPEGCodec.encode(photo, quality: 85)).base64EncodedString(),
+                    "data:image/jpeg;base64," + (try JPEGCodec.encode(shown, quality: 85)).base64EncodedString(),
                     "data:image/png;base64," + (try PNGCodec.encodeLabelMap(truth, palette: vocabulary.palette)).base64EncodedString(),
                     "data:image/png;base64," + (try PNGCodec.encodeLabelMap(prediction, palette: vocabulary.palette)).base64EncodedString(),
                     "data:image/jpeg;base64," + (try JPEGCodec.encode(overlay, quality: 85)).base64EncodedString(),
                 ]
-                rows += "<tr><td colspan=\"4\" class=\"caption\">\(escape(item.id)): mIoU \(item.mIoU.map(format) ?? "–")</td></tr><tr>"
+                let caption =
+                    item.expression.map { "'\(escape($0))': IoU \(item.mIoU.map(format) ?? "–")" } ?? "mIoU \(item.mIoU.map(format) ?? "–")"
+                rows += "<tr><td colspan=\"4\" class=\"caption\">\(escape(item.id)): \(caption)</td></tr><tr>"
                 for (n, source) in cells.enumerated() {
                     let alt = ["image", "ground truth", "prediction", "overlay"][n] + " of " + escape(item.id)
                     rows += "<td><img src=\"\(source)\" width=\"\(thumbnailWidth)\" height=\"\(height)\" alt=\"\(alt)\"></td>"
@@ -166,6 +188,10 @@ public struct HTMLReport: Sendable {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            // Control characters (a NUL in an expression) are not allowed in HTML text: shown as U+FFFD.
+            case _ where character.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }:
+                out += "\u{FFFD}"
             default: out.append(character)
             }
         }

@@ -14,7 +14,8 @@ extension Vocabulary {
         var vocabulary = Vocabulary(
             name: "referring", description: "one referring expression against everything else",
             classes: [
-                VocabularyClass(id: 0, name: "others", prompt: "others", color: RGBColor(0, 0, 0)),
+                // The clip engine looks for the expression against this background query.
+                VocabularyClass(id: 0, name: "others", prompt: "others", color: RGBColor(0, 0, 0), queries: ["background"]),
                 VocabularyClass(id: 1, name: expression, prompt: label.isEmpty ? "target" : label, color: RGBColor(255, 0, 0)),
             ],
             ignoreValue: 255, othersID: 0)

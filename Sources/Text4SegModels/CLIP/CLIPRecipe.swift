@@ -104,7 +104,9 @@ extension CLIPEngine.Settings {
             }
         } else {
             settings = config.defaults
-            let mode = self.background == .auto ? (othersClass?.name.lowercased() == "background" ? .query : .none) : self.background
+            // An others class named background, or given queries of its own (a referring expression's), is looked for.
+            let queried = othersClass?.name.lowercased() == "background" || othersClass?.queries != nil
+            let mode = self.background == .auto ? (queried ? .query : .none) : self.background
             background = mode == .query && othersClass != nil
             func queries(_ item: VocabularyClass) -> [String] {
                 var seen = Set<String>()
