@@ -42,6 +42,11 @@ extension Descriptors {
 
         func run() throws {
             let listing = try selection.list(config: ConfigFile())
+            guard listing.layout != .refer else {
+                throw ValidationError(
+                    "\(selection.dataset) holds referring expressions: descriptor statistics are for label maps "
+                        + "(the oracle's referring ceilings: text4seg eval --task refer --engine oracle --grid G)")
+            }
             let vocabulary = try self.vocabulary.load(fallback: listing.layout.vocabulary ?? "pascal-voc")
             var items = listing.items
             if let limit { items = Array(items.prefix(max(0, limit))) }

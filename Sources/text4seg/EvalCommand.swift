@@ -6,7 +6,9 @@ import Text4SegReports
 struct Eval: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Measure mIoU on a dataset (PASCAL VOC and Context, COCO-Stuff, ADE20K, or images/ + labels/).",
+        abstract:
+            "Measure mIoU on a dataset (PASCAL VOC and Context, COCO-Stuff, ADE20K, or images/ + labels/), "
+            + "or cIoU, gIoU and Acc@0.5 on referring expressions (RefCOCO, RefCOCO+, RefCOCOg, gRefCOCO).",
         discussion: """
             Protocols: mmseg (default; mmsegmentation's IoUMetric: ignore 255, classes with no ground truth \
             and no prediction skipped) and text4seg (the Text4Seg repository's evaluator: bin 0 counts as a class). \
@@ -22,6 +24,10 @@ struct Eval: AsyncParsableCommand {
               # a checkpoint behind a server, VOC-20 convention, resumable
               text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 \\
                 --reduce-zero-label --report voc20.json
+
+              # referring expressions, as the RES papers score them
+              text4seg eval --task refer --dataset data/refer_seg --refer-split 'refcoco|unc|val' \\
+                --engine openai --base-url http://gpu:8000/v1 --refine nearest --report refcoco-val.json
 
               # continue it after an interruption
               text4seg eval --dataset VOCdevkit --engine openai --base-url http://gpu:8000/v1 \\
