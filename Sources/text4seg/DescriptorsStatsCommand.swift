@@ -43,7 +43,7 @@ extension Descriptors {
         func run() throws {
             let listing = try selection.list(config: ConfigFile())
             guard listing.layout != .refer else {
-                throw ValidationError(
+                throw ConfigError(
                     "\(selection.dataset) holds referring expressions: descriptor statistics are for label maps "
                         + "(the oracle's referring ceilings: text4seg eval --task refer --engine oracle --grid G)")
             }

@@ -53,7 +53,7 @@ struct DatasetSelection: ParsableArguments {
             options: Dataset.Options(
                 format: format, split: referSplit ?? split, labelsSuffix: labelsSuffix ?? config.labelsSuffix, images: images))
         if task == .semantic && listing.layout == .refer {
-            throw ValidationError("\(dataset) holds referring expressions (refer_seg): use --task refer")
+            throw ConfigError("\(dataset) holds referring expressions (refer_seg): use --task refer")
         }
         return listing
     }
