@@ -26,7 +26,9 @@ extension HTMLReport {
                 do {
                     guard let item = paths[id] else { throw DatasetError.missing(path: id, layout: source.layout) }
                     let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
-                    let truth = try item.referring?.truth() ?? ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
+                    let truth =
+                        try item.referring?.truth(of: image, path: item.labelPath)
+                        ?? ImageIO.readLabelMap(item.labelPath, maxPixels: maxPixels)
                     let prediction = try ImageIO.readLabelMap(
                         try ConfinedPath.join(predictions, id, extension: "png"), maxPixels: maxPixels)
                     guard truth.width == image.width, prediction.width == image.width, truth.height == image.height,

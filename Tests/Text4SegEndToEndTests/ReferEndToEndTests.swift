@@ -60,7 +60,10 @@ final class ReferEndToEndTests: XCTestCase {
     }
 
     func testTheOracleScoresEveryLayoutAsTheReferenceDoes() throws {
-        for split in ["refcoco|unc|val", "refcoco|unc|testB", "refcoco+|unc|testA", "refcocog|umd|val", "grefcoco|unc|val"] {
+        let splits = [
+            "refcoco|unc|val", "refcoco|unc|testB", "refcoco+|unc|testA", "refcocog|umd|val", "grefcoco|unc|val", "ReasonSeg|val",
+        ]
+        for split in splits {
             let out = try CLI.temporaryFolder()
             let (report, stderr, stdout) = try evaluate(split, ["--engine", "oracle", "--refine", "nearest"], out: out)
             assertSameScores(report, try reference(split, predictions: out), split)

@@ -190,12 +190,7 @@ extension EvaluationRunner {
     func evaluate(_ item: DatasetItem, referring target: ReferTarget, start: Date) async -> Evaluated {
         do {
             let image = try ImageIO.readImage(item.imagePath, maxPixels: maxPixels)
-            guard target.width == image.width, target.height == image.height else {
-                throw ImageError.sizeMismatch(
-                    path: item.labelPath + " (image of item \(item.id))", expected: "\(image.width)×\(image.height)",
-                    found: "\(target.width)×\(target.height)")
-            }
-            let truth = try target.truth()
+            let truth = try target.truth(of: image, path: item.labelPath + " (image of item \(item.id))")
             let asked = segmenter.referring(target.expression, itemID: item.id)
             let result = try await asked.segment(itemID: item.id, image: image, groundTruth: truth)
             try write(result, of: item, vocabulary: asked.vocabulary)

@@ -12,19 +12,19 @@ public struct ReferTarget: Sendable, Hashable {
     public var height: Int
     /// The target annotations' segmentations; empty for an expression without a target.
     public var parts: [COCOSegmentation]
-    /// Pixels outside the evaluation (ReasonSeg's `ignore` shapes), if any.
-    public var ignore: [COCOSegmentation] = []
+    /// ReasonSeg's polygons, drawn as LISA's `get_mask_from_json` draws them (in place of `parts`).
+    public var shapes: [ReasonShape] = []
 
-    public init(expression: String, width: Int, height: Int, parts: [COCOSegmentation], ignore: [COCOSegmentation] = []) {
+    public init(expression: String, width: Int, height: Int, parts: [COCOSegmentation], shapes: [ReasonShape] = []) {
         self.expression = expression
         self.width = width
         self.height = height
         self.parts = parts
-        self.ignore = ignore
+        self.shapes = shapes
     }
 
     /// Whether the expression has no target (gRefCOCO).
-    public var noTarget: Bool { parts.allSatisfy(\.isEmpty) }
+    public var noTarget: Bool { parts.allSatisfy(\.isEmpty) && !shapes.contains { !$0.isIgnore } }
 
     /// The expression as it goes into the question: Text4Seg's `model_refer_seg.py` removes commas.
     public var promptExpression: String { Self.promptText(expression) }
@@ -32,10 +32,25 @@ public struct ReferTarget: Sendable, Hashable {
     /// `expression` as it goes into a question: without commas.
     public static func promptText(_ expression: String) -> String { expression.replacingOccurrences(of: ",", with: "") }
 
-    /// The ground truth: 1 where any target part is, 0 elsewhere.
+    /// The ground truth of `image`: its size must be the annotation's, unless the annotation has
+    /// none of its own (ReasonSeg's polygons are drawn at the image's size). `path` names the
+    /// annotation in the error.
+    public func truth(of image: RGBImage, path: String) throws -> LabelMap {
+        var sized = self
+        if width == 0 && height == 0 { (sized.width, sized.height) = (image.width, image.height) }
+        guard sized.width == image.width, sized.height == image.height else {
+            throw ImageError.sizeMismatch(
+                path: path, expected: "\(image.width)×\(image.height)", found: "\(sized.width)×\(sized.height)")
+        }
+        return try sized.truth()
+    }
+
+    /// The ground truth: 1 where any target part is, 0 elsewhere, and for ReasonSeg 255 where
+    /// an `ignore` shape is (those pixels count in neither intersection nor union).
     public func truth() throws -> LabelMap {
-        var union = LabelMap(width: width, height: height, fill: 0)
         try COCOMask.checkSize(height: height, width: width)
+        if !shapes.isEmpty { return try ReasonShape.draw(shapes, height: height, width: width) }
+        var union = LabelMap(width: width, height: height, fill: 0)
         for part in parts where !part.isEmpty {
             let mask = try part.mask(height: height, width: width)
             for i in union.values.indices where mask.values[i] != 0 { union.values[i] = 1 }

@@ -22,13 +22,17 @@ public enum ReferDataset {
 
         public init(_ text: String) throws {
             let parts = text.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
-            guard parts.count == 3, parts.allSatisfy({ !$0.isEmpty && ConfinedPath.problem(with: $0) == nil }) else {
+            guard parts.count == 3 || parts.count == 2, parts.allSatisfy({ !$0.isEmpty && ConfinedPath.problem(with: $0) == nil }) else {
                 throw ReferDatasetError.badSplit(text)
             }
-            (dataset, splitBy, split) = (parts[0], parts[1], parts[2])
+            // LISA's ReasonSeg is named by two parts: `ReasonSeg|val`.
+            (dataset, splitBy, split) = parts.count == 3 ? (parts[0], parts[1], parts[2]) : (parts[0], "", parts[1])
         }
 
-        public var description: String { "\(dataset)|\(splitBy)|\(split)" }
+        public var description: String { splitBy.isEmpty ? "\(dataset)|\(split)" : "\(dataset)|\(splitBy)|\(split)" }
+
+        /// LISA's ReasonSeg: `reason_seg/<dataset>/<split>/*.jpg` with a `.json` of polygons beside each.
+        var isReasonSeg: Bool { splitBy.isEmpty }
 
         /// gRefCOCO ships its refs as JSON with lists of targets.
         var isGeneralized: Bool { dataset == "grefcoco" }
@@ -50,11 +54,51 @@ public enum ReferDataset {
     /// The image folders tried, in order, under `refer_seg/`.
     public static let imageFolders = ["images/coco_2014/train2014", "images/mscoco/images/train2014"]
 
-    /// The `refer_seg` folder at `base`: `base` itself or its `refer_seg/` subfolder.
+    /// The `refer_seg` folder at `base` (`base` itself or its `refer_seg/` subfolder), or else the
+    /// folder holding `reason_seg/` (or `ReasonSeg/`).
     static func root(at base: String) -> String? {
-        [base + "/refer_seg", base].first { folder in
+        let refer = [base + "/refer_seg", base].first { folder in
             ["refcoco", "refcoco+", "refcocog", "grefcoco"].contains { PathKind.of(folder + "/" + $0 + "/instances.json") == .file }
         }
+        return refer ?? ([base + "/reason_seg", base].contains { PathKind.of($0 + "/ReasonSeg") == .folder } ? base : nil)
+    }
+
+    /// LISA's ReasonSeg: each `<split>/<name>.jpg` with its `<name>.json` (`text`, `is_sentence`,
+    /// `shapes`); LISA's evaluation asks `text[0]` only, so each image is one item, `<name>_0`.
+    /// The split folder is looked for under `reason_seg/<dataset>/`, beside `refer_seg/` too.
+    static func readReasonSeg(root: String, split: Split) throws -> (items: [DatasetItem], split: String, notes: [String]) {
+        let parent = URL(fileURLWithPath: root).deletingLastPathComponent().path
+        let candidates = [root + "/reason_seg/", parent + "/reason_seg/", root + "/"].map { $0 + split.dataset + "/" + split.split }
+        guard let folder = candidates.first(where: { PathKind.of($0) == .folder }) else {
+            throw DatasetError.missing(path: candidates[0], layout: "ReasonSeg")
+        }
+        struct Annotation: Decodable {
+            struct Shape: Decodable {
+                var label: String
+                var points: [[Double]]
+            }
+            var text: [String]
+            var shapes: [Shape]
+        }
+        var items: [DatasetItem] = []
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".jpg") }.sorted()
+        for name in names {
+            let stem = String(name.dropLast(4))
+            let jsonPath = folder + "/" + stem + ".json"
+            let annotation: Annotation
+            do {
+                annotation = try JSONDecoder().decode(Annotation.self, from: try Data(contentsOf: URL(fileURLWithPath: jsonPath)))
+            } catch let error as DecodingError {
+                throw ReferDatasetError.badRefs(file: jsonPath, reason: describe(error))
+            }
+            guard let text = annotation.text.first else { throw ReferDatasetError.badRefs(file: jsonPath, reason: "no text") }
+            // The image's size is known once it is read: the item's truth is drawn then (see the runner).
+            let target = ReferTarget(
+                expression: text.trimmingCharacters(in: .whitespacesAndNewlines), width: 0, height: 0, parts: [],
+                shapes: annotation.shapes.map { ReasonShape(label: $0.label, points: $0.points) })
+            items.append(DatasetItem(id: stem + "_0", imagePath: folder + "/" + name, labelPath: jsonPath, referring: target))
+        }
+        return (items, split.description, ["ReasonSeg images and polygons from \(folder)"])
     }
 
     /// The split's items, the split's name and what was assumed (the image folder).
@@ -64,6 +108,7 @@ public enum ReferDataset {
         items: [DatasetItem], split: String, notes: [String]
     ) {
         let split = try Split(text)
+        if split.isReasonSeg { return try readReasonSeg(root: root, split: split) }
         let folder = root + "/" + split.dataset
         let refsPath = folder + (split.isGeneralized ? "/grefs(\(split.splitBy)).json" : "/refs(\(split.splitBy)).p")
         let instancesPath = folder + "/instances.json"

@@ -22,13 +22,15 @@ public struct ReferCounts: Sendable, Codable, Equatable {
         self.boxIoU = boxIoU
     }
 
-    /// Counts two masks of one size, where any non-zero value is foreground.
-    public init(prediction: LabelMap, truth: LabelMap) {
+    /// Counts two masks of one size, where any non-zero value is foreground, except that truth
+    /// pixels of `ignoreValue` (ReasonSeg's `ignore` shapes) count in neither mask; the truth's
+    /// box is that of its foreground, the prediction's that of all of it.
+    public init(prediction: LabelMap, truth: LabelMap, ignoreValue: UInt16 = 255) {
         precondition(prediction.width == truth.width && prediction.height == truth.height, "masks of one size")
         var i: UInt64 = 0
         var p: UInt64 = 0
         var t: UInt64 = 0
-        for (a, b) in zip(prediction.values, truth.values) {
+        for (a, b) in zip(prediction.values, truth.values) where b != ignoreValue {
             let inP = a != 0
             let inT = b != 0
             if inP { p += 1 }
@@ -38,7 +40,7 @@ public struct ReferCounts: Sendable, Codable, Equatable {
         intersection = i
         predicted = p
         self.truth = t
-        boxIoU = ReferBox.iou(ReferBox(prediction), ReferBox(truth))
+        boxIoU = ReferBox.iou(ReferBox(prediction), ReferBox(truth, ignoring: ignoreValue))
     }
 
     public var union: UInt64 { predicted + truth - intersection }
@@ -61,11 +63,12 @@ public struct ReferBox: Sendable, Equatable {
         (self.x1, self.y1, self.x2, self.y2) = (x1, y1, x2, y2)
     }
 
-    public init(_ mask: LabelMap) {
+    /// The box of the mask's non-zero pixels, leaving out those of `ignoring`.
+    public init(_ mask: LabelMap, ignoring: UInt16? = nil) {
         var (minX, minY, maxX, maxY) = (Int.max, Int.max, -1, -1)
         for y in 0..<mask.height {
             let row = y * mask.width
-            for x in 0..<mask.width where mask.values[row + x] != 0 {
+            for x in 0..<mask.width where mask.values[row + x] != 0 && mask.values[row + x] != ignoring {
                 minX = min(minX, x)
                 maxX = max(maxX, x)
                 minY = min(minY, y)
