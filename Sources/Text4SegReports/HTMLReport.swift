@@ -188,7 +188,6 @@ public struct HTMLReport: Sendable {
             case "<": out += "&lt;"
             case ">": out += "&gt;"
             case "\"": out += "&quot;"
-            case "'": out += "&#39;"
             // Control characters (a NUL in an expression) are not allowed in HTML text: shown as U+FFFD.
             case _ where character.unicodeScalars.contains { $0.properties.generalCategory == .control && $0 != "\n" && $0 != "\t" }:
                 out += "\u{FFFD}"

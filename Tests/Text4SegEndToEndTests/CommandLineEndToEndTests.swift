@@ -72,7 +72,7 @@ final class CommandLineEndToEndTests: XCTestCase {
             (["evaluate", "--dataset", "x"], "error: 'evaluate' is not a text4seg command. Did you mean 'eval'?"),
             (["eval", "mrege", "a.json"], "error: 'mrege' is not a text4seg eval command. Did you mean 'merge'?"),
             (["descriptors", "stat", "--dataset", "x"], "error: 'stat' is not a text4seg descriptors command. Did you mean 'stats'?"),
-            (["bench", "crf"], "error: 'bench' is not a text4seg command. Commands: label, eval, report"),
+            (["bench", "crf"], "error: 'bench' is not a text4seg command. Commands: label, refer, eval, report"),
         ] {
             let run = try CLI.run(arguments)
             XCTAssertEqual(run.status, 64, "\(arguments)")
