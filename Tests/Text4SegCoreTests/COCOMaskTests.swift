@@ -25,6 +25,11 @@ final class COCOMaskTests: XCTestCase {
         XCTAssertThrowsError(try COCOMask.polygons([zigzag], height: 3, width: 4)) { error in
             XCTAssertTrue("\(error)".contains("outline is longer than"), "\(error)")
         }
+        // A point repeated (after pycocotools' ×5 rounding) changes nothing; it once divided 0 by 0 (a fuzzed instances.json).
+        XCTAssertEqual(
+            try COCOMask.polygons([[1, 1, 9, 1, 9, 1.02, 9, 9, 1, 9]], height: 20, width: 20),
+            try COCOMask.polygons([[1, 1, 9, 1, 9, 9, 1, 9]], height: 20, width: 20))
+        XCTAssertEqual(try COCOMask.polygons([[4, 1, 9, 170.3691, 9, 170.32]], height: 331, width: 166).values.filter { $0 != 0 }.count, 0)
         // The square with corners at pixel centers 1 and 3 covers pixels 1…2 in pycocotools' convention.
         let square = try COCOMask.polygons([[1, 1, 3, 1, 3, 3, 1, 3]], height: 5, width: 5)
         XCTAssertEqual(square.values.reduce(0) { $0 + Int($1) }, 4)

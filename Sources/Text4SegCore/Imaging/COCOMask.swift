@@ -108,7 +108,9 @@ public enum COCOMask {
                 swap(&xs, &xe)
                 swap(&ys, &ye)
             }
-            let s = dx >= dy ? Double(ye - ys) / Double(dx) : Double(xe - xs) / Double(dy)
+            // A repeated point (dx = dy = 0) is 0/0 in pycocotools; its one traced point shares its
+            // column with both neighbours, so no column crossing reads its row: 0 stands in.
+            let s = dx == 0 && dy == 0 ? 0 : dx >= dy ? Double(ye - ys) / Double(dx) : Double(xe - xs) / Double(dy)
             if dx >= dy {
                 for d in 0...dx {
                     let t = flip ? dx - d : d
