@@ -136,13 +136,11 @@ public struct HTMLReport: Sendable {
                 for value in Set(truth.values).union(prediction.values) where Int(value) != vocabulary.ignoreValue {
                     present.insert(Int(value))
                 }
-                var overlay = plain.render(prediction, on: photo)
-                var shown = photo
-                if let expression = item.expression {
-                    // The truth's box on the photo, the prediction's with its mask on the overlay.
-                    shown = ReferOverlay(font: nil, opacity: 0).render(truth, on: photo, expression: expression)
-                    overlay = ReferOverlay(font: nil).render(prediction, on: photo, expression: expression)
-                }
+                // A referring item shows the truth's box on the photo, the prediction's with its mask on the overlay.
+                let shown = item.expression.map { ReferOverlay(font: nil, opacity: 0).render(truth, on: photo, expression: $0) } ?? photo
+                let overlay =
+                    item.expression.map { ReferOverlay(font: nil).render(prediction, on: photo, expression: $0) }
+                    ?? plain.render(prediction, on: photo)
                 let cells = [
                     "data:image/jpeg;base64," + (try JPEGCodec.encode(shown, quality: 85)).base64EncodedString(),
                     "data:image/png;base64," + (try PNGCodec.encodeLabelMap(truth, palette: vocabulary.palette)).base64EncodedString(),

@@ -56,11 +56,9 @@ struct Refer: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var queries = try image.map { try ReferQuery.list(image: $0, expressions: expression) } ?? []
-        if let expressions {
-            queries = try ReferQuery.number(
-                queries.map { ($0.image, $0.expression) } + ReferQuery.read(expressions, image: image).map { ($0.image, $0.expression) })
-        }
+        // The flags' expressions first, then the file's, numbered together per image.
+        let flagged = image.map { image in expression.map { (image: image, expression: $0) } } ?? []
+        let queries = try ReferQuery.number(flagged + (try expressions.map { try ReferQuery.pairs(in: $0, image: image) } ?? []))
         var resolved = try pipeline.resolved(try pipeline.configFile())
         resolved.settleReferring()
         try resolved.settleCLIP(othersIgnored: false)

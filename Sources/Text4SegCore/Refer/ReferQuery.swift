@@ -25,9 +25,14 @@ public struct ReferQuery: Sendable, Hashable {
     /// relative image paths are taken from the file's folder), or, with `image` given, one expression
     /// per line. Blank lines are skipped; a bad line is an error naming it.
     public static func read(_ path: String, image: String?) throws -> [ReferQuery] {
+        try number(try pairs(in: path, image: image))
+    }
+
+    /// The `(image, expression)` pairs of an expressions file, in order, not yet numbered (see ``read(_:image:)``).
+    public static func pairs(in path: String, image: String?) throws -> [(image: String, expression: String)] {
         let text = try TextFile.read(path)
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        var pairs: [(String, String)] = []
+        var pairs: [(image: String, expression: String)] = []
         for (number, line) in TextLines.split(text, omittingEmpty: false).enumerated() {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
@@ -43,7 +48,7 @@ public struct ReferQuery: Sendable, Hashable {
             }
             pairs.append((named.hasPrefix("/") ? named : folder + "/" + named, expression))
         }
-        return try number(pairs)
+        return pairs
     }
 
     /// Numbers each image's expressions in order; images whose stems coincide are refused, since their outputs would.

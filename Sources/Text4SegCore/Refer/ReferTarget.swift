@@ -26,10 +26,7 @@ public struct ReferTarget: Sendable, Hashable {
     /// Whether the expression has no target (gRefCOCO).
     public var noTarget: Bool { parts.allSatisfy(\.isEmpty) && !shapes.contains { !$0.isIgnore } }
 
-    /// The expression as it goes into the question: Text4Seg's `model_refer_seg.py` removes commas.
-    public var promptExpression: String { Self.promptText(expression) }
-
-    /// `expression` as it goes into a question: without commas.
+    /// `expression` as it goes into a question: Text4Seg's `model_refer_seg.py` removes commas.
     public static func promptText(_ expression: String) -> String { expression.replacingOccurrences(of: ",", with: "") }
 
     /// The ground truth of `image`: its size must be the annotation's, unless the annotation has
@@ -50,11 +47,8 @@ public struct ReferTarget: Sendable, Hashable {
     public func truth() throws -> LabelMap {
         try COCOMask.checkSize(height: height, width: width)
         if !shapes.isEmpty { return try ReasonShape.draw(shapes, height: height, width: width) }
-        var union = LabelMap(width: width, height: height, fill: 0)
-        for part in parts where !part.isEmpty {
-            let mask = try part.mask(height: height, width: width)
-            for i in union.values.indices where mask.values[i] != 0 { union.values[i] = 1 }
+        return try LabelMap.union(parts.filter { !$0.isEmpty }, width: width, height: height) {
+            try $0.mask(height: height, width: width)
         }
-        return union
     }
 }

@@ -69,12 +69,20 @@ public enum COCOSegmentation: Sendable, Hashable, Decodable {
             return try COCOMask.polygons(parts, height: height, width: width)
         case let .rle(parts):
             try COCOMask.checkSize(height: height, width: width)
-            var union = LabelMap(width: width, height: height, values: [UInt16](repeating: 0, count: width * height))
-            for part in parts {
-                let mask = try part.mask(height: height, width: width)
-                for i in union.values.indices where mask.values[i] != 0 { union.values[i] = 1 }
-            }
-            return union
+            return try LabelMap.union(parts, width: width, height: height) { try $0.mask(height: height, width: width) }
         }
+    }
+}
+
+extension LabelMap {
+    /// 1 wherever the mask of any of `items` is non-zero, 0 elsewhere; each mask is made and
+    /// released in turn, so only two maps are held at once.
+    static func union<Item>(_ items: [Item], width: Int, height: Int, _ mask: (Item) throws -> LabelMap) rethrows -> LabelMap {
+        var union = LabelMap(width: width, height: height, fill: 0)
+        for item in items {
+            let next = try mask(item)
+            for i in union.values.indices where next.values[i] != 0 { union.values[i] = 1 }
+        }
+        return union
     }
 }
