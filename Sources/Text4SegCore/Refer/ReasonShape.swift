@@ -26,13 +26,15 @@ public struct ReasonShape: Sendable, Hashable {
     /// ascending sort, reversed).
     public static func draw(_ shapes: [ReasonShape], height: Int, width: Int) throws -> LabelMap {
         let drawn = shapes.filter { !$0.isFlag }
-        let masks = try drawn.map { try CV2Polygon.mask($0.points, height: height, width: width) }
-        let areas = masks.map { $0.values.reduce(0) { $0 + Int($1) } }
+        // Each shape is rasterized twice (once for its area, once to draw it), so that one mask is
+        // held at a time however many shapes a file lists.
+        let areas = try drawn.map { try CV2Polygon.mask($0.points, height: height, width: width).values.reduce(0) { $0 + Int($1) } }
         let order = areas.indices.sorted { (areas[$0], $0) < (areas[$1], $1) }.reversed()
         var truth = LabelMap(width: width, height: height, fill: 0)
         for index in order {
             let value: UInt16 = drawn[index].isIgnore ? 255 : 1
-            for (i, on) in masks[index].values.enumerated() where on != 0 { truth.values[i] = value }
+            let mask = try CV2Polygon.mask(drawn[index].points, height: height, width: width)
+            for (i, on) in mask.values.enumerated() where on != 0 { truth.values[i] = value }
         }
         return truth
     }

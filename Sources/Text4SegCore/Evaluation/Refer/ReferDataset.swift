@@ -87,7 +87,8 @@ public enum ReferDataset {
             let jsonPath = folder + "/" + stem + ".json"
             let annotation: Annotation
             do {
-                annotation = try JSONDecoder().decode(Annotation.self, from: try Data(contentsOf: URL(fileURLWithPath: jsonPath)))
+                // TextFile.read bounds the file (64 MiB), and so the shapes and points it can list.
+                annotation = try JSONDecoder().decode(Annotation.self, from: Data(try TextFile.read(jsonPath).utf8))
             } catch let error as DecodingError {
                 throw ReferDatasetError.badRefs(file: jsonPath, reason: describe(error))
             }
